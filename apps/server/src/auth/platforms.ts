@@ -1,0 +1,80 @@
+/**
+ * Creating platforms and credentials: shared by the operator CLI and by start-up provisioning.
+ */
+import type { Store } from '../store/store.js';
+import { MIN_KEY_LENGTH, PLATFORM_NAME_PATTERN, hashKey, newKeyId, newPlatformKey } from './credentials.js';
+
+export interface IssuedCredential {
+  platformName: string;
+  keyId: string;
+  /** The secret: shown once, never stored. */
+  platformKey: string;
+}
+
+export interface CredentialOptions {
+  label?: string | null;
+  readOnly?: boolean;
+  allowedCustomers?: string[] | null;
+  /** Use this key instead of a random one (start-up provisioning from the environment). */
+  platformKey?: string;
+}
+
+export function assertPlatformName(name: string): void {
+  if (!PLATFORM_NAME_PATTERN.test(name)) {
+    throw new Error(
+      `invalid platform name "${name}": 3-64 characters of letters, digits, '.', '_' and '-', starting with a letter or digit`,
+    );
+  }
+}
+
+export async function ensurePlatform(store: Store, name: string, now = new Date()) {
+  assertPlatformName(name);
+  return (await store.findPlatform(name)) ?? store.createPlatform(name, now);
+}
+
+export async function issueCredential(
+  store: Store,
+  platformName: string,
+  options: CredentialOptions = {},
+  now = new Date(),
+): Promise<IssuedCredential> {
+  const platform = await store.findPlatform(platformName);
+  if (!platform) throw new Error(`no platform named "${platformName}"`);
+  const platformKey = options.platformKey ?? newPlatformKey();
+  if (platformKey.length < MIN_KEY_LENGTH) throw new Error(`a platform key has at least ${MIN_KEY_LENGTH} characters`);
+  const keyId = newKeyId();
+  await store.addCredential(
+    {
+      platformId: platform.id,
+      keyId,
+      keyHash: hashKey(platformKey),
+      label: options.label ?? null,
+      readOnly: options.readOnly ?? false,
+      allowedCustomers: options.allowedCustomers ?? null,
+    },
+    now,
+  );
+  return { platformName, keyId, platformKey };
+}
+
+/**
+ * Start-up provisioning: the platform and key from the environment exist with full access; with
+ * none given and an empty database, a development platform is created and its key returned once.
+ */
+export async function provisionAtStart(
+  store: Store,
+  fromEnv: { name: string; key: string } | undefined,
+): Promise<IssuedCredential | undefined> {
+  if (fromEnv) {
+    await ensurePlatform(store, fromEnv.name);
+    const active = await store.activeCredentials(fromEnv.name);
+    const keyHash = hashKey(fromEnv.key);
+    if (!active.some((credential) => credential.keyHash === keyHash && !credential.readOnly && !credential.allowedCustomers)) {
+      await issueCredential(store, fromEnv.name, { platformKey: fromEnv.key, label: 'from RAAS_PLATFORM_KEY' });
+    }
+    return undefined;
+  }
+  if ((await store.listPlatforms()).length > 0) return undefined;
+  await ensurePlatform(store, 'dev-platform');
+  return issueCredential(store, 'dev-platform', { label: 'development credential created at first start' });
+}

@@ -1,0 +1,50 @@
+/**
+ * The RaaS v2 error catalogue: every error the API answers, by i18nKey.
+ * Errors are thrown once, as an ApiError carrying its key, and rendered as ErrorInfo in one place
+ * (http/error-handler.ts). Nothing else decides a status code or a message.
+ */
+export const errorCatalogue = {
+  '400.001': { httpCode: 400, message: 'Invalid Request' },
+  '400.002': { httpCode: 400, message: 'Invalid cursor' },
+  '400.501': { httpCode: 400, message: 'JSON Parsing error. Please review your JSON formatting' },
+  '401.501': { httpCode: 401, message: 'Authentication failed. Please check your platform name and key.' },
+  '403.007': { httpCode: 403, message: 'Customer Identifier not found in authorized ids.' },
+  '403.017': { httpCode: 403, message: 'Platform is not verified to create customers or accounts.' },
+  '404.001': { httpCode: 404, message: 'Not found' },
+  '404.002': { httpCode: 404, message: 'This customer does not exist for this platform.' },
+  '404.016': { httpCode: 404, message: 'The account you specified does not exist.' },
+  '404.020': { httpCode: 404, message: 'The account does not exist under the specified customer.' },
+  '405.001': { httpCode: 405, message: 'Method not allowed' },
+  '409.012': { httpCode: 409, message: 'This customer identifier, {id} exists already for this platform' },
+  '409.018': { httpCode: 409, message: 'The account identifier, {id}, already exists on this platform.' },
+  '413.001': { httpCode: 413, message: 'Payload Too Large' },
+  '415.001': { httpCode: 415, message: 'Unsupported Media Type' },
+  '500.001': { httpCode: 500, message: 'An unexpected error occurred' },
+  '503.001': { httpCode: 503, message: 'Service Unavailable' },
+} as const satisfies Record<string, { httpCode: number; message: string }>;
+
+export type I18nKey = keyof typeof errorCatalogue;
+
+/** One invalid field of a request, as listed in ErrorInfo.errors. */
+export interface FieldViolation {
+  path: string;
+  i18nKey: string;
+  message: string;
+  invalidValue?: unknown;
+  constraint: string;
+}
+
+export class ApiError extends Error {
+  readonly httpCode: number;
+
+  constructor(
+    readonly i18nKey: I18nKey,
+    params: { id?: string } = {},
+    readonly errors?: readonly FieldViolation[],
+  ) {
+    const entry = errorCatalogue[i18nKey];
+    super(params.id === undefined ? entry.message : entry.message.replace('{id}', params.id));
+    this.name = 'ApiError';
+    this.httpCode = entry.httpCode;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The one place where every failure becomes an ErrorInfo body: domain errors, body-parser errors,
+ * express-openapi-validator errors and anything unexpected (500, logged, never shown).
+ */
+import { STATUS_CODES } from 'node:http';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import { ApiError, type FieldViolation, type I18nKey } from '../domain/errors.js';
+import type { ErrorInfo } from '../domain/model.js';
+
+/** The i18nKey of a field violation, as in the public error catalogue's example. */
+const FIELD_I18N_KEY = '422.501';
+
+/** ajv keyword -> the constraint name the public API reports (Bean Validation style). */
+const CONSTRAINTS: Record<string, string> = {
+  pattern: 'Pattern',
+  required: 'NotNull',
+  format: 'Format',
+  minLength: 'Size',
+  maxLength: 'Size',
+  minItems: 'Size',
+  maxItems: 'Size',
+  minProperties: 'NotEmpty',
+  minimum: 'Min',
+  maximum: 'Max',
+  type: 'Type',
+  enum: 'Enum',
+  uniqueItems: 'Unique',
+  additionalProperties: 'UnknownProperty',
+  unknownQueryParameter: 'UnknownProperty',
+};
+
+const REQUEST_PARTS = { body: 'body', query: 'query', params: 'params', path: 'params', headers: 'headers' } as const;
+
+interface ValidatorItem {
+  path?: string;
+  message?: string;
+  errorCode?: string;
+}
+
+/** A request's field, e.g. `/body/fundingNotification/0/emailAddress`, as `fundingNotification[0].emailAddress`. */
+function fieldViolation(req: Request, item: ValidatorItem): FieldViolation {
+  const segments = (item.path ?? '').split(/[/.]/).filter(Boolean);
+  const part = REQUEST_PARTS[segments[0] as keyof typeof REQUEST_PARTS];
+  const fieldSegments = part ? segments.slice(1) : segments;
+  // Route parameters are not parsed yet when the validator runs: it keeps its own copy.
+  const pathParams = (req as Request & { openapi?: { pathParams?: Record<string, string> } }).openapi?.pathParams;
+  let value: unknown = part === 'params' ? pathParams : part ? req[part] : undefined;
+  for (const segment of fieldSegments) {
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
+  }
+  const keyword = item.errorCode?.replace(/\.openapi\.validation$/, '') ?? '';
+  const isUnknownQuery = /^Unknown query parameter/.test(item.message ?? '');
+  const format = /must match format "(\w+)"/.exec(item.message ?? '')?.[1];
+  return {
+    path: fieldSegments.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('') || '(body)',
+    i18nKey: FIELD_I18N_KEY,
+    message: item.message ?? 'is invalid',
+    invalidValue: value === undefined ? null : value,
+    constraint:
+      format === 'email'
+        ? 'Email'
+        : (CONSTRAINTS[isUnknownQuery ? 'unknownQueryParameter' : keyword] ?? (keyword || 'Invalid')),
+  };
+}
+
+function statusKey(status: number): I18nKey {
+  switch (status) {
+    case 401:
+      return '401.501';
+    case 404:
+      return '404.001';
+    case 405:
+      return '405.001';
+    case 413:
+      return '413.001';
+    case 415:
+      return '415.001';
+    case 503:
+      return '503.001';
+    default:
+      return status >= 400 && status < 500 ? '400.001' : '500.001';
+  }
+}
+
+/** Turns any thrown value into an ApiError; `unexpected` marks the ones worth an error log. */
+export function toApiError(error: unknown, req: Request): { apiError: ApiError; unexpected: boolean } {
+  if (error instanceof ApiError) return { apiError: error, unexpected: false };
+  const e = (error ?? {}) as { type?: string; status?: number; errors?: ValidatorItem[] };
+  // body-parser (express.json)
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return { apiError: new ApiError('400.501'), unexpected: false };
+    case 'entity.too.large':
+      return { apiError: new ApiError('413.001'), unexpected: false };
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return { apiError: new ApiError('415.001'), unexpected: false };
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return { apiError: new ApiError('400.001'), unexpected: false };
+  }
+  // express-openapi-validator
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    const key = statusKey(e.status);
+    const items = key === '400.001' && Array.isArray(e.errors) ? e.errors : [];
+    return {
+      apiError: new ApiError(key, {}, items.length > 0 ? items.map((item) => fieldViolation(req, item)) : undefined),
+      unexpected: false,
+    };
+  }
+  return { apiError: new ApiError('500.001'), unexpected: true };
+}
+
+export function errorInfo(apiError: ApiError, req: Request, requestId: string): ErrorInfo {
+  return {
+    timestamp: new Date().toISOString(),
+    requestId,
+    path: req.originalUrl.split('?')[0] ?? req.originalUrl,
+    httpCode: apiError.httpCode,
+    httpPhrase: STATUS_CODES[apiError.httpCode] ?? 'Error',
+    i18nKey: apiError.i18nKey,
+    message: apiError.message,
+    ...(apiError.errors ? { errors: apiError.errors.map((violation) => ({ ...violation })) } : {}),
+  };
+}
+
+/** Anything no route answered. */
+export const notFound: RequestHandler = () => {
+  throw new ApiError('404.001');
+};
+
+export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const { apiError, unexpected } = toApiError(error, req);
+  if (unexpected) req.log.error({ err: error }, 'unexpected error');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.status(apiError.httpCode).json(errorInfo(apiError, req, String(res.locals.requestId)));
+};

@@ -1,0 +1,62 @@
+/**
+ * Versioned schema migrations, applied in order at start. Once released, a migration is never
+ * edited: a change is a new version. Each version is written for both dialects side by side so
+ * that the two stores keep one schema.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'platforms, credentials, customers and accounts',
+    sqlite: `
+      CREATE TABLE platforms (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE credentials (
+        id INTEGER PRIMARY KEY,
+        platform_id INTEGER NOT NULL REFERENCES platforms(id),
+        key_id TEXT NOT NULL UNIQUE,
+        key_hash TEXT NOT NULL,
+        label TEXT,
+        read_only INTEGER NOT NULL DEFAULT 0,
+        allowed_customers TEXT,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+      CREATE INDEX credentials_platform ON credentials(platform_id) WHERE revoked_at IS NULL;
+      CREATE TABLE customers (
+        id INTEGER PRIMARY KEY,
+        platform_id INTEGER NOT NULL REFERENCES platforms(id),
+        customer_identifier TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (platform_id, customer_identifier)
+      );
+      CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        platform_id INTEGER NOT NULL REFERENCES platforms(id),
+        customer_id INTEGER NOT NULL REFERENCES customers(id),
+        account_identifier TEXT NOT NULL,
+        account_number TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL,
+        currency_code TEXT NOT NULL,
+        current_balance_minor INTEGER NOT NULL DEFAULT 0,
+        contact_email TEXT NOT NULL,
+        funding_notification TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (platform_id, account_identifier)
+      );
+      CREATE INDEX accounts_customer ON accounts(customer_id, id);
+      CREATE INDEX accounts_platform ON accounts(platform_id, id);
+    `,
+  },
+];

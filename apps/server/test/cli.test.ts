@@ -1,0 +1,67 @@
+/** The operator CLI against a real database, and what its credentials can do on the server. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createApiClient } from './support/harness.js';
+import { runCli, startServerProcess, type RunningServer } from './support/process.js';
+
+let dir: string;
+let env: Record<string, string>;
+let server: RunningServer;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'raas-cli-'));
+  env = { DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'silent' };
+});
+afterAll(async () => {
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const issued = (stdout: string) => ({
+  keyId: /key id:\s+(\S+)/.exec(stdout)?.[1] ?? '',
+  key: /platform key:\s+(\S+)/.exec(stdout)?.[1] ?? '',
+});
+
+test('platforms and credentials: create, list, restrict, revoke', async () => {
+  const created = await runCli(['platform', 'create', 'acme-platform'], env);
+  expect(created.code).toBe(0);
+  const full = issued(created.stdout);
+  expect(full.key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+  expect((await runCli(['platform', 'create', 'acme-platform'], env)).stderr).toContain('exists already');
+  expect((await runCli(['platform', 'create', 'a b'], env)).code).toBe(2);
+
+  const readOnly = issued((await runCli(['credential', 'create', 'acme-platform', '--read-only'], env)).stdout);
+  const limited = issued(
+    (await runCli(['credential', 'create', 'acme-platform', '--customers', 'acme-east,acme-west', '--label', 'east and west'], env))
+      .stdout,
+  );
+  const listed = await runCli(['credential', 'list', '--platform', 'acme-platform'], env);
+  expect(listed.stdout).toContain(`${readOnly.keyId}\tacme-platform\tread-only; all customers; active`);
+  expect(listed.stdout).toContain(`${limited.keyId}\tacme-platform\tread-write; customers: acme-east,acme-west; active`);
+  // The list never shows a key, only key ids.
+  for (const { key } of [full, readOnly, limited]) expect(listed.stdout).not.toContain(key);
+
+  server = await startServerProcess(env);
+  const as = (key: string) => createApiClient(server.baseUrl, { name: 'acme-platform', key });
+  const body = (customerIdentifier: string) => ({ body: { customerIdentifier, displayName: 'Acme East' } });
+  expect((await as(full.key).POST('/customers', body('acme-north'))).response.status).toBe(201);
+  expect((await as(readOnly.key).POST('/customers', body('acme-south'))).error?.i18nKey).toBe('403.017');
+  expect((await as(limited.key).POST('/customers', body('acme-south'))).error?.i18nKey).toBe('403.007');
+  expect((await as(limited.key).POST('/customers', body('acme-east'))).response.status).toBe(201);
+
+  const revoked = await runCli(['credential', 'revoke', readOnly.keyId], env);
+  expect(revoked.stdout).toContain(`revoked ${readOnly.keyId}`);
+  expect((await as(readOnly.key).GET('/customers')).response.status).toBe(401);
+  expect((await as(full.key).GET('/customers')).response.status).toBe(200);
+  expect((await runCli(['credential', 'revoke', readOnly.keyId], env)).code).toBe(2);
+  expect((await runCli(['credential', 'list'], env)).stdout).toMatch(new RegExp(`${readOnly.keyId}.*REVOKED`));
+});
+
+test('a wrong command prints the usage and exits 2', async () => {
+  const result = await runCli(['platform', 'delete', 'x'], env);
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain('usage:');
+});

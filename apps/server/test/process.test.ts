@@ -1,0 +1,131 @@
+/** The server as a process: configuration, first start, persistence, logs and graceful shutdown. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { runServerOnce, startServerProcess } from './support/process.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'raas-process-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const basic = (name: string, key: string) => `Basic ${Buffer.from(`${name}:${key}`).toString('base64')}`;
+const KEY = 'k'.repeat(12) + '-integration-test-key-0123456789';
+
+describe('configuration', () => {
+  test.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ DATABASE_URL: 'mysql://db/raas' }, 'DATABASE_URL'],
+    [{ RAAS_PLATFORM_NAME: 'acme-platform' }, 'RAAS_PLATFORM_KEY'],
+    [{ RAAS_PLATFORM_NAME: 'acme-platform', RAAS_PLATFORM_KEY: 'short' }, 'RAAS_PLATFORM_KEY'],
+  ])('%o stops the start with a message naming %s', async (env, variable) => {
+    const { code, stderr } = await runServerOnce({ DATABASE_URL: `file:${join(dir, 'raas.db')}`, ...env });
+    expect(code).toBe(1);
+    expect(stderr).toContain('invalid configuration');
+    expect(stderr).toContain(variable);
+  });
+});
+
+describe('start and stop', () => {
+  test('a first start creates a development platform and shows its key once', async () => {
+    const env = { DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'silent' };
+    const first = await startServerProcess(env);
+    const key = /platform key:\s+(\S+)/.exec(first.stderr())?.[1];
+    expect(first.stderr()).toContain('platform name: dev-platform');
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const response = await fetch(`${first.baseUrl}/customers`, { headers: { authorization: basic('dev-platform', key!) } });
+    expect(response.status).toBe(200);
+    expect(await first.stop()).toBe(0);
+
+    const second = await startServerProcess(env);
+    expect(second.stderr()).not.toContain('platform key');
+    await second.stop();
+  });
+
+  test('data survives a restart; logs carry the request but never the credentials', async () => {
+    const env = {
+      DATABASE_URL: `file:${join(dir, 'raas.db')}`,
+      RAAS_PLATFORM_NAME: 'acme-platform',
+      RAAS_PLATFORM_KEY: KEY,
+      LOG_LEVEL: 'info',
+    };
+    const headers = { authorization: basic('acme-platform', KEY), 'content-type': 'application/json' };
+    const first = await startServerProcess(env);
+    expect(first.stderr()).not.toContain('platform key');
+    const created = await fetch(`${first.baseUrl}/customers`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ customerIdentifier: 'survivor-1', displayName: 'Survives restarts' }),
+    });
+    expect(created.status).toBe(201);
+    const requestId = created.headers.get('x-request-id');
+    await fetch(`${first.baseUrl}/customers`, { headers: { authorization: basic('acme-platform', 'wrong-key') } });
+    expect(await first.stop('SIGTERM')).toBe(0);
+
+    const lines = first.stdout().split('\n').filter((line) => line.startsWith('{'));
+    const requestLog = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => {
+      const req = entry.req as { id?: string } | undefined;
+      return req?.id === requestId;
+    });
+    expect(requestLog).toMatchObject({
+      req: { id: requestId, method: 'POST', path: '/raas/v2/customers' },
+      res: { status: 201 },
+      durationMs: expect.any(Number),
+    });
+    const everything = first.stdout() + first.stderr();
+    expect(everything).not.toContain(KEY);
+    expect(everything).not.toContain(Buffer.from(`acme-platform:${KEY}`).toString('base64'));
+    expect(everything.toLowerCase()).not.toContain('authorization');
+    expect(everything).toContain('"msg":"stopped"');
+
+    const second = await startServerProcess(env);
+    const found = await fetch(`${second.baseUrl}/customers/survivor-1`, { headers });
+    expect(found.status).toBe(200);
+    expect(await found.json()).toMatchObject({ customerIdentifier: 'survivor-1', displayName: 'Survives restarts' });
+    await second.stop();
+  });
+
+  test('SIGTERM lets a request in flight finish, then exits', async () => {
+    const server = await startServerProcess({
+      DATABASE_URL: `file:${join(dir, 'raas.db')}`,
+      RAAS_PLATFORM_NAME: 'acme-platform',
+      RAAS_PLATFORM_KEY: KEY,
+      LOG_LEVEL: 'silent',
+    });
+    const body = JSON.stringify({ customerIdentifier: 'in-flight-1', displayName: 'In flight' });
+    // Send the headers and half the body, signal the server, then send the rest: the request is
+    // accepted and unfinished at the moment of SIGTERM.
+    const request = httpRequest(`${server.baseUrl}/customers`, {
+      method: 'POST',
+      headers: {
+        authorization: basic('acme-platform', KEY),
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      },
+    });
+    const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      request.on('response', (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      });
+      request.on('error', reject);
+    });
+    request.write(body.slice(0, 10));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const exited = server.stop('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(server.child.exitCode).toBeNull();
+    request.end(body.slice(10));
+    const { status, text } = await answered;
+    expect(status).toBe(201);
+    expect(JSON.parse(text)).toMatchObject({ customerIdentifier: 'in-flight-1' });
+    expect(await exited).toBe(0);
+  });
+});

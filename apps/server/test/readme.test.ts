@@ -1,0 +1,34 @@
+/** What the README shows runs: its curl session, against the built server. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect, test } from 'vitest';
+import { startServerProcess } from './support/process.js';
+
+const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+
+test('the README curl session creates a customer and an account', async () => {
+  const block = /<!-- readme-session[^>]*-->\s*```sh\n([\s\S]*?)```\s*<!-- \/readme-session -->/.exec(readme)?.[1];
+  expect(block).toContain('curl');
+  const dir = mkdtempSync(join(tmpdir(), 'raas-readme-'));
+  const platform = { RAAS_PLATFORM_NAME: 'readme-platform', RAAS_PLATFORM_KEY: 'readme-key-0123456789-0123456789-abcdef' };
+  const server = await startServerProcess({ DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'silent', ...platform });
+  try {
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', block!], {
+      env: { PATH: process.env.PATH, RAAS_URL: server.baseUrl, ...platform },
+    });
+    const documents = stdout.replace(/}\s*{/g, '}\n{').split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(documents).toHaveLength(3);
+    expect(documents[0]).toMatchObject({ customerIdentifier: 'acme-retail-us', status: 'active', accounts: [] });
+    expect(documents[1]).toMatchObject({ accountIdentifier: 'acme-q4-bonus', accountNumber: expect.stringMatching(/^A\d{8}$/) });
+    expect(documents[2]).toMatchObject({
+      customerIdentifier: 'acme-retail-us',
+      accounts: [{ accountIdentifier: 'acme-q4-bonus', accountNumber: (documents[1] as { accountNumber: string }).accountNumber }],
+    });
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,125 @@
+/**
+ * A real server for the contract tests: createApp on an ephemeral port over a fresh database,
+ * with response validation on, and clients that record every (operationId, status) they observe.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import createClient, { type Middleware } from 'openapi-fetch';
+import { createApp } from '../../src/app.js';
+import { ensurePlatform, issueCredential } from '../../src/auth/platforms.js';
+import type { paths } from '../../src/generated/api.js';
+import { createLogger } from '../../src/logger.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
+import { operationFor, responseProblems, templateOf } from './spec.js';
+
+/** Every (operationId, status) pair any test observed, for the coverage test. */
+export const observed = new Set<string>();
+
+function observe(method: string, schemaPath: string, status: number, body: unknown): void {
+  const operation = operationFor(method, schemaPath);
+  observed.add(`${operation.operationId} ${status}`);
+  if (!operation.statuses.includes(String(status))) {
+    throw new Error(`${operation.operationId} answered ${status}, which the spec does not document`);
+  }
+  const problems = responseProblems(operation, status, body);
+  if (problems.length > 0) {
+    throw new Error(`${operation.operationId} ${status} body does not match the spec: ${problems.join('; ')}`);
+  }
+}
+
+export interface Credentials {
+  name: string;
+  key: string;
+}
+
+export const basic = ({ name, key }: Credentials) => `Basic ${Buffer.from(`${name}:${key}`).toString('base64')}`;
+
+export type ApiClient = ReturnType<typeof createApiClient>;
+
+export function createApiClient(baseUrl: string, credentials: Credentials | null) {
+  const client = createClient<paths>({ baseUrl });
+  const middleware: Middleware = {
+    onRequest({ request }) {
+      if (credentials) request.headers.set('Authorization', basic(credentials));
+      return request;
+    },
+    async onResponse({ request, response, schemaPath }) {
+      const body: unknown = response.headers.get('content-type')?.includes('json') ? await response.clone().json() : undefined;
+      observe(request.method, schemaPath, response.status, body);
+      return response;
+    },
+  };
+  client.use(middleware);
+  return client;
+}
+
+export interface TestServer {
+  baseUrl: string;
+  store: Store;
+  /** Full access on platform one. */
+  one: Credentials;
+  oneReadOnly: Credentials;
+  /** Platform one, limited to the customers `restricted-one` and `restricted-two`. */
+  oneRestricted: Credentials;
+  two: Credentials;
+  /** A client with these credentials (platform one's full key by default, none with null). */
+  client(credentials?: Credentials | null): ApiClient;
+  /** A request outside the typed client (bad bodies, headers, routes); still observed. */
+  raw(method: string, path: string, init?: { headers?: Record<string, string>; body?: string | Buffer }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'raas-test-'));
+  const store = await openStore(`file:${join(dir, 'raas.db')}`);
+  await ensurePlatform(store, 'platform-one');
+  await ensurePlatform(store, 'platform-two');
+  const issue = async (platform: string, options = {}) => {
+    const issued = await issueCredential(store, platform, options);
+    return { name: issued.platformName, key: issued.platformKey };
+  };
+  const one = await issue('platform-one');
+  const oneReadOnly = await issue('platform-one', { readOnly: true });
+  const oneRestricted = await issue('platform-one', { allowedCustomers: ['restricted-one', 'restricted-two'] });
+  const two = await issue('platform-two');
+
+  const app = createApp({ store, logger: createLogger('silent'), validateResponses: true });
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}/raas/v2`;
+
+  return {
+    baseUrl,
+    store,
+    one,
+    oneReadOnly,
+    oneRestricted,
+    two,
+    client: (credentials: Credentials | null = one) => createApiClient(baseUrl, credentials),
+    async raw(method, path, init = {}) {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: init.headers,
+        body: init.body,
+      });
+      const operation = templateOf(method, path.split('?')[0] ?? path);
+      if (operation) {
+        const body: unknown = response.headers.get('content-type')?.includes('json') ? await response.clone().json() : undefined;
+        observe(method, operation.path, response.status, body);
+      }
+      return response;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
