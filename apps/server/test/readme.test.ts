@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
 import { startServerProcess } from './support/process.js';
@@ -32,3 +33,20 @@ test('the README curl session creates a customer and an account', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the README operator CLI session runs as shown', async () => {
+  const block = /<!-- readme-cli[^>]*-->\s*```sh\n([\s\S]*?)```\s*<!-- \/readme-cli -->/.exec(readme)?.[1];
+  expect(block).toContain('pnpm raas');
+  const dir = mkdtempSync(join(tmpdir(), 'raas-readme-cli-'));
+  try {
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', block!], {
+      cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+      env: { ...process.env, DATABASE_URL: `file:${join(dir, 'raas.db')}` },
+    });
+    expect(stdout).toMatch(/platform key:\s+[A-Za-z0-9_-]{43}/);
+    expect(stdout).toMatch(/key_[0-9a-f]{16}\tacme-platform\tread-write; customers: acme-east,acme-west; active\tregional team/);
+    expect(stdout).toMatch(/revoked key_[0-9a-f]{16}/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
