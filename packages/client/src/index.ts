@@ -1,0 +1,86 @@
+/**
+ * A typed client for the RaaS v2 customers-and-accounts API: openapi-fetch with types generated
+ * from the contract, and Basic authentication applied to every request.
+ */
+import openapiFetch, { type Client, type Middleware } from 'openapi-fetch';
+import type { components, operations, paths } from './generated/api.js';
+
+export type { components, operations, paths };
+
+type Schemas = components['schemas'];
+export type Customer = Schemas['Customer'];
+export type AccountSummary = Schemas['AccountSummary'];
+export type Account = Schemas['Account'];
+export type CustomerPage = Schemas['CustomerPage'];
+export type AccountPage = Schemas['AccountPage'];
+export type CreateCustomerCriteria = Schemas['CreateCustomerCriteria'];
+export type CreateAccountCriteria = Schemas['CreateAccountCriteria'];
+export type UpdateAccountCriteria = Schemas['UpdateAccountCriteria'];
+export type ErrorInfo = Schemas['ErrorInfo'];
+export type FieldError = Schemas['FieldError'];
+
+/** Tango Card's sandbox ("integration") environment. */
+export const SANDBOX_BASE_URL = 'https://integration-api.tangocard.com/raas/v2';
+/** Tango Card's production environment. */
+export const PRODUCTION_BASE_URL = 'https://api.tangocard.com/raas/v2';
+
+export interface RaasClientOptions {
+  /**
+   * Where the API lives, including `/raas/v2`: SANDBOX_BASE_URL, PRODUCTION_BASE_URL, or your own
+   * server (e.g. `http://localhost:3000/raas/v2`). There is no default, so that no request ever
+   * reaches an environment you did not choose.
+   */
+  baseUrl: string;
+  /** Basic authentication user name. */
+  platformName: string;
+  /** Basic authentication password. */
+  platformKey: string;
+  /** A fetch implementation (tests, proxies, retries); the global fetch by default. */
+  fetch?: (request: Request) => Promise<Response>;
+}
+
+export type RaasClient = Client<paths, 'application/json'>;
+
+// openapi-fetch's CommonJS build exports `exports.default`; our CommonJS build imports it with
+// Node's semantics (default = module.exports), so unwrap it there. The ES build gets the function.
+const createClient: typeof openapiFetch =
+  typeof openapiFetch === 'function' ? openapiFetch : (openapiFetch as unknown as { default: typeof openapiFetch }).default;
+
+function base64Utf8(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** An openapi-fetch middleware that sends HTTP Basic credentials with every request. */
+export function basicAuth(platformName: string, platformKey: string): Middleware {
+  const authorization = `Basic ${base64Utf8(`${platformName}:${platformKey}`)}`;
+  return {
+    onRequest({ request }) {
+      request.headers.set('Authorization', authorization);
+      return request;
+    },
+  };
+}
+
+/** Creates a typed client: `client.GET('/customers/{customerIdentifier}', { params: … })`. */
+export function createRaasClient(options: RaasClientOptions): RaasClient {
+  if (!options.baseUrl) {
+    throw new TypeError('createRaasClient: baseUrl is required (SANDBOX_BASE_URL, PRODUCTION_BASE_URL or your server)');
+  }
+  if (!options.platformName || !options.platformKey) {
+    throw new TypeError('createRaasClient: platformName and platformKey are required');
+  }
+  const client = createClient<paths, 'application/json'>({
+    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  client.use(basicAuth(options.platformName, options.platformKey));
+  return client;
+}
+
+/** The X-REQUEST-ID of a response: quote it when you contact support. */
+export function requestIdOf(result: { response: Response } | Response): string | undefined {
+  const response = result instanceof Response ? result : result.response;
+  return response.headers.get('X-REQUEST-ID') ?? undefined;
+}
