@@ -4,7 +4,7 @@
  * documented (operationId, status) pair, except 500, was never observed.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { observed, startTestServer, type TestServer } from './support/harness.js';
+import { basic, observed, startTestServer, type TestServer } from './support/harness.js';
 import { operations } from './support/spec.js';
 
 let server: TestServer;
@@ -163,7 +163,7 @@ describe('customers', () => {
 
   test('an unknown query parameter is 400', async () => {
     const response = await server.raw('GET', '/customers?colour=blue', {
-      headers: { authorization: `Basic ${Buffer.from(`${server.one.name}:${server.one.key}`).toString('base64')}` },
+      headers: { authorization: basic(server.one) },
     });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { errors: unknown[] };
@@ -464,7 +464,7 @@ describe('authentication and authorisation', () => {
 });
 
 describe('HTTP', () => {
-  const auth = () => ({ authorization: `Basic ${Buffer.from(`${server.one.name}:${server.one.key}`).toString('base64')}` });
+  const auth = () => ({ authorization: basic(server.one) });
   const bodyRoutes = async () => {
     const customer = await createCustomer();
     const account = await createAccount(customer.customerIdentifier);

@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { basic as basicOf } from './support/harness.js';
 import { runServerOnce, startServerProcess } from './support/process.js';
 
 let dir: string;
@@ -14,7 +15,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const basic = (name: string, key: string) => `Basic ${Buffer.from(`${name}:${key}`).toString('base64')}`;
+const basic = (name: string, key: string) => basicOf({ name, key });
 const KEY = 'k'.repeat(12) + '-integration-test-key-0123456789';
 
 describe('configuration', () => {

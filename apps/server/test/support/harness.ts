@@ -7,10 +7,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRaasClient, type RaasClient, type paths } from '@raas-customers/client';
 import createClient, { type Middleware } from 'openapi-fetch';
 import { createApp } from '../../src/app.js';
 import { ensurePlatform, issueCredential } from '../../src/auth/platforms.js';
-import type { paths } from '../../src/generated/api.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -38,22 +38,24 @@ export interface Credentials {
 
 export const basic = ({ name, key }: Credentials) => `Basic ${Buffer.from(`${name}:${key}`).toString('base64')}`;
 
-export type ApiClient = ReturnType<typeof createApiClient>;
+export type ApiClient = RaasClient;
 
-export function createApiClient(baseUrl: string, credentials: Credentials | null) {
-  const client = createClient<paths>({ baseUrl });
-  const middleware: Middleware = {
-    onRequest({ request }) {
-      if (credentials) request.headers.set('Authorization', basic(credentials));
-      return request;
-    },
+/**
+ * The published client (@raas-customers/client), plus a middleware that checks and records every
+ * response. With null credentials, a bare openapi-fetch client of the same types sends none.
+ */
+export function createApiClient(baseUrl: string, credentials: Credentials | null): ApiClient {
+  const client = credentials
+    ? createRaasClient({ baseUrl, platformName: credentials.name, platformKey: credentials.key })
+    : createClient<paths, 'application/json'>({ baseUrl });
+  const observer: Middleware = {
     async onResponse({ request, response, schemaPath }) {
       const body: unknown = response.headers.get('content-type')?.includes('json') ? await response.clone().json() : undefined;
       observe(request.method, schemaPath, response.status, body);
       return response;
     },
   };
-  client.use(middleware);
+  client.use(observer);
   return client;
 }
 
