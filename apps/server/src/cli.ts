@@ -95,7 +95,7 @@ async function run(store: Store, argv: string[]): Promise<void> {
 
 async function main(): Promise<number> {
   const config = readConfig();
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, config.postgres);
   try {
     await run(store, process.argv.slice(2));
     return 0;

@@ -12,9 +12,11 @@ const environment = z
       .string()
       .min(1)
       .default('file:./data/raas.db')
-      .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || url.startsWith('file://'), {
-        message: 'use a file path or a file: URL (an SQLite database)',
+      .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^(file|postgres|postgresql):\/\//i.test(url), {
+        message: 'use a postgres:// URL (PostgreSQL), or a file path or file: URL (SQLite)',
       }),
+    PG_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+    PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     RAAS_PLATFORM_NAME: z
@@ -32,6 +34,7 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
+  postgres: { poolMax: number; connectTimeoutMs: number };
   logLevel: (typeof LOG_LEVELS)[number];
   shutdownTimeoutMs: number;
   platform: { name: string; key: string } | undefined;
@@ -52,6 +55,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    postgres: { poolMax: e.PG_POOL_MAX, connectTimeoutMs: e.PG_CONNECT_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     platform: e.RAAS_PLATFORM_NAME && e.RAAS_PLATFORM_KEY ? { name: e.RAAS_PLATFORM_NAME, key: e.RAAS_PLATFORM_KEY } : undefined,

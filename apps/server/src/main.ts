@@ -10,7 +10,7 @@ import { openStore } from './store/open-store.js';
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, config.postgres);
 
   const issued = await provisionAtStart(store, config.platform);
   if (issued) {

@@ -4,16 +4,11 @@
  * documented (operationId, status) pair, except 500, was never observed.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { basic, observed, startTestServer, type TestServer } from './support/harness.js';
+import { STORE_KINDS, basic, observed, startTestServer, type TestServer } from './support/harness.js';
 import { operations } from './support/spec.js';
 
+/** The server of the store kind under test (the kinds run one after the other). */
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
 
 const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -39,527 +34,573 @@ async function createAccount(customerIdentifier: string, accountIdentifier = uni
   return data!;
 }
 
-describe('customers', () => {
-  test('create answers 201 with the full Customer', async () => {
-    const { data, response } = await server.client().POST('/customers', {
-      body: { customerIdentifier: 'acme-retail-us', displayName: 'Acme Retail US' },
-    });
-    expect(response.status).toBe(201);
-    expect(data).toEqual({
-      customerIdentifier: 'acme-retail-us',
-      displayName: 'Acme Retail US',
-      status: 'active',
-      createdAt: expect.stringMatching(ISO_MILLIS),
-      accounts: [],
-    });
+describe.each(STORE_KINDS)('on %s', (kind) => {
+  beforeAll(async () => {
+    observed.clear();
+    server = await startTestServer(kind);
+  });
+  afterAll(async () => {
+    await server?.close();
   });
 
-  test('a duplicate identifier on the same platform is 409.012 naming it', async () => {
-    const id = (await createCustomer()).customerIdentifier;
-    const { error, response } = await server.client().POST('/customers', {
-      body: { customerIdentifier: id, displayName: 'Someone else' },
-    });
-    expect(response.status).toBe(409);
-    expect(error).toMatchObject({
-      httpCode: 409,
-      httpPhrase: 'Conflict',
-      i18nKey: '409.012',
-      message: `This customer identifier, ${id} exists already for this platform`,
-      path: '/raas/v2/customers',
-    });
-  });
-
-  test('the same identifier on another platform is a different customer', async () => {
-    const id = (await createCustomer()).customerIdentifier;
-    const other = await createCustomer(id, server.two);
-    expect(other.customerIdentifier).toBe(id);
-  });
-
-  test('get answers the customer, with its account summaries', async () => {
-    const customer = await createCustomer();
-    const account = await createAccount(customer.customerIdentifier);
-    const { data, response } = await server.client().GET('/customers/{customerIdentifier}', {
-      params: { path: { customerIdentifier: customer.customerIdentifier } },
-    });
-    expect(response.status).toBe(200);
-    expect(data?.accounts).toEqual([
-      {
-        accountIdentifier: account.accountIdentifier,
-        accountNumber: account.accountNumber,
-        displayName: account.displayName,
-        currencyCode: 'USD',
-        createdAt: account.createdAt,
-        status: 'ACTIVE',
-      },
-    ]);
-  });
-
-  test('an unknown customer is 404.002', async () => {
-    const { error, response } = await server.client().GET('/customers/{customerIdentifier}', {
-      params: { path: { customerIdentifier: 'no-such-customer' } },
-    });
-    expect(response.status).toBe(404);
-    expect(error).toMatchObject({ i18nKey: '404.002', message: 'This customer does not exist for this platform.' });
-  });
-
-  test('list answers a bare array in creation order, of this platform only', async () => {
-    const first = await createCustomer();
-    const second = await createCustomer();
-    const foreign = await createCustomer(unique('foreign'), server.two);
-    const { data, response } = await server.client().GET('/customers');
-    expect(response.status).toBe(200);
-    const ids = (data as { customerIdentifier: string }[]).map((c) => c.customerIdentifier);
-    expect(ids.indexOf(first.customerIdentifier)).toBeLessThan(ids.indexOf(second.customerIdentifier));
-    expect(ids.indexOf(first.customerIdentifier)).toBeGreaterThanOrEqual(0);
-    expect(ids).not.toContain(foreign.customerIdentifier);
-  });
-
-  test('an invalid body lists every invalid field', async () => {
-    const { error, response } = await server.client().POST('/customers', {
-      body: { customerIdentifier: 'ab', displayName: 'x', nickname: 'extra' } as never,
-    });
-    expect(response.status).toBe(400);
-    expect(error).toMatchObject({ httpCode: 400, i18nKey: '400.001', message: 'Invalid Request' });
-    expect(error?.errors).toEqual(
-      expect.arrayContaining([
-        {
-          path: 'customerIdentifier',
-          i18nKey: '422.501',
-          message: expect.stringContaining('^[-a-zA-Z0-9]{5,100}$'),
-          invalidValue: 'ab',
-          constraint: 'Pattern',
-        },
-        expect.objectContaining({ path: 'displayName', invalidValue: 'x', constraint: 'Pattern' }),
-        expect.objectContaining({ path: 'nickname', invalidValue: 'extra', constraint: 'UnknownProperty' }),
-      ]),
-    );
-    expect(error?.errors).toHaveLength(3);
-  });
-
-  test('missing fields are reported as NotNull', async () => {
-    const { error, response } = await server.client().POST('/customers', { body: {} as never });
-    expect(response.status).toBe(400);
-    expect(error?.errors?.map((e) => [e.path, e.constraint]).sort()).toEqual([
-      ['customerIdentifier', 'NotNull'],
-      ['displayName', 'NotNull'],
-    ]);
-  });
-
-  test('a malformed identifier in the path is 400', async () => {
-    const { error, response } = await server.client().GET('/customers/{customerIdentifier}', {
-      params: { path: { customerIdentifier: 'ab' } },
-    });
-    expect(response.status).toBe(400);
-    expect(error?.errors?.[0]).toMatchObject({ path: 'customerIdentifier', invalidValue: 'ab', constraint: 'Pattern' });
-  });
-
-  test('a list query out of bounds is 400 naming the parameter', async () => {
-    const { error, response } = await server.client().GET('/customers', {
-      params: { query: { paginate: true, maxResults: 201 } },
-    });
-    expect(response.status).toBe(400);
-    expect(error?.errors).toEqual([expect.objectContaining({ path: 'maxResults', invalidValue: 201, constraint: 'Max' })]);
-  });
-
-  test('an unknown query parameter is 400', async () => {
-    const response = await server.raw('GET', '/customers?colour=blue', {
-      headers: { authorization: basic(server.one) },
-    });
-    expect(response.status).toBe(400);
-    const body = (await response.json()) as { errors: unknown[] };
-    expect(body.errors).toEqual([expect.objectContaining({ path: 'colour', constraint: 'UnknownProperty' })]);
-  });
-});
-
-describe('accounts', () => {
-  test('create answers 201 with the full Account and server-assigned fields', async () => {
-    const customer = await createCustomer();
-    const { data, response } = await server.client().POST('/customers/{customerIdentifier}/accounts', {
-      params: { path: { customerIdentifier: customer.customerIdentifier } },
-      body: { accountIdentifier: 'acme-q4-bonus', displayName: 'Q4 bonus pool', contactEmail: 'finance@acme.example' },
-    });
-    expect(response.status).toBe(201);
-    expect(data).toEqual({
-      accountIdentifier: 'acme-q4-bonus',
-      accountNumber: expect.stringMatching(/^A\d{8}$/),
-      displayName: 'Q4 bonus pool',
-      currencyCode: 'USD',
-      currentBalance: 0,
-      createdAt: expect.stringMatching(ISO_MILLIS),
-      status: 'ACTIVE',
-      contactEmail: 'finance@acme.example',
-      fundingNotification: [],
-    });
-  });
-
-  test('currency and funding notification are kept', async () => {
-    const customer = await createCustomer();
-    const account = await createAccount(customer.customerIdentifier, unique('eur'), {
-      currencyCode: 'EUR',
-      fundingNotification: [{ emailAddress: 'ops@acme.example' }],
-    });
-    expect(account.currencyCode).toBe('EUR');
-    expect(account.fundingNotification).toEqual([{ emailAddress: 'ops@acme.example' }]);
-  });
-
-  test('an upper-case account identifier is rejected, never lowercased', async () => {
-    const customer = await createCustomer();
-    const { error, response } = await server.client().POST('/customers/{customerIdentifier}/accounts', {
-      params: { path: { customerIdentifier: customer.customerIdentifier } },
-      body: { accountIdentifier: 'Acme-Bonus', displayName: 'Q4 bonus pool', contactEmail: 'not-an-email' },
-    });
-    expect(response.status).toBe(400);
-    expect(error?.errors).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ path: 'accountIdentifier', invalidValue: 'Acme-Bonus', constraint: 'Pattern' }),
-        expect.objectContaining({ path: 'contactEmail', invalidValue: 'not-an-email', constraint: 'Email' }),
-      ]),
-    );
-  });
-
-  test('an account identifier is unique across the customers of a platform (409.018)', async () => {
-    const first = await createCustomer();
-    const second = await createCustomer();
-    const account = await createAccount(first.customerIdentifier);
-    const { error, response } = await server.client().POST('/customers/{customerIdentifier}/accounts', {
-      params: { path: { customerIdentifier: second.customerIdentifier } },
-      body: { accountIdentifier: account.accountIdentifier, displayName: 'Again', contactEmail: 'a@acme.example' },
-    });
-    expect(response.status).toBe(409);
-    expect(error).toMatchObject({
-      i18nKey: '409.018',
-      message: `The account identifier, ${account.accountIdentifier}, already exists on this platform.`,
-    });
-  });
-
-  test('accounts of an unknown customer are 404.002', async () => {
-    const client = server.client();
-    const params = { path: { customerIdentifier: 'no-such-customer' } };
-    const created = await client.POST('/customers/{customerIdentifier}/accounts', {
-      params,
-      body: { accountIdentifier: unique('acct'), displayName: 'Q4 bonus pool', contactEmail: 'a@acme.example' },
-    });
-    const listed = await client.GET('/customers/{customerIdentifier}/accounts', { params });
-    for (const { error, response } of [created, listed]) {
-      expect(response.status).toBe(404);
-      expect(error?.i18nKey).toBe('404.002');
-    }
-  });
-
-  test('list, get and list-all show the account', async () => {
-    const customer = await createCustomer();
-    const account = await createAccount(customer.customerIdentifier);
-    const client = server.client();
-    const listed = await client.GET('/customers/{customerIdentifier}/accounts', {
-      params: { path: { customerIdentifier: customer.customerIdentifier } },
-    });
-    expect(listed.data).toEqual([account]);
-    const got = await client.GET('/accounts/{accountIdentifier}', {
-      params: { path: { accountIdentifier: account.accountIdentifier } },
-    });
-    expect(got.data).toEqual(account);
-    const all = await client.GET('/accounts');
-    expect(all.response.status).toBe(200);
-    expect(all.data).toContainEqual(account);
-  });
-
-  test('an unknown account is 404.016', async () => {
-    const { error, response } = await server.client().GET('/accounts/{accountIdentifier}', {
-      params: { path: { accountIdentifier: 'no-such-account' } },
-    });
-    expect(response.status).toBe(404);
-    expect(error).toMatchObject({ i18nKey: '404.016', message: 'The account you specified does not exist.' });
-  });
-
-  test('a malformed account identifier in the path is 400', async () => {
-    const { response } = await server.client().GET('/accounts/{accountIdentifier}', {
-      params: { path: { accountIdentifier: 'UPPER-CASE' } },
-    });
-    expect(response.status).toBe(400);
-  });
-
-  test('list queries are validated on both account lists', async () => {
-    const client = server.client();
-    const all = await client.GET('/accounts', { params: { query: { currencyCode: ['XYZ' as never] } } });
-    expect(all.response.status).toBe(400);
-    const customer = await createCustomer();
-    const ofCustomer = await client.GET('/customers/{customerIdentifier}/accounts', {
-      params: { path: { customerIdentifier: customer.customerIdentifier }, query: { maxResults: 0 } },
-    });
-    expect(ofCustomer.response.status).toBe(400);
-  });
-
-  test('update changes only what it names; identifier, number, currency and balance stay', async () => {
-    const customer = await createCustomer();
-    const account = await createAccount(customer.customerIdentifier, unique('upd'), { currencyCode: 'GBP' });
-    const { data, response } = await server.client().PATCH(
-      '/customers/{customerIdentifier}/accounts/{accountIdentifier}',
-      {
-        params: { path: { customerIdentifier: customer.customerIdentifier, accountIdentifier: account.accountIdentifier } },
-        body: { displayName: 'Renamed pool', fundingNotification: [{ emailAddress: 'cfo@acme.example' }] },
-      },
-    );
-    expect(response.status).toBe(200);
-    expect(data).toEqual({
-      ...account,
-      displayName: 'Renamed pool',
-      fundingNotification: [{ emailAddress: 'cfo@acme.example' }],
-    });
-  });
-
-  test('update rejects an empty patch and a currency change', async () => {
-    const customer = await createCustomer();
-    const account = await createAccount(customer.customerIdentifier);
-    const params = { path: { customerIdentifier: customer.customerIdentifier, accountIdentifier: account.accountIdentifier } };
-    const client = server.client();
-    const empty = await client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', { params, body: {} });
-    expect(empty.response.status).toBe(400);
-    const currency = await client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
-      params,
-      body: { currencyCode: 'EUR' } as never,
-    });
-    expect(currency.response.status).toBe(400);
-    expect(currency.error?.errors).toEqual([expect.objectContaining({ path: 'currencyCode', constraint: 'UnknownProperty' })]);
-  });
-
-  test('update answers 404.002, 404.016 and 404.020 for the wrong customer or account', async () => {
-    const owner = await createCustomer();
-    const other = await createCustomer();
-    const account = await createAccount(owner.customerIdentifier);
-    const client = server.client();
-    const patch = (customerIdentifier: string, accountIdentifier: string) =>
-      client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
-        params: { path: { customerIdentifier, accountIdentifier } },
-        body: { displayName: 'Renamed pool' },
+  describe('customers', () => {
+    test('create answers 201 with the full Customer', async () => {
+      const { data, response } = await server.client().POST('/customers', {
+        body: { customerIdentifier: 'acme-retail-us', displayName: 'Acme Retail US' },
       });
-    expect((await patch('no-such-customer', account.accountIdentifier)).error?.i18nKey).toBe('404.002');
-    expect((await patch(owner.customerIdentifier, 'no-such-account')).error?.i18nKey).toBe('404.016');
-    const misplaced = await patch(other.customerIdentifier, account.accountIdentifier);
-    expect(misplaced.response.status).toBe(404);
-    expect(misplaced.error).toMatchObject({
-      i18nKey: '404.020',
-      message: 'The account does not exist under the specified customer.',
+      expect(response.status).toBe(201);
+      expect(data).toEqual({
+        customerIdentifier: 'acme-retail-us',
+        displayName: 'Acme Retail US',
+        status: 'active',
+        createdAt: expect.stringMatching(ISO_MILLIS),
+        accounts: [],
+      });
     });
-  });
 
-  test('account numbers are unique', async () => {
-    const customer = await createCustomer();
-    const accounts = await Promise.all(Array.from({ length: 30 }, () => createAccount(customer.customerIdentifier)));
-    expect(new Set(accounts.map((a) => a.accountNumber)).size).toBe(30);
-  });
-});
-
-describe('authentication and authorisation', () => {
-  const everyOperation = async (client: ReturnType<TestServer['client']>) => {
-    const customerIdentifier = 'acme-retail-us';
-    const accountIdentifier = 'acme-q4-bonus';
-    const account = { accountIdentifier, displayName: 'Q4 bonus pool', contactEmail: 'a@acme.example' };
-    return Promise.all([
-      client.GET('/customers'),
-      client.POST('/customers', { body: { customerIdentifier, displayName: 'Acme Retail US' } }),
-      client.GET('/customers/{customerIdentifier}', { params: { path: { customerIdentifier } } }),
-      client.GET('/customers/{customerIdentifier}/accounts', { params: { path: { customerIdentifier } } }),
-      client.POST('/customers/{customerIdentifier}/accounts', { params: { path: { customerIdentifier } }, body: account }),
-      client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
-        params: { path: { customerIdentifier, accountIdentifier } },
-        body: { displayName: 'Renamed pool' },
-      }),
-      client.GET('/accounts'),
-      client.GET('/accounts/{accountIdentifier}', { params: { path: { accountIdentifier } } }),
-    ]);
-  };
-
-  test.each([
-    ['no credentials', null],
-    ['a wrong key', { name: 'platform-one', key: 'x'.repeat(43) }],
-    ['an unknown platform', { name: 'platform-nobody', key: 'x'.repeat(43) }],
-  ])('every operation answers 401.501 with %s', async (_label, credentials) => {
-    const results = await everyOperation(server.client(credentials));
-    expect(results).toHaveLength(operations.length);
-    for (const { error, response } of results) {
-      expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toMatch(/^Basic /);
+    test('a duplicate identifier on the same platform is 409.012 naming it', async () => {
+      const id = (await createCustomer()).customerIdentifier;
+      const { error, response } = await server.client().POST('/customers', {
+        body: { customerIdentifier: id, displayName: 'Someone else' },
+      });
+      expect(response.status).toBe(409);
       expect(error).toMatchObject({
-        i18nKey: '401.501',
-        message: 'Authentication failed. Please check your platform name and key.',
+        httpCode: 409,
+        httpPhrase: 'Conflict',
+        i18nKey: '409.012',
+        message: `This customer identifier, ${id} exists already for this platform`,
+        path: '/raas/v2/customers',
       });
-    }
-  });
+    });
 
-  test.each(['Bearer abc', 'Basic !!!', 'Basic ' + Buffer.from('no-colon').toString('base64'), 'Basic'])(
-    'a malformed Authorization header (%s) is 401',
-    async (authorization) => {
-      const response = await server.raw('GET', '/customers', { headers: { authorization } });
-      expect(response.status).toBe(401);
-    },
-  );
+    test('the same identifier on another platform is a different customer', async () => {
+      const id = (await createCustomer()).customerIdentifier;
+      const other = await createCustomer(id, server.two);
+      expect(other.customerIdentifier).toBe(id);
+    });
 
-  test('a read-only credential reads but may not create or update (403.017)', async () => {
-    const customer = await createCustomer();
-    const account = await createAccount(customer.customerIdentifier);
-    const client = server.client(server.oneReadOnly);
-    expect((await client.GET('/customers/{customerIdentifier}', { params: { path: customer } })).response.status).toBe(200);
-    const attempts = await Promise.all([
-      client.POST('/customers', { body: { customerIdentifier: unique('ro'), displayName: 'Read only' } }),
-      client.POST('/customers/{customerIdentifier}/accounts', {
-        params: { path: customer },
-        body: { accountIdentifier: unique('ro'), displayName: 'Read only', contactEmail: 'a@acme.example' },
-      }),
-      client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
-        params: { path: { customerIdentifier: customer.customerIdentifier, accountIdentifier: account.accountIdentifier } },
-        body: { displayName: 'Read only' },
-      }),
-    ]);
-    for (const { error, response } of attempts) {
-      expect(response.status).toBe(403);
-      expect(error).toMatchObject({ i18nKey: '403.017', message: 'Platform is not verified to create customers or accounts.' });
-    }
-  });
+    test('get answers the customer, with its account summaries', async () => {
+      const customer = await createCustomer();
+      const account = await createAccount(customer.customerIdentifier);
+      const { data, response } = await server.client().GET('/customers/{customerIdentifier}', {
+        params: { path: { customerIdentifier: customer.customerIdentifier } },
+      });
+      expect(response.status).toBe(200);
+      expect(data?.accounts).toEqual([
+        {
+          accountIdentifier: account.accountIdentifier,
+          accountNumber: account.accountNumber,
+          displayName: account.displayName,
+          currencyCode: 'USD',
+          createdAt: account.createdAt,
+          status: 'ACTIVE',
+        },
+      ]);
+    });
 
-  test('a credential limited to some customers sees and touches only those (403.007)', async () => {
-    const allowed = await createCustomer('restricted-one');
-    const allowedAccount = await createAccount(allowed.customerIdentifier);
-    const outside = await createCustomer();
-    const outsideAccount = await createAccount(outside.customerIdentifier);
-    const client = server.client(server.oneRestricted);
+    test('an unknown customer is 404.002', async () => {
+      const { error, response } = await server.client().GET('/customers/{customerIdentifier}', {
+        params: { path: { customerIdentifier: 'no-such-customer' } },
+      });
+      expect(response.status).toBe(404);
+      expect(error).toMatchObject({ i18nKey: '404.002', message: 'This customer does not exist for this platform.' });
+    });
 
-    const customers = (await client.GET('/customers')).data as { customerIdentifier: string }[];
-    expect(customers.map((c) => c.customerIdentifier)).toEqual(['restricted-one']);
-    const accounts = (await client.GET('/accounts')).data as { accountIdentifier: string }[];
-    expect(accounts.map((a) => a.accountIdentifier)).toEqual([allowedAccount.accountIdentifier]);
-    expect((await client.GET('/accounts/{accountIdentifier}', { params: { path: allowedAccount } })).response.status).toBe(200);
+    test('list answers a bare array in creation order, of this platform only', async () => {
+      const first = await createCustomer();
+      const second = await createCustomer();
+      const foreign = await createCustomer(unique('foreign'), server.two);
+      const { data, response } = await server.client().GET('/customers');
+      expect(response.status).toBe(200);
+      const ids = (data as { customerIdentifier: string }[]).map((c) => c.customerIdentifier);
+      expect(ids.indexOf(first.customerIdentifier)).toBeLessThan(ids.indexOf(second.customerIdentifier));
+      expect(ids.indexOf(first.customerIdentifier)).toBeGreaterThanOrEqual(0);
+      expect(ids).not.toContain(foreign.customerIdentifier);
+    });
 
-    const denied = await Promise.all([
-      client.GET('/customers/{customerIdentifier}', { params: { path: outside } }),
-      client.GET('/customers/{customerIdentifier}/accounts', { params: { path: outside } }),
-      client.GET('/accounts/{accountIdentifier}', { params: { path: outsideAccount } }),
-      client.POST('/customers', { body: { customerIdentifier: unique('other'), displayName: 'Not allowed' } }),
-      client.POST('/customers/{customerIdentifier}/accounts', {
-        params: { path: outside },
-        body: { accountIdentifier: unique('acct'), displayName: 'Not allowed', contactEmail: 'a@acme.example' },
-      }),
-      client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
-        params: { path: { customerIdentifier: outside.customerIdentifier, accountIdentifier: outsideAccount.accountIdentifier } },
-        body: { displayName: 'Not allowed' },
-      }),
-    ]);
-    for (const { error, response } of denied) {
-      expect(response.status).toBe(403);
-      expect(error).toMatchObject({ i18nKey: '403.007', message: 'Customer Identifier not found in authorized ids.' });
-    }
-    const created = await client.POST('/customers', { body: { customerIdentifier: 'restricted-two', displayName: 'Allowed' } });
-    expect(created.response.status).toBe(201);
-  });
-
-  test('one platform never sees another platform’s customers or accounts', async () => {
-    const customer = await createCustomer();
-    const account = await createAccount(customer.customerIdentifier);
-    const two = server.client(server.two);
-    expect((await two.GET('/customers/{customerIdentifier}', { params: { path: customer } })).error?.i18nKey).toBe('404.002');
-    expect((await two.GET('/accounts/{accountIdentifier}', { params: { path: account } })).error?.i18nKey).toBe('404.016');
-    const lists = [(await two.GET('/customers')).data, (await two.GET('/accounts')).data];
-    expect(JSON.stringify(lists)).not.toContain(customer.customerIdentifier);
-    expect(JSON.stringify(lists)).not.toContain(account.accountIdentifier);
-  });
-});
-
-describe('HTTP', () => {
-  const auth = () => ({ authorization: basic(server.one) });
-  const bodyRoutes = async () => {
-    const customer = await createCustomer();
-    const account = await createAccount(customer.customerIdentifier);
-    return [
-      ['POST', '/customers'],
-      ['POST', `/customers/${customer.customerIdentifier}/accounts`],
-      ['PATCH', `/customers/${customer.customerIdentifier}/accounts/${account.accountIdentifier}`],
-    ] as const;
-  };
-
-  test('malformed JSON is 400.501', async () => {
-    for (const [method, path] of await bodyRoutes()) {
-      const response = await server.raw(method, path, {
-        headers: { ...auth(), 'content-type': 'application/json' },
-        body: '{"customerIdentifier": ',
+    test('an invalid body lists every invalid field', async () => {
+      const { error, response } = await server.client().POST('/customers', {
+        body: { customerIdentifier: 'ab', displayName: 'x', nickname: 'extra' } as never,
       });
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({
-        i18nKey: '400.501',
-        message: 'JSON Parsing error. Please review your JSON formatting',
-      });
-    }
-  });
-
-  test('a body that is not JSON is 415.001', async () => {
-    for (const [method, path] of await bodyRoutes()) {
-      const response = await server.raw(method, path, {
-        headers: { ...auth(), 'content-type': 'text/plain' },
-        body: 'customerIdentifier=acme',
-      });
-      expect(response.status).toBe(415);
-      expect(await response.json()).toMatchObject({ i18nKey: '415.001', message: 'Unsupported Media Type' });
-    }
-  });
-
-  test('a body over 64 KiB is 413.001 whatever it contains, and nothing is stored', async () => {
-    const id = unique('big');
-    const big = JSON.stringify({ customerIdentifier: id, displayName: 'x'.repeat(70 * 1024) });
-    for (const [method, path] of await bodyRoutes()) {
-      for (const contentType of ['application/json', 'text/plain']) {
-        const response = await server.raw(method, path, { headers: { ...auth(), 'content-type': contentType }, body: big });
-        expect(response.status).toBe(413);
-        expect(await response.json()).toMatchObject({ i18nKey: '413.001', message: 'Payload Too Large' });
-      }
-    }
-    expect(await server.store.findCustomer(1, id)).toBeUndefined();
-  });
-
-  test('an unknown route is 404.001 and a wrong method 405.001', async () => {
-    const unknown = await server.raw('GET', '/rewards', { headers: auth() });
-    expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toMatchObject({ i18nKey: '404.001', message: 'Not found', path: '/raas/v2/rewards' });
-    const outside = await fetch(new URL('/nowhere', server.baseUrl));
-    expect(outside.status).toBe(404);
-    const wrongMethod = await server.raw('DELETE', '/customers', { headers: auth() });
-    expect(wrongMethod.status).toBe(405);
-    expect(await wrongMethod.json()).toMatchObject({ i18nKey: '405.001', message: 'Method not allowed' });
-  });
-
-  test('every response carries X-REQUEST-ID, equal to the error body’s requestId', async () => {
-    const ok = await server.client().GET('/customers');
-    expect(ok.response.headers.get('x-request-id')).toMatch(UUID);
-    const failed = await server.client().GET('/customers/{customerIdentifier}', {
-      params: { path: { customerIdentifier: 'no-such-customer' } },
+      expect(error).toMatchObject({ httpCode: 400, i18nKey: '400.001', message: 'Invalid Request' });
+      expect(error?.errors).toEqual(
+        expect.arrayContaining([
+          {
+            path: 'customerIdentifier',
+            i18nKey: '422.501',
+            message: expect.stringContaining('^[-a-zA-Z0-9]{5,100}$'),
+            invalidValue: 'ab',
+            constraint: 'Pattern',
+          },
+          expect.objectContaining({ path: 'displayName', invalidValue: 'x', constraint: 'Pattern' }),
+          expect.objectContaining({ path: 'nickname', invalidValue: 'extra', constraint: 'UnknownProperty' }),
+        ]),
+      );
+      expect(error?.errors).toHaveLength(3);
     });
-    expect(failed.response.headers.get('x-request-id')).toBe(failed.error?.requestId);
-    expect(failed.error?.timestamp).toMatch(ISO_MILLIS);
-    const unauthenticated = await server.client(null).GET('/customers');
-    expect(unauthenticated.response.headers.get('x-request-id')).toBe(unauthenticated.error?.requestId);
+
+    test('missing fields are reported as NotNull', async () => {
+      const { error, response } = await server.client().POST('/customers', { body: {} as never });
+      expect(response.status).toBe(400);
+      expect(error?.errors?.map((e) => [e.path, e.constraint]).sort()).toEqual([
+        ['customerIdentifier', 'NotNull'],
+        ['displayName', 'NotNull'],
+      ]);
+    });
+
+    test('a malformed identifier in the path is 400', async () => {
+      const { error, response } = await server.client().GET('/customers/{customerIdentifier}', {
+        params: { path: { customerIdentifier: 'ab' } },
+      });
+      expect(response.status).toBe(400);
+      expect(error?.errors?.[0]).toMatchObject({ path: 'customerIdentifier', invalidValue: 'ab', constraint: 'Pattern' });
+    });
+
+    test('a list query out of bounds is 400 naming the parameter', async () => {
+      const { error, response } = await server.client().GET('/customers', {
+        params: { query: { paginate: true, maxResults: 201 } },
+      });
+      expect(response.status).toBe(400);
+      expect(error?.errors).toEqual([expect.objectContaining({ path: 'maxResults', invalidValue: 201, constraint: 'Max' })]);
+    });
+
+    test('an unknown query parameter is 400', async () => {
+      const response = await server.raw('GET', '/customers?colour=blue', {
+        headers: { authorization: basic(server.one) },
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { errors: unknown[] };
+      expect(body.errors).toEqual([expect.objectContaining({ path: 'colour', constraint: 'UnknownProperty' })]);
+    });
   });
 
-  test('concurrent duplicate creates yield exactly one 201 and the rest 409', async () => {
-    const id = unique('race');
-    const results = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        server.client().POST('/customers', { body: { customerIdentifier: id, displayName: 'Race condition' } }),
-      ),
+  describe('accounts', () => {
+    test('create answers 201 with the full Account and server-assigned fields', async () => {
+      const customer = await createCustomer();
+      const { data, response } = await server.client().POST('/customers/{customerIdentifier}/accounts', {
+        params: { path: { customerIdentifier: customer.customerIdentifier } },
+        body: { accountIdentifier: 'acme-q4-bonus', displayName: 'Q4 bonus pool', contactEmail: 'finance@acme.example' },
+      });
+      expect(response.status).toBe(201);
+      expect(data).toEqual({
+        accountIdentifier: 'acme-q4-bonus',
+        accountNumber: expect.stringMatching(/^A\d{8}$/),
+        displayName: 'Q4 bonus pool',
+        currencyCode: 'USD',
+        currentBalance: 0,
+        createdAt: expect.stringMatching(ISO_MILLIS),
+        status: 'ACTIVE',
+        contactEmail: 'finance@acme.example',
+        fundingNotification: [],
+      });
+    });
+
+    test('currency and funding notification are kept', async () => {
+      const customer = await createCustomer();
+      const account = await createAccount(customer.customerIdentifier, unique('eur'), {
+        currencyCode: 'EUR',
+        fundingNotification: [{ emailAddress: 'ops@acme.example' }],
+      });
+      expect(account.currencyCode).toBe('EUR');
+      expect(account.fundingNotification).toEqual([{ emailAddress: 'ops@acme.example' }]);
+    });
+
+    test('an upper-case account identifier is rejected, never lowercased', async () => {
+      const customer = await createCustomer();
+      const { error, response } = await server.client().POST('/customers/{customerIdentifier}/accounts', {
+        params: { path: { customerIdentifier: customer.customerIdentifier } },
+        body: { accountIdentifier: 'Acme-Bonus', displayName: 'Q4 bonus pool', contactEmail: 'not-an-email' },
+      });
+      expect(response.status).toBe(400);
+      expect(error?.errors).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ path: 'accountIdentifier', invalidValue: 'Acme-Bonus', constraint: 'Pattern' }),
+          expect.objectContaining({ path: 'contactEmail', invalidValue: 'not-an-email', constraint: 'Email' }),
+        ]),
+      );
+    });
+
+    test('an account identifier is unique across the customers of a platform (409.018)', async () => {
+      const first = await createCustomer();
+      const second = await createCustomer();
+      const account = await createAccount(first.customerIdentifier);
+      const { error, response } = await server.client().POST('/customers/{customerIdentifier}/accounts', {
+        params: { path: { customerIdentifier: second.customerIdentifier } },
+        body: { accountIdentifier: account.accountIdentifier, displayName: 'Again', contactEmail: 'a@acme.example' },
+      });
+      expect(response.status).toBe(409);
+      expect(error).toMatchObject({
+        i18nKey: '409.018',
+        message: `The account identifier, ${account.accountIdentifier}, already exists on this platform.`,
+      });
+    });
+
+    test('accounts of an unknown customer are 404.002', async () => {
+      const client = server.client();
+      const params = { path: { customerIdentifier: 'no-such-customer' } };
+      const created = await client.POST('/customers/{customerIdentifier}/accounts', {
+        params,
+        body: { accountIdentifier: unique('acct'), displayName: 'Q4 bonus pool', contactEmail: 'a@acme.example' },
+      });
+      const listed = await client.GET('/customers/{customerIdentifier}/accounts', { params });
+      for (const { error, response } of [created, listed]) {
+        expect(response.status).toBe(404);
+        expect(error?.i18nKey).toBe('404.002');
+      }
+    });
+
+    test('list, get and list-all show the account', async () => {
+      const customer = await createCustomer();
+      const account = await createAccount(customer.customerIdentifier);
+      const client = server.client();
+      const listed = await client.GET('/customers/{customerIdentifier}/accounts', {
+        params: { path: { customerIdentifier: customer.customerIdentifier } },
+      });
+      expect(listed.data).toEqual([account]);
+      const got = await client.GET('/accounts/{accountIdentifier}', {
+        params: { path: { accountIdentifier: account.accountIdentifier } },
+      });
+      expect(got.data).toEqual(account);
+      const all = await client.GET('/accounts');
+      expect(all.response.status).toBe(200);
+      expect(all.data).toContainEqual(account);
+    });
+
+    test('an unknown account is 404.016', async () => {
+      const { error, response } = await server.client().GET('/accounts/{accountIdentifier}', {
+        params: { path: { accountIdentifier: 'no-such-account' } },
+      });
+      expect(response.status).toBe(404);
+      expect(error).toMatchObject({ i18nKey: '404.016', message: 'The account you specified does not exist.' });
+    });
+
+    test('a malformed account identifier in the path is 400', async () => {
+      const { response } = await server.client().GET('/accounts/{accountIdentifier}', {
+        params: { path: { accountIdentifier: 'UPPER-CASE' } },
+      });
+      expect(response.status).toBe(400);
+    });
+
+    test('list queries are validated on both account lists', async () => {
+      const client = server.client();
+      const all = await client.GET('/accounts', { params: { query: { currencyCode: ['XYZ' as never] } } });
+      expect(all.response.status).toBe(400);
+      const customer = await createCustomer();
+      const ofCustomer = await client.GET('/customers/{customerIdentifier}/accounts', {
+        params: { path: { customerIdentifier: customer.customerIdentifier }, query: { maxResults: 0 } },
+      });
+      expect(ofCustomer.response.status).toBe(400);
+    });
+
+    test('update changes only what it names; identifier, number, currency and balance stay', async () => {
+      const customer = await createCustomer();
+      const account = await createAccount(customer.customerIdentifier, unique('upd'), { currencyCode: 'GBP' });
+      const { data, response } = await server.client().PATCH(
+        '/customers/{customerIdentifier}/accounts/{accountIdentifier}',
+        {
+          params: { path: { customerIdentifier: customer.customerIdentifier, accountIdentifier: account.accountIdentifier } },
+          body: { displayName: 'Renamed pool', fundingNotification: [{ emailAddress: 'cfo@acme.example' }] },
+        },
+      );
+      expect(response.status).toBe(200);
+      expect(data).toEqual({
+        ...account,
+        displayName: 'Renamed pool',
+        fundingNotification: [{ emailAddress: 'cfo@acme.example' }],
+      });
+    });
+
+    test('update rejects an empty patch and a currency change', async () => {
+      const customer = await createCustomer();
+      const account = await createAccount(customer.customerIdentifier);
+      const params = { path: { customerIdentifier: customer.customerIdentifier, accountIdentifier: account.accountIdentifier } };
+      const client = server.client();
+      const empty = await client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', { params, body: {} });
+      expect(empty.response.status).toBe(400);
+      const currency = await client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
+        params,
+        body: { currencyCode: 'EUR' } as never,
+      });
+      expect(currency.response.status).toBe(400);
+      expect(currency.error?.errors).toEqual([expect.objectContaining({ path: 'currencyCode', constraint: 'UnknownProperty' })]);
+    });
+
+    test('update answers 404.002, 404.016 and 404.020 for the wrong customer or account', async () => {
+      const owner = await createCustomer();
+      const other = await createCustomer();
+      const account = await createAccount(owner.customerIdentifier);
+      const client = server.client();
+      const patch = (customerIdentifier: string, accountIdentifier: string) =>
+        client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
+          params: { path: { customerIdentifier, accountIdentifier } },
+          body: { displayName: 'Renamed pool' },
+        });
+      expect((await patch('no-such-customer', account.accountIdentifier)).error?.i18nKey).toBe('404.002');
+      expect((await patch(owner.customerIdentifier, 'no-such-account')).error?.i18nKey).toBe('404.016');
+      const misplaced = await patch(other.customerIdentifier, account.accountIdentifier);
+      expect(misplaced.response.status).toBe(404);
+      expect(misplaced.error).toMatchObject({
+        i18nKey: '404.020',
+        message: 'The account does not exist under the specified customer.',
+      });
+    });
+
+    test('account numbers are unique', async () => {
+      const customer = await createCustomer();
+      const accounts = await Promise.all(Array.from({ length: 30 }, () => createAccount(customer.customerIdentifier)));
+      expect(new Set(accounts.map((a) => a.accountNumber)).size).toBe(30);
+    });
+  });
+
+  describe('authentication and authorisation', () => {
+    const everyOperation = async (client: ReturnType<TestServer['client']>) => {
+      const customerIdentifier = 'acme-retail-us';
+      const accountIdentifier = 'acme-q4-bonus';
+      const account = { accountIdentifier, displayName: 'Q4 bonus pool', contactEmail: 'a@acme.example' };
+      return Promise.all([
+        client.GET('/customers'),
+        client.POST('/customers', { body: { customerIdentifier, displayName: 'Acme Retail US' } }),
+        client.GET('/customers/{customerIdentifier}', { params: { path: { customerIdentifier } } }),
+        client.GET('/customers/{customerIdentifier}/accounts', { params: { path: { customerIdentifier } } }),
+        client.POST('/customers/{customerIdentifier}/accounts', { params: { path: { customerIdentifier } }, body: account }),
+        client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
+          params: { path: { customerIdentifier, accountIdentifier } },
+          body: { displayName: 'Renamed pool' },
+        }),
+        client.GET('/accounts'),
+        client.GET('/accounts/{accountIdentifier}', { params: { path: { accountIdentifier } } }),
+      ]);
+    };
+
+    test.each([
+      ['no credentials', null],
+      ['a wrong key', { name: 'platform-one', key: 'x'.repeat(43) }],
+      ['an unknown platform', { name: 'platform-nobody', key: 'x'.repeat(43) }],
+    ])('every operation answers 401.501 with %s', async (_label, credentials) => {
+      const results = await everyOperation(server.client(credentials));
+      expect(results).toHaveLength(operations.length);
+      for (const { error, response } of results) {
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toMatch(/^Basic /);
+        expect(error).toMatchObject({
+          i18nKey: '401.501',
+          message: 'Authentication failed. Please check your platform name and key.',
+        });
+      }
+    });
+
+    test.each(['Bearer abc', 'Basic !!!', 'Basic ' + Buffer.from('no-colon').toString('base64'), 'Basic'])(
+      'a malformed Authorization header (%s) is 401',
+      async (authorization) => {
+        const response = await server.raw('GET', '/customers', { headers: { authorization } });
+        expect(response.status).toBe(401);
+      },
     );
-    const statuses = results.map((r) => r.response.status).sort();
-    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+
+    test('a read-only credential reads but may not create or update (403.017)', async () => {
+      const customer = await createCustomer();
+      const account = await createAccount(customer.customerIdentifier);
+      const client = server.client(server.oneReadOnly);
+      expect((await client.GET('/customers/{customerIdentifier}', { params: { path: customer } })).response.status).toBe(200);
+      const attempts = await Promise.all([
+        client.POST('/customers', { body: { customerIdentifier: unique('ro'), displayName: 'Read only' } }),
+        client.POST('/customers/{customerIdentifier}/accounts', {
+          params: { path: customer },
+          body: { accountIdentifier: unique('ro'), displayName: 'Read only', contactEmail: 'a@acme.example' },
+        }),
+        client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
+          params: { path: { customerIdentifier: customer.customerIdentifier, accountIdentifier: account.accountIdentifier } },
+          body: { displayName: 'Read only' },
+        }),
+      ]);
+      for (const { error, response } of attempts) {
+        expect(response.status).toBe(403);
+        expect(error).toMatchObject({ i18nKey: '403.017', message: 'Platform is not verified to create customers or accounts.' });
+      }
+    });
+
+    test('a credential limited to some customers sees and touches only those (403.007)', async () => {
+      const allowed = await createCustomer('restricted-one');
+      const allowedAccount = await createAccount(allowed.customerIdentifier);
+      const outside = await createCustomer();
+      const outsideAccount = await createAccount(outside.customerIdentifier);
+      const client = server.client(server.oneRestricted);
+
+      const customers = (await client.GET('/customers')).data as { customerIdentifier: string }[];
+      expect(customers.map((c) => c.customerIdentifier)).toEqual(['restricted-one']);
+      const accounts = (await client.GET('/accounts')).data as { accountIdentifier: string }[];
+      expect(accounts.map((a) => a.accountIdentifier)).toEqual([allowedAccount.accountIdentifier]);
+      expect((await client.GET('/accounts/{accountIdentifier}', { params: { path: allowedAccount } })).response.status).toBe(200);
+
+      const denied = await Promise.all([
+        client.GET('/customers/{customerIdentifier}', { params: { path: outside } }),
+        client.GET('/customers/{customerIdentifier}/accounts', { params: { path: outside } }),
+        client.GET('/accounts/{accountIdentifier}', { params: { path: outsideAccount } }),
+        client.POST('/customers', { body: { customerIdentifier: unique('other'), displayName: 'Not allowed' } }),
+        client.POST('/customers/{customerIdentifier}/accounts', {
+          params: { path: outside },
+          body: { accountIdentifier: unique('acct'), displayName: 'Not allowed', contactEmail: 'a@acme.example' },
+        }),
+        client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
+          params: { path: { customerIdentifier: outside.customerIdentifier, accountIdentifier: outsideAccount.accountIdentifier } },
+          body: { displayName: 'Not allowed' },
+        }),
+      ]);
+      for (const { error, response } of denied) {
+        expect(response.status).toBe(403);
+        expect(error).toMatchObject({ i18nKey: '403.007', message: 'Customer Identifier not found in authorized ids.' });
+      }
+      const created = await client.POST('/customers', { body: { customerIdentifier: 'restricted-two', displayName: 'Allowed' } });
+      expect(created.response.status).toBe(201);
+    });
+
+    test('one platform never sees another platform’s customers or accounts', async () => {
+      const customer = await createCustomer();
+      const account = await createAccount(customer.customerIdentifier);
+      const two = server.client(server.two);
+      expect((await two.GET('/customers/{customerIdentifier}', { params: { path: customer } })).error?.i18nKey).toBe('404.002');
+      expect((await two.GET('/accounts/{accountIdentifier}', { params: { path: account } })).error?.i18nKey).toBe('404.016');
+      const lists = [(await two.GET('/customers')).data, (await two.GET('/accounts')).data];
+      expect(JSON.stringify(lists)).not.toContain(customer.customerIdentifier);
+      expect(JSON.stringify(lists)).not.toContain(account.accountIdentifier);
+    });
   });
 
-  test('the bundled spec is served', async () => {
-    const response = await fetch(`${server.baseUrl}/openapi.json`);
-    expect(response.status).toBe(200);
-    expect(((await response.json()) as { openapi: string }).openapi).toMatch(/^3\.1/);
-  });
-});
+  describe('HTTP', () => {
+    const auth = () => ({ authorization: basic(server.one) });
+    const bodyRoutes = async () => {
+      const customer = await createCustomer();
+      const account = await createAccount(customer.customerIdentifier);
+      return [
+        ['POST', '/customers'],
+        ['POST', `/customers/${customer.customerIdentifier}/accounts`],
+        ['PATCH', `/customers/${customer.customerIdentifier}/accounts/${account.accountIdentifier}`],
+      ] as const;
+    };
 
-test('every documented (operationId, status) pair except 500 was exercised', () => {
-  const documented = operations.flatMap((op) =>
-    op.statuses.filter((status) => status !== '500' && status !== 'default').map((status) => `${op.operationId} ${status}`),
-  );
-  const missing = documented.filter((pair) => !observed.has(pair));
-  expect(missing).toEqual([]);
-  expect(documented.length).toBeGreaterThan(40);
+    test('malformed JSON is 400.501', async () => {
+      for (const [method, path] of await bodyRoutes()) {
+        const response = await server.raw(method, path, {
+          headers: { ...auth(), 'content-type': 'application/json' },
+          body: '{"customerIdentifier": ',
+        });
+        expect(response.status).toBe(400);
+        expect(await response.json()).toMatchObject({
+          i18nKey: '400.501',
+          message: 'JSON Parsing error. Please review your JSON formatting',
+        });
+      }
+    });
+
+    test('a body that is not JSON is 415.001', async () => {
+      for (const [method, path] of await bodyRoutes()) {
+        const response = await server.raw(method, path, {
+          headers: { ...auth(), 'content-type': 'text/plain' },
+          body: 'customerIdentifier=acme',
+        });
+        expect(response.status).toBe(415);
+        expect(await response.json()).toMatchObject({ i18nKey: '415.001', message: 'Unsupported Media Type' });
+      }
+    });
+
+    test('a body over 64 KiB is 413.001 whatever it contains, and nothing is stored', async () => {
+      const id = unique('big');
+      const big = JSON.stringify({ customerIdentifier: id, displayName: 'x'.repeat(70 * 1024) });
+      for (const [method, path] of await bodyRoutes()) {
+        for (const contentType of ['application/json', 'text/plain']) {
+          const response = await server.raw(method, path, { headers: { ...auth(), 'content-type': contentType }, body: big });
+          expect(response.status).toBe(413);
+          expect(await response.json()).toMatchObject({ i18nKey: '413.001', message: 'Payload Too Large' });
+        }
+      }
+      const platform = await server.store.findPlatform('platform-one');
+      expect(await server.store.findCustomer(platform!.id, id)).toBeUndefined();
+    });
+
+    test('an unknown route is 404.001 and a wrong method 405.001', async () => {
+      const unknown = await server.raw('GET', '/rewards', { headers: auth() });
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toMatchObject({ i18nKey: '404.001', message: 'Not found', path: '/raas/v2/rewards' });
+      const outside = await fetch(new URL('/nowhere', server.baseUrl));
+      expect(outside.status).toBe(404);
+      const wrongMethod = await server.raw('DELETE', '/customers', { headers: auth() });
+      expect(wrongMethod.status).toBe(405);
+      expect(await wrongMethod.json()).toMatchObject({ i18nKey: '405.001', message: 'Method not allowed' });
+    });
+
+    test('every response carries X-REQUEST-ID, equal to the error body’s requestId', async () => {
+      const ok = await server.client().GET('/customers');
+      expect(ok.response.headers.get('x-request-id')).toMatch(UUID);
+      const failed = await server.client().GET('/customers/{customerIdentifier}', {
+        params: { path: { customerIdentifier: 'no-such-customer' } },
+      });
+      expect(failed.response.headers.get('x-request-id')).toBe(failed.error?.requestId);
+      expect(failed.error?.timestamp).toMatch(ISO_MILLIS);
+      const unauthenticated = await server.client(null).GET('/customers');
+      expect(unauthenticated.response.headers.get('x-request-id')).toBe(unauthenticated.error?.requestId);
+    });
+
+    test('concurrent duplicate creates yield exactly one 201 and the rest 409', async () => {
+      const id = unique('race');
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          server.client().POST('/customers', { body: { customerIdentifier: id, displayName: 'Race condition' } }),
+        ),
+      );
+      const statuses = results.map((r) => r.response.status).sort();
+      expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+      expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    });
+
+    test('the bundled spec is served', async () => {
+      const response = await fetch(`${server.baseUrl}/openapi.json`);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { openapi: string }).openapi).toMatch(/^3\.1/);
+    });
+  });
+
+  describe('database outage', () => {
+    test('every operation answers 503.001 while the database is unreachable', async () => {
+      const down = await startTestServer(server.kind, { databaseDown: true });
+      try {
+        const client = down.client(down.one);
+        const customerIdentifier = 'acme-retail-us';
+        const accountIdentifier = 'acme-q4-bonus';
+        const results = await Promise.all([
+          client.GET('/customers'),
+          client.POST('/customers', { body: { customerIdentifier, displayName: 'Acme Retail US' } }),
+          client.GET('/customers/{customerIdentifier}', { params: { path: { customerIdentifier } } }),
+          client.GET('/customers/{customerIdentifier}/accounts', { params: { path: { customerIdentifier } } }),
+          client.POST('/customers/{customerIdentifier}/accounts', {
+            params: { path: { customerIdentifier } },
+            body: { accountIdentifier, displayName: 'Q4 bonus pool', contactEmail: 'a@acme.example' },
+          }),
+          client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
+            params: { path: { customerIdentifier, accountIdentifier } },
+            body: { displayName: 'Renamed pool' },
+          }),
+          client.GET('/accounts'),
+          client.GET('/accounts/{accountIdentifier}', { params: { path: { accountIdentifier } } }),
+        ]);
+        for (const { error, response } of results) {
+          expect(response.status).toBe(503);
+          expect(error).toMatchObject({ i18nKey: '503.001', httpPhrase: 'Service Unavailable' });
+        }
+        expect((await fetch(new URL('/readyz', down.baseUrl))).status).toBe(503);
+        expect((await fetch(new URL('/healthz', down.baseUrl))).status).toBe(200);
+      } finally {
+        await down.close();
+      }
+    });
+  });
+
+  test('every documented (operationId, status) pair except 500 was exercised', () => {
+    const documented = operations.flatMap((op) =>
+      op.statuses.filter((status) => status !== '500' && status !== 'default').map((status) => `${op.operationId} ${status}`),
+    );
+    const missing = documented.filter((pair) => !observed.has(pair));
+    expect(missing).toEqual([]);
+    expect(documented.length).toBeGreaterThan(40);
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * Creating platforms and credentials: shared by the operator CLI and by start-up provisioning.
  */
-import type { Store } from '../store/store.js';
+import { type Store, UniqueViolation } from '../store/store.js';
 import { MIN_KEY_LENGTH, PLATFORM_NAME_PATTERN, hashKey, newKeyId, newPlatformKey } from './credentials.js';
 
 export interface IssuedCredential {
@@ -27,9 +27,25 @@ export function assertPlatformName(name: string): void {
   }
 }
 
+/** Ignores the UniqueViolation of a concurrent instance that did the same thing first. */
+async function unlessRaced<T>(write: Promise<T>, target: UniqueViolation['target']): Promise<T | undefined> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof UniqueViolation && error.target === target) return undefined;
+    throw error;
+  }
+}
+
+/** The platform of that name, created if missing; safe when several instances start at once. */
 export async function ensurePlatform(store: Store, name: string, now = new Date()) {
   assertPlatformName(name);
-  return (await store.findPlatform(name)) ?? store.createPlatform(name, now);
+  const existing = await store.findPlatform(name);
+  if (existing) return existing;
+  const created = await unlessRaced(store.createPlatform(name, now), 'platform');
+  const platform = created ?? (await store.findPlatform(name));
+  if (!platform) throw new Error(`platform "${name}" could not be created`);
+  return platform;
 }
 
 export async function issueCredential(
@@ -70,7 +86,10 @@ export async function provisionAtStart(
     const active = await store.activeCredentials(fromEnv.name);
     const keyHash = hashKey(fromEnv.key);
     if (!active.some((credential) => credential.keyHash === keyHash && !credential.readOnly && !credential.allowedCustomers)) {
-      await issueCredential(store, fromEnv.name, { platformKey: fromEnv.key, label: 'from RAAS_PLATFORM_KEY' });
+      await unlessRaced(
+        issueCredential(store, fromEnv.name, { platformKey: fromEnv.key, label: 'from RAAS_PLATFORM_KEY' }),
+        'keyHash',
+      );
     }
     return undefined;
   }

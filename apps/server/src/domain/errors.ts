@@ -5,7 +5,6 @@
  */
 export const errorCatalogue = {
   '400.001': { httpCode: 400, message: 'Invalid Request' },
-  '400.002': { httpCode: 400, message: 'Invalid cursor' },
   '400.501': { httpCode: 400, message: 'JSON Parsing error. Please review your JSON formatting' },
   '401.501': { httpCode: 401, message: 'Authentication failed. Please check your platform name and key.' },
   '403.007': { httpCode: 403, message: 'Customer Identifier not found in authorized ids.' },

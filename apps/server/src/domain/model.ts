@@ -29,3 +29,8 @@ export interface Principal {
   /** When set, the credential may only touch these customers (403.007 for any other). */
   readonly allowedCustomers: ReadonlySet<string> | null;
 }
+
+export type ListCustomersQuery = NonNullable<operations['listCustomers']['parameters']['query']>;
+export type ListAccountsQuery = NonNullable<operations['listAccounts']['parameters']['query']>;
+export type CustomerPage = Schemas['CustomerPage'];
+export type AccountPage = Schemas['AccountPage'];

@@ -5,15 +5,22 @@
  */
 import { randomInt } from 'node:crypto';
 import { type Store, UniqueViolation } from '../store/store.js';
+import { CursorCodec, type CursorScope } from './cursors.js';
 import { ApiError } from './errors.js';
+import { accountFilters, customerFilters, filtersOf } from './filters.js';
 import type {
   Account,
+  AccountPage,
   CreateAccountCriteria,
   CreateCustomerCriteria,
   Customer,
+  CustomerPage,
+  ListAccountsQuery,
+  ListCustomersQuery,
   Principal,
   UpdateAccountCriteria,
 } from './model.js';
+import { type FetchWindow, everything, pageOf } from './paging.js';
 
 /** `A` followed by 8 digits, like the real platform's account numbers. */
 export function newAccountNumber(): string {
@@ -24,13 +31,78 @@ export function newAccountNumber(): string {
 const ACCOUNT_NUMBER_ATTEMPTS = 8;
 
 export class RaasService {
+  #codec: Promise<CursorCodec> | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  listCustomers(principal: Principal): Promise<Customer[]> {
-    return this.store.listCustomers(principal.platformId, scopeOf(principal));
+  /** The cursor key is kept in the database, so that every instance opens every other's cursors. */
+  #cursors(): Promise<CursorCodec> {
+    this.#codec ??= this.store
+      .setting('cursor-key', CursorCodec.newKey)
+      .then((key) => new CursorCodec(Buffer.from(key, 'base64')))
+      .catch((error: unknown) => {
+        this.#codec = undefined;
+        throw error;
+      });
+    return this.#codec;
+  }
+
+  #customerWindows(principal: Principal, query: ListCustomersQuery): FetchWindow<Customer> {
+    const filters = customerFilters(query);
+    return (window) => this.store.listCustomers(principal.platformId, scopeOf(principal), filters, window);
+  }
+
+  #accountWindows(principal: Principal, query: ListAccountsQuery, customerIdentifier?: string): FetchWindow<Account> {
+    const filters = accountFilters(query);
+    const scope = customerIdentifier === undefined ? scopeOf(principal) : { customerIdentifiers: null, customerIdentifier };
+    return (window) => this.store.listAccounts(principal.platformId, scope, filters, window);
+  }
+
+  #pageScope(principal: Principal, list: string, query: object): CursorScope {
+    return { platformId: principal.platformId, list, filters: filtersOf(query) };
+  }
+
+  async customerPage(principal: Principal, query: ListCustomersQuery): Promise<CustomerPage> {
+    const scope = this.#pageScope(principal, 'customers', query);
+    return pageOf(await this.#cursors(), scope, query, this.#customerWindows(principal, query));
+  }
+
+  /** Every matching customer, streamed in bounded batches. */
+  allCustomers(principal: Principal, query: ListCustomersQuery): AsyncIterable<Customer> {
+    return everything(this.#customerWindows(principal, query));
+  }
+
+  async accountPage(principal: Principal, query: ListAccountsQuery): Promise<AccountPage> {
+    const scope = this.#pageScope(principal, 'accounts', query);
+    return pageOf(await this.#cursors(), scope, query, this.#accountWindows(principal, query));
+  }
+
+  allAccounts(principal: Principal, query: ListAccountsQuery): AsyncIterable<Account> {
+    return everything(this.#accountWindows(principal, query));
+  }
+
+  async customerAccountPage(principal: Principal, customerIdentifier: string, query: ListAccountsQuery): Promise<AccountPage> {
+    await this.#assertCustomer(principal, customerIdentifier);
+    const scope = this.#pageScope(principal, `customers/${customerIdentifier}/accounts`, query);
+    return pageOf(await this.#cursors(), scope, query, this.#accountWindows(principal, query, customerIdentifier));
+  }
+
+  /** Checks the customer first (403, 404), then streams its accounts. */
+  async allCustomerAccounts(
+    principal: Principal,
+    customerIdentifier: string,
+    query: ListAccountsQuery,
+  ): Promise<AsyncIterable<Account>> {
+    await this.#assertCustomer(principal, customerIdentifier);
+    return everything(this.#accountWindows(principal, query, customerIdentifier));
+  }
+
+  async #assertCustomer(principal: Principal, customerIdentifier: string): Promise<void> {
+    assertMayTouch(principal, customerIdentifier);
+    if (!(await this.store.findCustomer(principal.platformId, customerIdentifier))) throw new ApiError('404.002');
   }
 
   async createCustomer(principal: Principal, criteria: CreateCustomerCriteria): Promise<Customer> {
@@ -51,13 +123,6 @@ export class RaasService {
     const customer = await this.store.findCustomer(principal.platformId, customerIdentifier);
     if (!customer) throw new ApiError('404.002');
     return customer;
-  }
-
-  async listCustomerAccounts(principal: Principal, customerIdentifier: string): Promise<Account[]> {
-    assertMayTouch(principal, customerIdentifier);
-    const customer = await this.store.findCustomer(principal.platformId, customerIdentifier);
-    if (!customer) throw new ApiError('404.002');
-    return this.store.listAccounts(principal.platformId, { customerIdentifiers: null, customerIdentifier });
   }
 
   async createCustomerAccount(
@@ -96,10 +161,6 @@ export class RaasService {
     const account = await this.store.updateAccount(principal.platformId, accountIdentifier, patch);
     if (!account) throw new ApiError('404.016');
     return account;
-  }
-
-  listAccounts(principal: Principal): Promise<Account[]> {
-    return this.store.listAccounts(principal.platformId, scopeOf(principal));
   }
 
   async getAccount(principal: Principal, accountIdentifier: string): Promise<Account> {

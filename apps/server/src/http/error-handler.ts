@@ -6,6 +6,7 @@ import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { ApiError, type FieldViolation, type I18nKey } from '../domain/errors.js';
 import type { ErrorInfo } from '../domain/model.js';
+import { StoreUnavailable } from '../store/store.js';
 
 /** The i18nKey of a field violation, as in the public error catalogue's example. */
 const FIELD_I18N_KEY = '422.501';
@@ -85,6 +86,7 @@ function statusKey(status: number): I18nKey {
 /** Turns any thrown value into an ApiError; `unexpected` marks the ones worth an error log. */
 export function toApiError(error: unknown, req: Request): { apiError: ApiError; unexpected: boolean } {
   if (error instanceof ApiError) return { apiError: error, unexpected: false };
+  if (error instanceof StoreUnavailable) return { apiError: new ApiError('503.001'), unexpected: false };
   const e = (error ?? {}) as { type?: string; status?: number; errors?: ValidatorItem[] };
   // body-parser (express.json)
   switch (e.type) {

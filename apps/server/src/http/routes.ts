@@ -2,8 +2,9 @@
  * The eight operations of the contract. Each handler is thin: take the validated, typed input,
  * call the domain, send the typed output. Validation already happened (express-openapi-validator).
  */
+import { once } from 'node:events';
 import { Router, type Response } from 'express';
-import type { Principal } from '../domain/model.js';
+import type { ListAccountsQuery, ListCustomersQuery, Principal } from '../domain/model.js';
 import type { RaasService } from '../domain/raas-service.js';
 import type { operations } from '../generated/api.js';
 
@@ -31,11 +32,41 @@ function send<Op extends keyof operations, Status extends 200 | 201>(
 
 const principal = (res: Response): Principal => res.locals.principal as Principal;
 
+/** Flush the streamed array in chunks of about this many characters. */
+const STREAM_CHUNK = 64 * 1024;
+
+/**
+ * Writes a bare JSON array as its items arrive, honouring backpressure, so that a list of any
+ * size costs bounded memory. The first item is awaited before the status is sent: a failure
+ * before that is still an ErrorInfo; a failure after it cuts the connection (the array is
+ * visibly incomplete, never silently short).
+ */
+async function streamArray(res: Response, items: AsyncIterable<unknown>): Promise<void> {
+  const iterator = items[Symbol.asyncIterator]();
+  let next = await iterator.next();
+  res.status(200).type('application/json');
+  let chunk = '[';
+  let separator = '';
+  while (!next.done) {
+    chunk += separator + JSON.stringify(next.value);
+    separator = ',';
+    if (chunk.length >= STREAM_CHUNK) {
+      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (res.destroyed) return void (await iterator.return?.());
+      chunk = '';
+    }
+    next = await iterator.next();
+  }
+  res.end(`${chunk}]`);
+}
+
 export function apiRoutes(service: RaasService): Router {
   const router = Router();
 
-  router.get('/customers', async (_req, res) => {
-    send(res, 'listCustomers', 200, await service.listCustomers(principal(res)));
+  router.get('/customers', async (req, res) => {
+    const query = req.query as ListCustomersQuery;
+    if (query.paginate) send(res, 'listCustomers', 200, await service.customerPage(principal(res), query));
+    else await streamArray(res, service.allCustomers(principal(res), query));
   });
 
   router.post('/customers', async (req, res) => {
@@ -48,8 +79,13 @@ export function apiRoutes(service: RaasService): Router {
   });
 
   router.get('/customers/:customerIdentifier/accounts', async (req, res) => {
-    const accounts = await service.listCustomerAccounts(principal(res), req.params.customerIdentifier);
-    send(res, 'listCustomerAccounts', 200, accounts);
+    const query = req.query as ListAccountsQuery;
+    const { customerIdentifier } = req.params;
+    if (query.paginate) {
+      send(res, 'listCustomerAccounts', 200, await service.customerAccountPage(principal(res), customerIdentifier, query));
+    } else {
+      await streamArray(res, await service.allCustomerAccounts(principal(res), customerIdentifier, query));
+    }
   });
 
   router.post('/customers/:customerIdentifier/accounts', async (req, res) => {
@@ -65,8 +101,10 @@ export function apiRoutes(service: RaasService): Router {
     send(res, 'updateCustomerAccount', 200, account);
   });
 
-  router.get('/accounts', async (_req, res) => {
-    send(res, 'listAccounts', 200, await service.listAccounts(principal(res)));
+  router.get('/accounts', async (req, res) => {
+    const query = req.query as ListAccountsQuery;
+    if (query.paginate) send(res, 'listAccounts', 200, await service.accountPage(principal(res), query));
+    else await streamArray(res, service.allAccounts(principal(res), query));
   });
 
   router.get('/accounts/:accountIdentifier', async (req, res) => {

@@ -7,6 +7,7 @@ export interface Migration {
   version: number;
   name: string;
   sqlite: string;
+  postgres: string;
 }
 
 export const migrations: readonly Migration[] = [
@@ -31,6 +32,7 @@ export const migrations: readonly Migration[] = [
         revoked_at INTEGER
       );
       CREATE INDEX credentials_platform ON credentials(platform_id) WHERE revoked_at IS NULL;
+      CREATE UNIQUE INDEX credentials_key_hash_unique ON credentials(key_hash);
       CREATE TABLE customers (
         id INTEGER PRIMARY KEY,
         platform_id INTEGER NOT NULL REFERENCES platforms(id),
@@ -57,6 +59,78 @@ export const migrations: readonly Migration[] = [
       );
       CREATE INDEX accounts_customer ON accounts(customer_id, id);
       CREATE INDEX accounts_platform ON accounts(platform_id, id);
+    `,
+    postgres: `
+      CREATE TABLE platforms (
+        id BIGSERIAL PRIMARY KEY,
+        name TEXT NOT NULL CONSTRAINT platforms_name_unique UNIQUE,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE credentials (
+        id BIGSERIAL PRIMARY KEY,
+        platform_id BIGINT NOT NULL REFERENCES platforms(id),
+        key_id TEXT NOT NULL CONSTRAINT credentials_key_id_unique UNIQUE,
+        key_hash TEXT NOT NULL,
+        label TEXT,
+        read_only BOOLEAN NOT NULL DEFAULT false,
+        allowed_customers TEXT,
+        created_at BIGINT NOT NULL,
+        revoked_at BIGINT
+      );
+      CREATE INDEX credentials_platform ON credentials(platform_id) WHERE revoked_at IS NULL;
+      CREATE UNIQUE INDEX credentials_key_hash_unique ON credentials(key_hash);
+      CREATE TABLE customers (
+        id BIGSERIAL PRIMARY KEY,
+        platform_id BIGINT NOT NULL REFERENCES platforms(id),
+        customer_identifier TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        CONSTRAINT customers_identifier_unique UNIQUE (platform_id, customer_identifier)
+      );
+      CREATE TABLE accounts (
+        id BIGSERIAL PRIMARY KEY,
+        platform_id BIGINT NOT NULL REFERENCES platforms(id),
+        customer_id BIGINT NOT NULL REFERENCES customers(id),
+        account_identifier TEXT NOT NULL,
+        account_number TEXT NOT NULL CONSTRAINT accounts_number_unique UNIQUE,
+        display_name TEXT NOT NULL,
+        currency_code TEXT NOT NULL,
+        current_balance_minor BIGINT NOT NULL DEFAULT 0,
+        contact_email TEXT NOT NULL,
+        funding_notification TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        CONSTRAINT accounts_identifier_unique UNIQUE (platform_id, account_identifier)
+      );
+      CREATE INDEX accounts_customer ON accounts(customer_id, id);
+      CREATE INDEX accounts_platform ON accounts(platform_id, id);
+    `,
+  },
+  {
+    version: 2,
+    name: 'list indexes in creation order, settings',
+    sqlite: `
+      CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE INDEX customers_platform_created ON customers(platform_id, created_at, id);
+      CREATE INDEX customers_platform_display_name ON customers(platform_id, display_name, created_at, id);
+      DROP INDEX accounts_customer;
+      DROP INDEX accounts_platform;
+      CREATE INDEX accounts_customer_created ON accounts(customer_id, created_at, id);
+      CREATE INDEX accounts_platform_created ON accounts(platform_id, created_at, id);
+      CREATE INDEX accounts_platform_display_name ON accounts(platform_id, display_name, created_at, id);
+      CREATE INDEX accounts_platform_contact_email ON accounts(platform_id, contact_email, created_at, id);
+    `,
+    postgres: `
+      CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE INDEX customers_platform_created ON customers(platform_id, created_at, id);
+      CREATE INDEX customers_platform_display_name ON customers(platform_id, display_name, created_at, id);
+      DROP INDEX accounts_customer;
+      DROP INDEX accounts_platform;
+      CREATE INDEX accounts_customer_created ON accounts(customer_id, created_at, id);
+      CREATE INDEX accounts_platform_created ON accounts(platform_id, created_at, id);
+      CREATE INDEX accounts_platform_display_name ON accounts(platform_id, display_name, created_at, id);
+      CREATE INDEX accounts_platform_contact_email ON accounts(platform_id, contact_email, created_at, id);
     `,
   },
 ];

@@ -53,11 +53,60 @@ export interface CustomerScope {
   customerIdentifiers: readonly string[] | null;
 }
 
+/** Where a row stands in creation order (created_at, then id): the keyset of every list. */
+export interface Position {
+  createdAt: number;
+  id: number;
+}
+
+export interface Positioned<T> {
+  item: T;
+  position: Position;
+}
+
+/** Which rows of a list, in creation order: the first `limit`, or the `limit` nearest after or before a position. */
+export interface ListWindow {
+  after?: Position;
+  before?: Position;
+  limit: number;
+}
+
+/** Account filters, combined with AND; bounds are inclusive; times are epoch milliseconds. */
+export interface AccountFilters {
+  accountIdentifier?: string;
+  accountNumber?: string;
+  displayName?: string;
+  status?: string;
+  contactEmail?: string;
+  currencyCodes?: readonly string[];
+  minBalanceMinor?: number;
+  maxBalanceMinor?: number;
+  minCreatedAt?: number;
+  maxCreatedAt?: number;
+}
+
+/** Customer filters; `accounts` matches a customer when at least one of its accounts matches. */
+export interface CustomerFilters {
+  displayName?: string;
+  status?: string;
+  minCreatedAt?: number;
+  maxCreatedAt?: number;
+  accounts?: AccountFilters;
+}
+
 /** Thrown by a store when a write would break a uniqueness rule. */
 export class UniqueViolation extends Error {
-  constructor(readonly target: 'platform' | 'customer' | 'account' | 'accountNumber' | 'keyId') {
+  constructor(readonly target: 'platform' | 'customer' | 'account' | 'accountNumber' | 'keyId' | 'keyHash') {
     super(`unique violation: ${target}`);
     this.name = 'UniqueViolation';
+  }
+}
+
+/** Thrown by a store when its database cannot be reached: the request answers 503, the process lives on. */
+export class StoreUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('the database is unavailable', { cause });
+    this.name = 'StoreUnavailable';
   }
 }
 
@@ -66,6 +115,8 @@ export interface Store {
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** A server-wide setting, created from `initial` the first time (the same for every instance). */
+  setting(name: string, initial: () => string): Promise<string>;
 
   createPlatform(name: string, now: Date): Promise<Platform>;
   findPlatform(name: string): Promise<Platform | undefined>;
@@ -79,7 +130,13 @@ export interface Store {
 
   insertCustomer(platformId: number, customer: CreateCustomerCriteria, now: Date): Promise<Customer>;
   findCustomer(platformId: number, customerIdentifier: string): Promise<Customer | undefined>;
-  listCustomers(platformId: number, scope: CustomerScope): Promise<Customer[]>;
+  /** A window of the platform's customers that match, always in ascending creation order. */
+  listCustomers(
+    platformId: number,
+    scope: CustomerScope,
+    filters: CustomerFilters,
+    window: ListWindow,
+  ): Promise<Positioned<Customer>[]>;
 
   /** Returns undefined when the customer does not exist on the platform. */
   insertAccount(
@@ -92,8 +149,13 @@ export interface Store {
     platformId: number,
     accountIdentifier: string,
   ): Promise<{ account: Account; customerIdentifier: string } | undefined>;
-  /** All accounts of the platform in creation order, or of one customer, or of the scope's customers. */
-  listAccounts(platformId: number, scope: CustomerScope & { customerIdentifier?: string }): Promise<Account[]>;
+  /** A window of the platform's (or one customer's) accounts that match, in ascending creation order. */
+  listAccounts(
+    platformId: number,
+    scope: CustomerScope & { customerIdentifier?: string },
+    filters: AccountFilters,
+    window: ListWindow,
+  ): Promise<Positioned<Account>[]>;
   /** Returns undefined when the account does not exist on the platform. */
   updateAccount(
     platformId: number,

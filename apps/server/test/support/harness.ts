@@ -12,8 +12,10 @@ import createClient, { type Middleware } from 'openapi-fetch';
 import { createApp } from '../../src/app.js';
 import { ensurePlatform, issueCredential } from '../../src/auth/platforms.js';
 import { createLogger } from '../../src/logger.js';
+import { inject } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
-import type { Store } from '../../src/store/store.js';
+import { type Store, StoreUnavailable } from '../../src/store/store.js';
+import { createDatabase } from './postgres.js';
 import { operationFor, responseProblems, templateOf } from './spec.js';
 
 /** Every (operationId, status) pair any test observed, for the coverage test. */
@@ -59,7 +61,29 @@ export function createApiClient(baseUrl: string, credentials: Credentials | null
   return client;
 }
 
+export const STORE_KINDS = ['sqlite', 'postgres'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+/** A fresh, empty database of that kind; drop() removes it. */
+export async function freshDatabase(kind: StoreKind): Promise<{ url: string; drop(): Promise<void> }> {
+  if (kind === 'postgres') return createDatabase(inject('postgresAdminUrl'));
+  const dir = mkdtempSync(join(tmpdir(), 'raas-test-'));
+  return { url: `file:${join(dir, 'raas.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The store as it behaves while its database is down: every call fails as unavailable. */
+function unavailable(store: Store): Store {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || property === 'close') return value;
+      return () => Promise.reject(new StoreUnavailable(new Error('connection refused (simulated)')));
+    },
+  });
+}
+
 export interface TestServer {
+  kind: StoreKind;
   baseUrl: string;
   store: Store;
   /** Full access on platform one. */
@@ -75,9 +99,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'raas-test-'));
-  const store = await openStore(`file:${join(dir, 'raas.db')}`);
+export async function startTestServer(
+  kind: StoreKind = 'sqlite',
+  options: { databaseDown?: boolean } = {},
+): Promise<TestServer> {
+  const database = await freshDatabase(kind);
+  const store = await openStore(database.url);
   await ensurePlatform(store, 'platform-one');
   await ensurePlatform(store, 'platform-two');
   const issue = async (platform: string, options = {}) => {
@@ -89,7 +116,11 @@ export async function startTestServer(): Promise<TestServer> {
   const oneRestricted = await issue('platform-one', { allowedCustomers: ['restricted-one', 'restricted-two'] });
   const two = await issue('platform-two');
 
-  const app = createApp({ store, logger: createLogger('silent'), validateResponses: true });
+  const app = createApp({
+    store: options.databaseDown ? unavailable(store) : store,
+    logger: createLogger('silent'),
+    validateResponses: true,
+  });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
@@ -97,6 +128,7 @@ export async function startTestServer(): Promise<TestServer> {
   const baseUrl = `http://127.0.0.1:${port}/raas/v2`;
 
   return {
+    kind,
     baseUrl,
     store,
     one,
@@ -121,7 +153,7 @@ export async function startTestServer(): Promise<TestServer> {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
 }

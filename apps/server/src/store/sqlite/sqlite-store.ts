@@ -1,11 +1,38 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Account, AccountSummary, Customer, FundingNotification } from '../../domain/model.js';
+import type { Account, Customer, FundingNotification } from '../../domain/model.js';
 import { migrations } from '../migrations.js';
 import {
+  ACCOUNT_COLUMNS,
+  CUSTOMER_COLUMNS,
+  type Query,
+  accountWindowQuery,
+  accountsOfCustomersQuery,
+  customerWindowQuery,
+  sqlitePlaceholder,
+} from '../list-sql.js';
+import {
+  type AccountRow,
+  type CredentialRow,
+  type CustomerRow,
+  customersWithAccounts,
+  iso,
+  toAccount,
+  toCredentialInfo,
+  toCustomer,
+  inCreationOrder,
+  positionedAccount,
+  positionedCustomers,
+  toStoredCredential,
+} from '../rows.js';
+import {
+  type AccountFilters,
   type CredentialInfo,
+  type CustomerFilters,
   type CustomerScope,
+  type ListWindow,
+  type Positioned,
   type NewAccount,
   type NewCredential,
   type Platform,
@@ -14,93 +41,6 @@ import {
   UniqueViolation,
 } from '../store.js';
 
-interface CustomerRow {
-  id: number;
-  customer_identifier: string;
-  display_name: string;
-  status: string;
-  created_at: number;
-}
-
-interface AccountRow {
-  customer_id: number;
-  customer_identifier: string;
-  account_identifier: string;
-  account_number: string;
-  display_name: string;
-  currency_code: Account['currencyCode'];
-  current_balance_minor: number;
-  contact_email: string;
-  funding_notification: string;
-  status: Account['status'];
-  created_at: number;
-}
-
-interface CredentialRow {
-  key_id: string;
-  platform_id: number;
-  platform_name: string;
-  key_hash: string;
-  label: string | null;
-  read_only: number;
-  allowed_customers: string | null;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-const ACCOUNT_COLUMNS = `a.customer_id, c.customer_identifier, a.account_identifier, a.account_number,
-  a.display_name, a.currency_code, a.current_balance_minor, a.contact_email, a.funding_notification,
-  a.status, a.created_at`;
-
-function toAccount(row: AccountRow): Account {
-  return {
-    accountIdentifier: row.account_identifier,
-    accountNumber: row.account_number,
-    displayName: row.display_name,
-    currencyCode: row.currency_code,
-    currentBalance: row.current_balance_minor / 100,
-    createdAt: iso(row.created_at),
-    status: row.status,
-    contactEmail: row.contact_email,
-    fundingNotification: JSON.parse(row.funding_notification) as FundingNotification[],
-  };
-}
-
-function toSummary(row: AccountRow): AccountSummary {
-  return {
-    accountIdentifier: row.account_identifier,
-    accountNumber: row.account_number,
-    displayName: row.display_name,
-    currencyCode: row.currency_code,
-    createdAt: iso(row.created_at),
-    status: row.status,
-  };
-}
-
-function toCustomer(row: CustomerRow, accounts: AccountSummary[]): Customer {
-  return {
-    customerIdentifier: row.customer_identifier,
-    displayName: row.display_name,
-    status: row.status,
-    createdAt: iso(row.created_at),
-    accounts,
-  };
-}
-
-function toCredentialInfo(row: CredentialRow): CredentialInfo {
-  return {
-    keyId: row.key_id,
-    platformName: row.platform_name,
-    label: row.label,
-    readOnly: row.read_only === 1,
-    allowedCustomers: row.allowed_customers === null ? null : (JSON.parse(row.allowed_customers) as string[]),
-    createdAt: iso(row.created_at),
-    revokedAt: row.revoked_at === null ? null : iso(row.revoked_at),
-  };
-}
-
 /** Turns SQLite's unique-constraint failure into the store's UniqueViolation. */
 function uniqueTarget(error: unknown): UniqueViolation | undefined {
   if (!(error instanceof Database.SqliteError) || error.code !== 'SQLITE_CONSTRAINT_UNIQUE') return undefined;
@@ -108,6 +48,7 @@ function uniqueTarget(error: unknown): UniqueViolation | undefined {
   if (error.message.includes('accounts.account_identifier')) return new UniqueViolation('account');
   if (error.message.includes('customers.customer_identifier')) return new UniqueViolation('customer');
   if (error.message.includes('credentials.key_id')) return new UniqueViolation('keyId');
+  if (error.message.includes('credentials.key_hash')) return new UniqueViolation('keyHash');
   if (error.message.includes('platforms.name')) return new UniqueViolation('platform');
   return undefined;
 }
@@ -128,11 +69,13 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly #db: Database.Database;
   readonly #statements;
+  readonly #windowStatements = new Map<string, Database.Statement>();
 
-  constructor(databaseUrl: string) {
+  /** `onStatement` sees every SQL statement run (tests count them). */
+  constructor(databaseUrl: string, options: { onStatement?: (sql: string) => void } = {}) {
     const filename = sqliteFilename(databaseUrl);
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
-    this.#db = new Database(filename);
+    this.#db = new Database(filename, options.onStatement ? { verbose: (sql) => options.onStatement?.(String(sql)) } : {});
     // WAL lets readers run beside the writer; FULL fsyncs every commit so an acknowledged
     // 201 survives a power cut, not only a process crash.
     this.#db.pragma('journal_mode = WAL');
@@ -182,14 +125,12 @@ export class SqliteStore implements Store {
       insertCustomer: db.prepare(`INSERT INTO customers
         (platform_id, customer_identifier, display_name, status, created_at) VALUES (?, ?, ?, 'active', ?)
         RETURNING id, customer_identifier, display_name, status, created_at`),
-      findCustomer: db.prepare(`SELECT id, customer_identifier, display_name, status, created_at
-        FROM customers WHERE platform_id = ? AND customer_identifier = ?`),
-      listCustomers: db.prepare(`SELECT id, customer_identifier, display_name, status, created_at
-        FROM customers WHERE platform_id = ? ORDER BY id`),
+      findCustomer: db.prepare(`SELECT ${CUSTOMER_COLUMNS} FROM customers c
+        WHERE c.platform_id = ? AND c.customer_identifier = ?`),
       customerAccounts: db.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts a JOIN customers c ON c.id = a.customer_id
-        WHERE a.customer_id = ? ORDER BY a.id`),
-      platformAccounts: db.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts a JOIN customers c ON c.id = a.customer_id
-        WHERE a.platform_id = ? ORDER BY a.id`),
+        WHERE a.customer_id = ? ORDER BY a.created_at, a.id`),
+      insertSetting: db.prepare('INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)'),
+      setting: db.prepare('SELECT value FROM settings WHERE name = ?').pluck(),
       insertAccount: db.prepare(`INSERT INTO accounts
         (platform_id, customer_id, account_identifier, account_number, display_name, currency_code,
          contact_email, funding_notification, status, created_at)
@@ -211,6 +152,22 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
+  }
+
+  async setting(name: string, initial: () => string): Promise<string> {
+    this.#statements.insertSetting.run(name, initial());
+    return this.#statements.setting.get(name) as string;
+  }
+
+  /** List queries vary with their filters: each shape is prepared once and kept. */
+  #windowStatement(query: Query): Database.Statement {
+    let statement = this.#windowStatements.get(query.text);
+    if (!statement) {
+      statement = this.#db.prepare(query.text);
+      if (this.#windowStatements.size >= 256) this.#windowStatements.clear();
+      this.#windowStatements.set(query.text, statement);
+    }
+    return statement;
   }
 
   async createPlatform(name: string, now: Date): Promise<Platform> {
@@ -251,15 +208,7 @@ export class SqliteStore implements Store {
   }
 
   async activeCredentials(platformName: string): Promise<StoredCredential[]> {
-    const rows = this.#statements.activeCredentials.all(platformName) as CredentialRow[];
-    return rows.map((row) => ({
-      keyId: row.key_id,
-      platformId: row.platform_id,
-      platformName: row.platform_name,
-      keyHash: row.key_hash,
-      readOnly: row.read_only === 1,
-      allowedCustomers: row.allowed_customers === null ? null : (JSON.parse(row.allowed_customers) as string[]),
-    }));
+    return (this.#statements.activeCredentials.all(platformName) as CredentialRow[]).map(toStoredCredential);
   }
 
   async revokeCredential(keyId: string, now: Date): Promise<boolean> {
@@ -287,21 +236,20 @@ export class SqliteStore implements Store {
   async findCustomer(platformId: number, customerIdentifier: string): Promise<Customer | undefined> {
     const row = this.#statements.findCustomer.get(platformId, customerIdentifier) as CustomerRow | undefined;
     if (!row) return undefined;
-    const accounts = this.#statements.customerAccounts.all(row.id) as AccountRow[];
-    return toCustomer(row, accounts.map(toSummary));
+    return customersWithAccounts([row], this.#statements.customerAccounts.all(row.id) as AccountRow[])[0];
   }
 
-  async listCustomers(platformId: number, scope: CustomerScope): Promise<Customer[]> {
-    const allowed = scope.customerIdentifiers && new Set(scope.customerIdentifiers);
-    const rows = (this.#statements.listCustomers.all(platformId) as CustomerRow[]).filter(
-      (row) => !allowed || allowed.has(row.customer_identifier),
-    );
-    // One query for the customers and one for their accounts, grouped here: never one per customer.
-    const summaries = new Map<number, AccountSummary[]>(rows.map((row) => [row.id, []]));
-    for (const account of this.#statements.platformAccounts.iterate(platformId) as Iterable<AccountRow>) {
-      summaries.get(account.customer_id)?.push(toSummary(account));
-    }
-    return rows.map((row) => toCustomer(row, summaries.get(row.id) ?? []));
+  async listCustomers(
+    platformId: number,
+    scope: CustomerScope,
+    filters: CustomerFilters,
+    window: ListWindow,
+  ): Promise<Positioned<Customer>[]> {
+    const query = customerWindowQuery(sqlitePlaceholder, platformId, scope, filters, window);
+    const customers = inCreationOrder(this.#windowStatement(query).all(...query.values) as CustomerRow[], query.descending);
+    if (customers.length === 0) return [];
+    const accounts = accountsOfCustomersQuery(sqlitePlaceholder, customers.map((row) => row.id));
+    return positionedCustomers(customers, this.#windowStatement(accounts).all(...accounts.values) as AccountRow[]);
   }
 
   async insertAccount(
@@ -341,18 +289,12 @@ export class SqliteStore implements Store {
   async listAccounts(
     platformId: number,
     scope: CustomerScope & { customerIdentifier?: string },
-  ): Promise<Account[]> {
-    let rows: AccountRow[];
-    if (scope.customerIdentifier !== undefined) {
-      const customer = this.#statements.findCustomer.get(platformId, scope.customerIdentifier) as
-        | CustomerRow
-        | undefined;
-      rows = customer ? (this.#statements.customerAccounts.all(customer.id) as AccountRow[]) : [];
-    } else {
-      rows = this.#statements.platformAccounts.all(platformId) as AccountRow[];
-    }
-    const allowed = scope.customerIdentifiers && new Set(scope.customerIdentifiers);
-    return rows.filter((row) => !allowed || allowed.has(row.customer_identifier)).map(toAccount);
+    filters: AccountFilters,
+    window: ListWindow,
+  ): Promise<Positioned<Account>[]> {
+    const query = accountWindowQuery(sqlitePlaceholder, platformId, scope, filters, window);
+    const rows = this.#windowStatement(query).all(...query.values) as AccountRow[];
+    return inCreationOrder(rows, query.descending).map(positionedAccount);
   }
 
   async updateAccount(

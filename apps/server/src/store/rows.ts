@@ -1,0 +1,122 @@
+/**
+ * Rows as both SQL stores read them (the same column names in both schemas), and their mapping
+ * to the contract's shapes. Timestamps are epoch milliseconds; balances are minor units.
+ */
+import type { Account, AccountSummary, Customer, FundingNotification } from '../domain/model.js';
+import type { CredentialInfo, Position, Positioned, StoredCredential } from './store.js';
+
+export interface CustomerRow {
+  id: number;
+  customer_identifier: string;
+  display_name: string;
+  status: string;
+  created_at: number;
+}
+
+export interface AccountRow {
+  id: number;
+  customer_id: number;
+  customer_identifier: string;
+  account_identifier: string;
+  account_number: string;
+  display_name: string;
+  currency_code: Account['currencyCode'];
+  current_balance_minor: number;
+  contact_email: string;
+  funding_notification: string;
+  status: Account['status'];
+  created_at: number;
+}
+
+export interface CredentialRow {
+  key_id: string;
+  platform_id: number;
+  platform_name: string;
+  key_hash: string;
+  label: string | null;
+  /** 0/1 in SQLite, a boolean in PostgreSQL. */
+  read_only: number | boolean;
+  allowed_customers: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function toAccount(row: AccountRow): Account {
+  return {
+    accountIdentifier: row.account_identifier,
+    accountNumber: row.account_number,
+    displayName: row.display_name,
+    currencyCode: row.currency_code,
+    currentBalance: row.current_balance_minor / 100,
+    createdAt: iso(row.created_at),
+    status: row.status,
+    contactEmail: row.contact_email,
+    fundingNotification: JSON.parse(row.funding_notification) as FundingNotification[],
+  };
+}
+
+export function toSummary(row: AccountRow): AccountSummary {
+  return {
+    accountIdentifier: row.account_identifier,
+    accountNumber: row.account_number,
+    displayName: row.display_name,
+    currencyCode: row.currency_code,
+    createdAt: iso(row.created_at),
+    status: row.status,
+  };
+}
+
+export function toCustomer(row: CustomerRow, accounts: AccountSummary[]): Customer {
+  return {
+    customerIdentifier: row.customer_identifier,
+    displayName: row.display_name,
+    status: row.status,
+    createdAt: iso(row.created_at),
+    accounts,
+  };
+}
+
+export function toCredentialInfo(row: CredentialRow): CredentialInfo {
+  return {
+    keyId: row.key_id,
+    platformName: row.platform_name,
+    label: row.label,
+    readOnly: Boolean(row.read_only),
+    allowedCustomers: row.allowed_customers === null ? null : (JSON.parse(row.allowed_customers) as string[]),
+    createdAt: iso(row.created_at),
+    revokedAt: row.revoked_at === null ? null : iso(row.revoked_at),
+  };
+}
+
+export function toStoredCredential(row: CredentialRow): StoredCredential {
+  return {
+    keyId: row.key_id,
+    platformId: row.platform_id,
+    platformName: row.platform_name,
+    keyHash: row.key_hash,
+    readOnly: Boolean(row.read_only),
+    allowedCustomers: row.allowed_customers === null ? null : (JSON.parse(row.allowed_customers) as string[]),
+  };
+}
+
+/** Groups a platform's accounts (in creation order) under their customers: two queries, never N+1. */
+export function customersWithAccounts(customers: CustomerRow[], accounts: Iterable<AccountRow>): Customer[] {
+  const summaries = new Map<number, AccountSummary[]>(customers.map((row) => [row.id, []]));
+  for (const account of accounts) summaries.get(account.customer_id)?.push(toSummary(account));
+  return customers.map((row) => toCustomer(row, summaries.get(row.id) ?? []));
+}
+
+export const positionOf = (row: { created_at: number; id: number }): Position => ({ createdAt: row.created_at, id: row.id });
+
+/** A window's rows arrive nearest-first; lists are always returned in creation order. */
+export function inCreationOrder<Row>(rows: Row[], descending: boolean): Row[] {
+  return descending ? rows.reverse() : rows;
+}
+
+export function positionedCustomers(customers: CustomerRow[], accounts: Iterable<AccountRow>): Positioned<Customer>[] {
+  return customersWithAccounts(customers, accounts).map((item, index) => ({ item, position: positionOf(customers[index]!) }));
+}
+
+export const positionedAccount = (row: AccountRow): Positioned<Account> => ({ item: toAccount(row), position: positionOf(row) });
