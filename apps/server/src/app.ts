@@ -1,12 +1,15 @@
 /**
  * createApp builds the HTTP application without listening. The middleware order is the
- * architecture: request id -> access log -> authentication -> body -> validator -> routes ->
- * one error handler. Authentication comes before the body is read, so an unauthenticated caller
+ * architecture: request id -> security headers -> access log -> URL bound -> authentication ->
+ * body -> validator -> routes -> one error handler. Authentication comes before the body is read, so an unauthenticated caller
  * never makes the server parse anything.
  */
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { FailureThrottle, type ThrottleOptions } from './auth/throttle.js';
+import { ApiError } from './domain/errors.js';
 import { RaasService } from './domain/raas-service.js';
 import { authenticate } from './http/authenticate.js';
 import { jsonBody } from './http/body.js';
@@ -22,16 +25,37 @@ export interface AppDeps {
   logger: Logger;
   /** Validate every response against the spec too (on in tests: a drifting response fails). */
   validateResponses?: boolean;
+  /** Failed authentications per client address before further failures answer 429. */
+  authFailures?: ThrottleOptions;
+  /** Express's `trust proxy`: set it when a load balancer sets X-Forwarded-For. */
+  trustProxy?: boolean | number | string;
 }
 
-export function createApp({ store, logger, validateResponses = false }: AppDeps): Express {
+/** Longer request targets are refused with 414 (Node itself refuses headers over 16 KiB with 431). */
+export const MAX_URL_LENGTH = 4096;
+
+const boundedUrl: RequestHandler = (req, _res, next) => {
+  if (req.originalUrl.length > MAX_URL_LENGTH) throw new ApiError('414.001');
+  next();
+};
+
+export function createApp({
+  store,
+  logger,
+  validateResponses = false,
+  authFailures = { limit: 20, windowMs: 60_000 },
+  trustProxy = false,
+}: AppDeps): Express {
   const service = new RaasService(store);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', trustProxy);
 
   app.use(requestId);
+  app.use(helmet());
   app.use(httpLogger(logger));
+  app.use(boundedUrl);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -48,7 +72,7 @@ export function createApp({ store, logger, validateResponses = false }: AppDeps)
     res.type('application/json').send(bundledSpecText);
   });
 
-  app.use(API_BASE_PATH, authenticate(store));
+  app.use(API_BASE_PATH, authenticate(store, new FailureThrottle(authFailures)));
   app.use(API_BASE_PATH, jsonBody());
   app.use(
     OpenApiValidator.middleware({

@@ -19,6 +19,14 @@ const environment = z
     PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(20),
+    AUTH_FAILURE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+    TRUST_PROXY: z
+      .string()
+      .default('false')
+      .transform((value): boolean | number | string =>
+        value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value,
+      ),
     RAAS_PLATFORM_NAME: z
       .string()
       .regex(PLATFORM_NAME_PATTERN, 'letters, digits, ".", "_" and "-", 3-64 characters')
@@ -37,6 +45,8 @@ export interface Config {
   postgres: { poolMax: number; connectTimeoutMs: number };
   logLevel: (typeof LOG_LEVELS)[number];
   shutdownTimeoutMs: number;
+  authFailures: { limit: number; windowMs: number };
+  trustProxy: boolean | number | string;
   platform: { name: string; key: string } | undefined;
 }
 
@@ -58,6 +68,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     postgres: { poolMax: e.PG_POOL_MAX, connectTimeoutMs: e.PG_CONNECT_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowMs: e.AUTH_FAILURE_WINDOW_MS },
+    trustProxy: e.TRUST_PROXY,
     platform: e.RAAS_PLATFORM_NAME && e.RAAS_PLATFORM_KEY ? { name: e.RAAS_PLATFORM_NAME, key: e.RAAS_PLATFORM_KEY } : undefined,
   };
 }

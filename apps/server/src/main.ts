@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const app = createApp({ store, logger });
+  const app = createApp({ store, logger, authFailures: config.authFailures, trustProxy: config.trustProxy });
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');
   const { address, port } = server.address() as AddressInfo;

@@ -553,10 +553,61 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       expect(statuses.filter((s) => s === 409)).toHaveLength(19);
     });
 
+    test('security headers are set and the framework is not advertised', async () => {
+      const { response } = await server.client().GET('/customers');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(response.headers.get('x-powered-by')).toBeNull();
+    });
+
+    test('a request target over 4 KiB is 414.001; the server keeps serving', async () => {
+      const response = await fetch(`${server.baseUrl}/customers/${'a'.repeat(10_000)}`, { headers: auth() });
+      expect(response.status).toBe(414);
+      expect(await response.json()).toMatchObject({ i18nKey: '414.001', message: 'URI Too Long' });
+      expect((await server.client().GET('/customers')).response.status).toBe(200);
+    });
+
     test('the bundled spec is served', async () => {
       const response = await fetch(`${server.baseUrl}/openapi.json`);
       expect(response.status).toBe(200);
       expect(((await response.json()) as { openapi: string }).openapi).toMatch(/^3\.1/);
+    });
+  });
+
+  describe('throttling', () => {
+    test('failed authentications past the limit answer 429 with Retry-After; valid credentials still pass', async () => {
+      const throttled = await startTestServer(server.kind, { authFailureLimit: 2 });
+      try {
+        const wrong = { name: 'platform-one', key: 'w'.repeat(43) };
+        for (let i = 0; i < 2; i++) expect((await throttled.client(wrong).GET('/customers')).response.status).toBe(401);
+        const client = throttled.client(wrong);
+        const customerIdentifier = 'acme-retail-us';
+        const accountIdentifier = 'acme-q4-bonus';
+        const results = await Promise.all([
+          client.GET('/customers'),
+          client.POST('/customers', { body: { customerIdentifier, displayName: 'Acme Retail US' } }),
+          client.GET('/customers/{customerIdentifier}', { params: { path: { customerIdentifier } } }),
+          client.GET('/customers/{customerIdentifier}/accounts', { params: { path: { customerIdentifier } } }),
+          client.POST('/customers/{customerIdentifier}/accounts', {
+            params: { path: { customerIdentifier } },
+            body: { accountIdentifier, displayName: 'Q4 bonus pool', contactEmail: 'a@acme.example' },
+          }),
+          client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
+            params: { path: { customerIdentifier, accountIdentifier } },
+            body: { displayName: 'Renamed pool' },
+          }),
+          client.GET('/accounts'),
+          client.GET('/accounts/{accountIdentifier}', { params: { path: { accountIdentifier } } }),
+        ]);
+        for (const { error, response } of results) {
+          expect(response.status).toBe(429);
+          expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+          expect(error).toMatchObject({ i18nKey: '429.001', httpPhrase: 'Too Many Requests' });
+        }
+        expect((await throttled.client(throttled.one).GET('/customers')).response.status).toBe(200);
+      } finally {
+        await throttled.close();
+      }
     });
   });
 

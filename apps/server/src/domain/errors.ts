@@ -17,7 +17,9 @@ export const errorCatalogue = {
   '409.012': { httpCode: 409, message: 'This customer identifier, {id} exists already for this platform' },
   '409.018': { httpCode: 409, message: 'The account identifier, {id}, already exists on this platform.' },
   '413.001': { httpCode: 413, message: 'Payload Too Large' },
+  '414.001': { httpCode: 414, message: 'URI Too Long' },
   '415.001': { httpCode: 415, message: 'Unsupported Media Type' },
+  '429.001': { httpCode: 429, message: 'Too many failed authentication attempts. Retry after the time in Retry-After.' },
   '500.001': { httpCode: 500, message: 'An unexpected error occurred' },
   '503.001': { httpCode: 503, message: 'Service Unavailable' },
 } as const satisfies Record<string, { httpCode: number; message: string }>;

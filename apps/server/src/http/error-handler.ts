@@ -74,8 +74,12 @@ function statusKey(status: number): I18nKey {
       return '405.001';
     case 413:
       return '413.001';
+    case 414:
+      return '414.001';
     case 415:
       return '415.001';
+    case 429:
+      return '429.001';
     case 503:
       return '503.001';
     default:
