@@ -3,7 +3,7 @@
  * cluster started here. Without either the run fails: the PostgreSQL tests are never skipped.
  */
 import type { TestProject } from 'vitest/node';
-import { startCluster } from './support/postgres.js';
+import { startCluster } from '@raas-customers/pg-cluster';
 
 declare module 'vitest' {
   export interface ProvidedContext {

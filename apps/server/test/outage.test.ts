@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { basic } from './support/harness.js';
-import { type Cluster, createDatabase, startCluster } from './support/postgres.js';
+import { type Cluster, createDatabase, startCluster } from '@raas-customers/pg-cluster';
 import { type RunningServer, startServerProcess } from './support/process.js';
 
 const platform = { RAAS_PLATFORM_NAME: 'outage-platform', RAAS_PLATFORM_KEY: 'outage-platform-key-0123456789-0123456789' };

@@ -15,7 +15,7 @@ import { createLogger } from '../../src/logger.js';
 import { inject } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
 import { type Store, StoreUnavailable } from '../../src/store/store.js';
-import { createDatabase } from './postgres.js';
+import { createDatabase } from '@raas-customers/pg-cluster';
 import { operationFor, responseProblems, templateOf } from './spec.js';
 
 /** Every (operationId, status) pair any test observed, for the coverage test. */

@@ -1,5 +1,5 @@
 /**
- * A private PostgreSQL cluster for the tests, on loopback, in a temporary directory: started from
+ * A private PostgreSQL cluster for tests and benchmarks, on loopback, in a temporary directory: started from
  * Debian's server binaries, as the postgres user when the tests run as root.
  */
 import { execFileSync } from 'node:child_process';
