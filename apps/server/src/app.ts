@@ -12,6 +12,7 @@ import { FailureThrottle, type ThrottleOptions } from './auth/throttle.js';
 import { ApiError } from './domain/errors.js';
 import { RaasService } from './domain/raas-service.js';
 import { authenticate } from './http/authenticate.js';
+import { docsSite } from './http/docs.js';
 import { jsonBody } from './http/body.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
@@ -53,7 +54,8 @@ export function createApp({
   app.set('trust proxy', trustProxy);
 
   app.use(requestId);
-  app.use(helmet());
+  // JSON answers load nothing: the strictest policy (the docs site sets its own).
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
   app.use(httpLogger(logger));
   app.use(boundedUrl);
 
@@ -68,6 +70,8 @@ export function createApp({
       res.status(503).json({ status: 'unavailable' });
     }
   });
+  const docs = docsSite();
+  if (docs) app.use('/docs', docs);
   app.get(`${API_BASE_PATH}/openapi.json`, (_req, res) => {
     res.type('application/json').send(bundledSpecText);
   });

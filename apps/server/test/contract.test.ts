@@ -556,7 +556,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     test('security headers are set and the framework is not advertised', async () => {
       const { response } = await server.client().GET('/customers');
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(response.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
       expect(response.headers.get('x-powered-by')).toBeNull();
     });
 
@@ -565,6 +565,22 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       expect(response.status).toBe(414);
       expect(await response.json()).toMatchObject({ i18nKey: '414.001', message: 'URI Too Long' });
       expect((await server.client().GET('/customers')).response.status).toBe(200);
+    });
+
+    test('the API reference is served at /docs/, self-contained', async () => {
+      const origin = new URL(server.baseUrl).origin;
+      const redirect = await fetch(`${origin}/docs`, { redirect: 'manual' });
+      expect(redirect.status).toBe(301);
+      expect(redirect.headers.get('location')).toBe('/docs/');
+      const page = await fetch(`${origin}/docs/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'self' 'unsafe-inline'");
+      expect(await page.text()).toContain('RaaS Customers API');
+      expect((await fetch(`${origin}/docs/openapi.yaml`)).status).toBe(200);
+      // The relaxed policy is the page's only: the API keeps the strict one.
+      const api = await server.client().GET('/customers');
+      expect(api.response.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
     });
 
     test('the bundled spec is served', async () => {
