@@ -8,6 +8,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { CredentialCache } from './auth/credential-cache.js';
 import { FailureThrottle, type ThrottleOptions } from './auth/throttle.js';
 import { ApiError } from './domain/errors.js';
 import { RaasService } from './domain/raas-service.js';
@@ -17,7 +18,7 @@ import { jsonBody } from './http/body.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
 import { apiRoutes } from './http/routes.js';
-import { httpLogger } from './logger.js';
+import { requestLog } from './logger.js';
 import { API_BASE_PATH, bundledSpecText, loadSpec } from './spec.js';
 import type { Store } from './store/store.js';
 
@@ -28,6 +29,8 @@ export interface AppDeps {
   validateResponses?: boolean;
   /** Failed authentications per client address before further failures answer 429. */
   authFailures?: ThrottleOptions;
+  /** How long a platform's credentials are read from memory before the store is asked again. */
+  credentialCacheMs?: number;
   /** Express's `trust proxy`: set it when a load balancer sets X-Forwarded-For. */
   trustProxy?: boolean | number | string;
 }
@@ -46,6 +49,7 @@ export function createApp({
   validateResponses = false,
   authFailures = { limit: 20, windowMs: 60_000 },
   trustProxy = false,
+  credentialCacheMs = 1000,
 }: AppDeps): Express {
   const service = new RaasService(store);
   const app = express();
@@ -56,7 +60,7 @@ export function createApp({
   app.use(requestId);
   // JSON answers load nothing: the strictest policy (the docs site sets its own).
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
-  app.use(httpLogger(logger));
+  app.use(requestLog(logger));
   app.use(boundedUrl);
 
   app.get('/healthz', (_req, res) => {
@@ -76,7 +80,7 @@ export function createApp({
     res.type('application/json').send(bundledSpecText);
   });
 
-  app.use(API_BASE_PATH, authenticate(store, new FailureThrottle(authFailures)));
+  app.use(API_BASE_PATH, authenticate(new CredentialCache(store, credentialCacheMs), new FailureThrottle(authFailures)));
   app.use(API_BASE_PATH, jsonBody());
   app.use(
     OpenApiValidator.middleware({
@@ -91,6 +95,6 @@ export function createApp({
   app.use(API_BASE_PATH, apiRoutes(service));
 
   app.use(notFound);
-  app.use(errorHandler);
+  app.use(errorHandler(logger));
   return app;
 }

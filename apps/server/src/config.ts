@@ -19,6 +19,7 @@ const environment = z
     PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(20),
     AUTH_FAILURE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
     TRUST_PROXY: z
@@ -46,6 +47,7 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   shutdownTimeoutMs: number;
   authFailures: { limit: number; windowMs: number };
+  credentialCacheMs: number;
   trustProxy: boolean | number | string;
   platform: { name: string; key: string } | undefined;
 }
@@ -69,6 +71,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowMs: e.AUTH_FAILURE_WINDOW_MS },
+    credentialCacheMs: e.AUTH_CACHE_TTL_MS,
     trustProxy: e.TRUST_PROXY,
     platform: e.RAAS_PLATFORM_NAME && e.RAAS_PLATFORM_KEY ? { name: e.RAAS_PLATFORM_NAME, key: e.RAAS_PLATFORM_KEY } : undefined,
   };

@@ -21,7 +21,13 @@ async function main(): Promise<void> {
     );
   }
 
-  const app = createApp({ store, logger, authFailures: config.authFailures, trustProxy: config.trustProxy });
+  const app = createApp({
+    store,
+    logger,
+    authFailures: config.authFailures,
+    trustProxy: config.trustProxy,
+    credentialCacheMs: config.credentialCacheMs,
+  });
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');
   const { address, port } = server.address() as AddressInfo;
@@ -43,7 +49,8 @@ async function main(): Promise<void> {
       clearInterval(sweep);
       void store.close().then(() => {
         logger.info('stopped');
-        process.exit(0);
+        // The log is buffered: write out what is left before exiting.
+        logger.flush(() => process.exit(0));
       });
     });
   };

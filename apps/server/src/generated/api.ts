@@ -19,6 +19,10 @@ export interface paths {
          *     order. With it, the answer is one page (a `CustomerPage`); follow `nextCursor` and
          *     `prevCursor` to move between pages.
          *
+         *     The bare array is streamed as it is read, so a list of any length costs the server bounded
+         *     memory; should the server fail part-way, it cuts the connection rather than end the array, so
+         *     an incomplete list can never pass for a complete one. For large platforms prefer pages.
+         *
          *     Filters combine with AND. A customer matches an account-level filter (`accountStatus`,
          *     `accountIdentifier`, `accountNumber`, `accountDisplayName`, `accountMinDateCreatedAt`,
          *     `accountMaxDateCreatedAt`) when at least one of its accounts matches it; the customer is still
@@ -94,6 +98,10 @@ export interface paths {
          *     Without `paginate=true` the answer is a bare array of every matching account, in creation
          *     order. With it, the answer is one page (an `AccountPage`); follow `nextCursor` and
          *     `prevCursor` to move between pages. Filters combine with AND.
+         *
+         *     The bare array is streamed as it is read, so a list of any length costs the server bounded
+         *     memory; should the server fail part-way, it cuts the connection rather than end the array, so
+         *     an incomplete list can never pass for a complete one. For large platforms prefer pages.
          *
          *     Errors: 400 when a parameter is invalid (for example `maxResults` above 200, or a cursor that
          *     was altered or issued to another platform); 401 when the credentials are missing or wrong;
@@ -173,6 +181,10 @@ export interface paths {
          *     Without `paginate=true` the answer is a bare array of every matching account, in creation
          *     order. With it, the answer is one page (an `AccountPage`); follow `nextCursor` and
          *     `prevCursor` to move between pages. Filters combine with AND.
+         *
+         *     The bare array is streamed as it is read, so a list of any length costs the server bounded
+         *     memory; should the server fail part-way, it cuts the connection rather than end the array, so
+         *     an incomplete list can never pass for a complete one. For large platforms prefer pages.
          *
          *     A credential limited to some customers sees only those customers' accounts.
          *
@@ -502,8 +514,39 @@ export interface components {
                 "application/json": components["schemas"]["ErrorInfo"];
             };
         };
+        /**
+         * @description Too many failed authentication attempts from your address (429.001): wait for the number of
+         *     seconds in `Retry-After`. Requests with valid credentials are never throttled.
+         */
+        TooManyRequests: {
+            headers: {
+                "X-REQUEST-ID": components["headers"]["X-REQUEST-ID"];
+                /**
+                 * @description Seconds to wait before authenticating again.
+                 * @example 42
+                 */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"];
+            };
+        };
         /** @description An unexpected failure on the server (500.001). Quote the X-REQUEST-ID when you report it. */
         InternalServerError: {
+            headers: {
+                "X-REQUEST-ID": components["headers"]["X-REQUEST-ID"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"];
+            };
+        };
+        /**
+         * @description The database behind the server cannot be reached right now (503.001). Nothing was changed; retry
+         *     with backoff. The server recovers by itself when its database returns.
+         */
+        ServiceUnavailable: {
             headers: {
                 "X-REQUEST-ID": components["headers"]["X-REQUEST-ID"];
                 [name: string]: unknown;
@@ -722,7 +765,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createCustomer: {
@@ -754,7 +799,9 @@ export interface operations {
             409: components["responses"]["CustomerConflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getCustomer: {
@@ -783,7 +830,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listCustomerAccounts: {
@@ -860,7 +909,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createCustomerAccount: {
@@ -896,7 +947,9 @@ export interface operations {
             409: components["responses"]["AccountConflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateCustomerAccount: {
@@ -933,7 +986,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listAccounts: {
@@ -1005,7 +1060,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getAccount: {
@@ -1034,7 +1091,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }

@@ -1,17 +1,17 @@
 import type { RequestHandler } from 'express';
 import { matchCredential, parseBasic, principalOf } from '../auth/credentials.js';
+import type { CredentialCache } from '../auth/credential-cache.js';
 import type { FailureThrottle } from '../auth/throttle.js';
 import { ApiError } from '../domain/errors.js';
-import type { Store } from '../store/store.js';
 
 /**
  * HTTP Basic: user name = platform name, password = platform key. Sets res.locals.principal.
  * Failures count against the client's address; past the limit a failing attempt answers 429.
  */
-export function authenticate(store: Store, throttle: FailureThrottle): RequestHandler {
+export function authenticate(credentials: CredentialCache, throttle: FailureThrottle): RequestHandler {
   return async (req, res, next) => {
     const presented = parseBasic(req.headers.authorization);
-    const credential = presented && matchCredential(await store.activeCredentials(presented.name), presented.key);
+    const credential = presented && matchCredential(await credentials.activeCredentials(presented.name), presented.key);
     if (!credential) {
       const client = req.ip ?? 'unknown';
       const retryAfter = throttle.retryAfterSeconds(client);

@@ -4,6 +4,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import { ApiError, type FieldViolation, type I18nKey } from '../domain/errors.js';
 import type { ErrorInfo } from '../domain/model.js';
 import { StoreUnavailable } from '../store/store.js';
@@ -136,12 +137,14 @@ export const notFound: RequestHandler = () => {
   throw new ApiError('404.001');
 };
 
-export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
-  const { apiError, unexpected } = toApiError(error, req);
-  if (unexpected) req.log.error({ err: error }, 'unexpected error');
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.status(apiError.httpCode).json(errorInfo(apiError, req, String(res.locals.requestId)));
-};
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const { apiError, unexpected } = toApiError(error, req);
+    if (unexpected) logger.error({ err: error, requestId: res.locals.requestId }, 'unexpected error');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(apiError.httpCode).json(errorInfo(apiError, req, String(res.locals.requestId)));
+  };
+}

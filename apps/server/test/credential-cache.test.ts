@@ -1,0 +1,43 @@
+/** The credential cache: one store read per platform per ttl, failures not remembered. */
+import { expect, test } from 'vitest';
+import { CredentialCache } from '../src/auth/credential-cache.js';
+import type { Store, StoredCredential } from '../src/store/store.js';
+
+function countingStore(fail = false) {
+  const calls: string[] = [];
+  const store = {
+    activeCredentials: async (platformName: string): Promise<StoredCredential[]> => {
+      calls.push(platformName);
+      if (fail) throw new Error('database down');
+      return [{ keyId: `key-${calls.length}`, platformId: 1, platformName, keyHash: 'h', readOnly: false, allowedCustomers: null }];
+    },
+  } as unknown as Store;
+  return { store, calls };
+}
+
+test('reads each platform once per ttl, then again', async () => {
+  let now = 0;
+  const { store, calls } = countingStore();
+  const cache = new CredentialCache(store, 1000, 10, () => now);
+  await cache.activeCredentials('a');
+  await cache.activeCredentials('a');
+  await cache.activeCredentials('b');
+  expect(calls).toEqual(['a', 'b']);
+  now = 1000;
+  expect((await cache.activeCredentials('a'))[0]?.keyId).toBe('key-3');
+  expect(calls).toEqual(['a', 'b', 'a']);
+});
+
+test('a ttl of 0 always asks the store, and a failed read is not kept', async () => {
+  const plain = countingStore();
+  const uncached = new CredentialCache(plain.store, 0);
+  await uncached.activeCredentials('a');
+  await uncached.activeCredentials('a');
+  expect(plain.calls).toHaveLength(2);
+
+  const failing = countingStore(true);
+  const cache = new CredentialCache(failing.store, 1000);
+  await expect(cache.activeCredentials('a')).rejects.toThrow('database down');
+  await expect(cache.activeCredentials('a')).rejects.toThrow('database down');
+  expect(failing.calls).toHaveLength(2);
+});
