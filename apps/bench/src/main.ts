@@ -1,0 +1,56 @@
+/**
+ * pnpm bench: the HTTP benchmark against the baselines, then lists at scale.
+ *   --smoke          a few seconds of each, to prove the harness works (what CI runs)
+ *   --only=http|scale
+ * Reports go to reports/ (not committed): latest.json and latest.md, plus dated copies.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runHttp } from './http.js';
+import { type Report, checkTargets, toMarkdown } from './report.js';
+import { runScale } from './scale.js';
+
+export async function runBench(argv: string[], log: (line: string) => void = console.log): Promise<Report> {
+  const smoke = argv.includes('--smoke');
+  const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const report: Report = {
+    date: new Date().toISOString(),
+    machine: `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    mode: smoke ? 'smoke' : 'full',
+  };
+  if (only !== 'scale') {
+    log('HTTP: our server, raw node:http, bare Express 5, Prism');
+    report.http = await runHttp(
+      smoke
+        ? { connections: [10], duration: 1, warmup: 0, repeats: 1, servers: ['raas-customers', 'raw node:http', 'bare Express 5', 'Prism mock'] }
+        : { connections: [1, 10, 50], duration: 3, warmup: 1, repeats: 3, servers: ['raas-customers', 'raw node:http', 'bare Express 5', 'Prism mock'] },
+      log,
+    );
+    report.targets = checkTargets(report.http);
+  }
+  if (only !== 'http') {
+    log('Lists at scale');
+    report.scale = await runScale(
+      smoke
+        ? { sizes: [1_000, 5_000], samples: 5, stores: ['sqlite', 'postgres'] }
+        : { sizes: [1_000, 1_000_000], samples: 100, stores: ['sqlite', 'postgres'] },
+      log,
+    );
+  }
+  const directory = fileURLToPath(new URL('../reports/', import.meta.url));
+  mkdirSync(directory, { recursive: true });
+  const markdown = toMarkdown(report);
+  const stamp = report.date.replace(/[:.]/g, '-');
+  for (const name of ['latest', `${report.mode}-${stamp}`]) {
+    writeFileSync(`${directory}${name}.json`, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(`${directory}${name}.md`, `${markdown}\n`);
+  }
+  log(`\n${markdown}\nReport written to ${directory}latest.md`);
+  return report;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await runBench(process.argv.slice(2));
+}

@@ -1,0 +1,15 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { basic, serverMain } from './processes.js';
+const dir = mkdtempSync('/tmp/prof-db-');
+const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir=/tmp/prof', serverMain], { env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'info', DATABASE_URL: `file:${dir}/r.db`, RAAS_PLATFORM_NAME: 'prof-platform', RAAS_PLATFORM_KEY: 'prof-platform-key-0123456789-0123456789' }, stdio: ['ignore', 'pipe', 'inherit'] });
+const origin = await new Promise<string>((r) => child.stdout!.on('data', (d) => { const m = /listening on (http:\/\/[^/\s]+)/.exec(String(d)); if (m) r(m[1]!); }));
+child.stdout!.resume();
+const auth = basic('prof-platform', 'prof-platform-key-0123456789-0123456789');
+await fetch(`${origin}/raas/v2/customers`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ customerIdentifier: 'prof-customer', displayName: 'Profile customer' }) });
+const path = process.argv[2] ?? '/raas/v2/customers/prof-customer';
+const r = await autocannon({ url: origin, connections: 10, duration: 5, requests: [{ method: 'GET', path, headers: { authorization: auth } }] });
+console.log('req/s', r.requests.average, 'non2xx', r.non2xx);
+child.kill('SIGINT');
+await new Promise((r) => child.on('exit', r));

@@ -1,0 +1,99 @@
+/** The benchmark report: tables per scenario with ratios to the baselines, targets, and lists at scale. */
+import type { HttpRow } from './http.js';
+import type { ScaleRow } from './scale.js';
+
+export interface Report {
+  date: string;
+  machine: string;
+  mode: 'full' | 'smoke';
+  http?: { rows: HttpRow[]; peakRssMb: Record<string, number> };
+  scale?: ScaleRow[];
+  targets?: TargetCheck[];
+}
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+function find(rows: HttpRow[], server: string, scenario: string, connections: number) {
+  return rows.find((r) => r.server === server && r.scenario === scenario && r.connections === connections);
+}
+
+/** The issue's targets, as ratios within this run, at the highest concurrency measured. */
+export function checkTargets(http: NonNullable<Report['http']>): TargetCheck[] {
+  const { rows, peakRssMb } = http;
+  const top = Math.max(...rows.map((r) => r.connections));
+  const ours = (scenario: string) => find(rows, 'raas-customers', scenario, top);
+  const ratio = (scenario: string, baseline: string) => {
+    const mine = ours(scenario);
+    const other = find(rows, baseline, scenario, top);
+    return mine && other ? mine.requestsPerSecond / other.requestsPerSecond : Number.NaN;
+  };
+  const checks: TargetCheck[] = [];
+  const getRatio = ratio('GET one customer (2 accounts)', 'bare Express 5');
+  checks.push({ target: `GET one customer ≥ 0.6× bare Express (c=${top})`, measured: `${fixed(getRatio, 2)}×`, met: getRatio >= 0.6 });
+  const postRatio = ratio('POST a new customer', 'bare Express 5');
+  checks.push({ target: `POST customer (synchronous=FULL) ≥ 0.5× bare Express POST (c=${top})`, measured: `${fixed(postRatio, 2)}×`, met: postRatio >= 0.5 });
+  for (const scenario of new Set(rows.map((r) => r.scenario))) {
+    const prism = ratio(scenario, 'Prism mock');
+    if (Number.isFinite(prism)) checks.push({ target: `${scenario} ≥ 4× Prism (c=${top})`, measured: `${fixed(prism, 1)}×`, met: prism >= 4 });
+    const p99 = ours(scenario)?.p99Ms ?? Number.NaN;
+    if (top >= 50) checks.push({ target: `${scenario}: p99 ≤ 25 ms at 50 connections`, measured: `${fixed(p99)} ms`, met: p99 <= 25 });
+  }
+  const rss = peakRssMb['raas-customers'] ?? Number.NaN;
+  checks.push({ target: 'peak RSS ≤ 200 MB', measured: `${fixed(rss, 0)} MB`, met: rss <= 200 });
+  return checks;
+}
+
+export function toMarkdown(report: Report): string {
+  const lines = [`# Benchmark report (${report.mode})`, '', `${report.date} — ${report.machine}`, ''];
+  if (report.http) {
+    const { rows, peakRssMb } = report.http;
+    for (const scenario of new Set(rows.map((r) => r.scenario))) {
+      lines.push(`## ${scenario}`, '');
+      lines.push('| server | conns | req/s (median) | spread | p50 ms | p99 ms | CPU µs/req | × bare Express | × Prism | non-2xx |');
+      lines.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|');
+      for (const row of rows.filter((r) => r.scenario === scenario)) {
+        const express = find(rows, 'bare Express 5', scenario, row.connections);
+        const prism = find(rows, 'Prism mock', scenario, row.connections);
+        lines.push(
+          `| ${row.server} | ${row.connections} | ${fixed(row.requestsPerSecond, 0)} | ${fixed(row.spread[0], 0)}–${fixed(row.spread[1], 0)} | ${row.p50Ms} | ${row.p99Ms} | ${fixed(row.cpuMicrosPerRequest, 0)} | ${express ? fixed(row.requestsPerSecond / express.requestsPerSecond, 2) : 'n/a'} | ${prism ? fixed(row.requestsPerSecond / prism.requestsPerSecond, 1) : 'n/a'} | ${row.non2xx} |`,
+        );
+      }
+      lines.push('');
+    }
+    lines.push('## Peak RSS', '', '| server | MB |', '|---|---:|');
+    for (const [server, mb] of Object.entries(peakRssMb)) lines.push(`| ${server} | ${fixed(mb, 0)} |`);
+    lines.push('');
+  }
+  if (report.targets) {
+    lines.push('## Targets', '', '| target | measured | met |', '|---|---:|---|');
+    for (const check of report.targets) lines.push(`| ${check.target} | ${check.measured} | ${check.met ? 'yes' : '**no**'} |`);
+    lines.push('');
+  }
+  if (report.scale) {
+    lines.push('## Lists at scale (median of sequential requests, ms)', '');
+    lines.push('| store | customers | accounts | first page | middle page (by cursors) | filtered customers | filtered accounts | seed s |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const row of report.scale) {
+      lines.push(
+        `| ${row.store} | ${row.customers} | ${row.accounts} | ${fixed(row.firstPageMs, 2)} | ${fixed(row.middlePageMs, 2)} | ${fixed(row.filteredCustomersMs, 2)} | ${fixed(row.filteredAccountsMs, 2)} | ${fixed(row.seedSeconds)} |`,
+      );
+    }
+    lines.push('', '| store | first page ×| middle page × | filtered customers × | filtered accounts × | (largest vs smallest, target ≤ 1.5×) |', '|---|---:|---:|---:|---:|---|');
+    for (const store of new Set(report.scale.map((r) => r.store))) {
+      const sizes = report.scale.filter((r) => r.store === store).sort((a, b) => a.customers - b.customers);
+      const small = sizes[0];
+      const large = sizes.at(-1);
+      if (!small || !large || small === large) continue;
+      const x = (key: keyof ScaleRow) => fixed((large[key] as number) / (small[key] as number), 2);
+      lines.push(`| ${store} | ${x('firstPageMs')} | ${x('middlePageMs')} | ${x('filteredCustomersMs')} | ${x('filteredAccountsMs')} | ${large.customers} vs ${small.customers} |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}

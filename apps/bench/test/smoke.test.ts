@@ -1,0 +1,37 @@
+/**
+ * CI runs the benchmark only in smoke mode: a few seconds of everything, to prove the harness
+ * works and produces a complete report. It asserts no timing: machines here are noisy.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+import { SCENARIOS } from '../src/http.js';
+import { runBench } from '../src/main.js';
+
+test('the smoke benchmark produces a complete report', async () => {
+  const report = await runBench(['--smoke'], () => {});
+  const servers = ['raas-customers', 'raw node:http', 'bare Express 5', 'Prism mock'];
+  expect(report.http?.rows).toHaveLength(servers.length * SCENARIOS.length);
+  for (const server of servers) {
+    const rows = report.http!.rows.filter((row) => row.server === server);
+    expect(rows.map((row) => row.scenario).sort()).toEqual(SCENARIOS.map((s) => s.name).sort());
+    for (const row of rows) {
+      expect(row.requestsPerSecond, `${server} ${row.scenario}`).toBeGreaterThan(0);
+      expect(row.errors, `${server} ${row.scenario}`).toBe(0);
+    }
+    expect(report.http!.peakRssMb[server]).toBeGreaterThan(0);
+  }
+  // Our server must have answered every request as intended: a benchmark of errors measures nothing.
+  for (const row of report.http!.rows.filter((r) => r.server === 'raas-customers')) expect(row.non2xx, row.scenario).toBe(0);
+  expect(report.targets!.length).toBeGreaterThanOrEqual(7);
+  expect(report.scale?.map((row) => `${row.store}@${row.customers}`)).toEqual([
+    'sqlite@1000',
+    'sqlite@5000',
+    'postgres@1000',
+    'postgres@5000',
+  ]);
+  for (const row of report.scale!) expect(row.firstPageMs).toBeGreaterThan(0);
+  const latest = fileURLToPath(new URL('../reports/latest.md', import.meta.url));
+  expect(existsSync(latest)).toBe(true);
+  expect(readFileSync(latest, 'utf8')).toContain('## Lists at scale');
+});
