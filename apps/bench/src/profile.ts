@@ -1,0 +1,77 @@
+/**
+ * Where the server spends its CPU: runs it under --cpu-prof, loads one route with autocannon for
+ * a few seconds, and prints the functions with the most self time and the packages with the most
+ * inclusive time. `pnpm --filter @raas-customers/bench profile [path]` (default: GET one customer).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { basic, serverMain } from './processes.js';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+const outDir = fileURLToPath(new URL('../reports/profile/', import.meta.url));
+rmSync(outDir, { recursive: true, force: true });
+mkdirSync(outDir, { recursive: true });
+const dataDir = mkdtempSync(join(tmpdir(), 'raas-profile-'));
+const platform = { RAAS_PLATFORM_NAME: 'profile-platform', RAAS_PLATFORM_KEY: 'profile-platform-key-0123456789-0123456789' };
+const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${outDir}`, serverMain], {
+  env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'info', DATABASE_URL: `file:${dataDir}/raas.db`, ...platform },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const origin = await new Promise<string>((resolve) =>
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const match = /listening on (http:\/\/[^/\s]+)/.exec(String(chunk));
+    if (match?.[1]) resolve(match[1]);
+  }),
+);
+child.stdout!.resume();
+const authorization = basic(platform.RAAS_PLATFORM_NAME, platform.RAAS_PLATFORM_KEY);
+await fetch(`${origin}/raas/v2/customers`, {
+  method: 'POST',
+  headers: { authorization, 'content-type': 'application/json' },
+  body: JSON.stringify({ customerIdentifier: 'profile-customer', displayName: 'Profile customer' }),
+});
+const path = process.argv[2] ?? '/raas/v2/customers/profile-customer';
+const result = await autocannon({ url: origin, connections: 10, duration: 5, requests: [{ method: 'GET', path, headers: { authorization } }] });
+console.log(`${path}: ${result.requests.average} req/s, non-2xx ${result.non2xx}`);
+child.kill('SIGINT');
+await new Promise((resolve) => child.once('exit', resolve));
+rmSync(dataDir, { recursive: true, force: true });
+
+const file = readdirSync(outDir).find((name) => name.endsWith('.cpuprofile'))!;
+const profile = JSON.parse(readFileSync(join(outDir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+const parentOf = new Map<number, number>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+const self = new Map<string, number>();
+const inclusive = new Map<string, number>();
+let total = 0;
+profile.samples.forEach((id, i) => {
+  const time = profile.timeDeltas[i] ?? 0;
+  total += time;
+  const frame = byId.get(id)!.callFrame;
+  const name = `${frame.functionName || '(anonymous)'} ${frame.url.split('/node_modules/').pop()}:${frame.lineNumber}`;
+  self.set(name, (self.get(name) ?? 0) + time);
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+    const url = byId.get(at)!.callFrame.url;
+    const owner = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/apps/server/dist/') ? `server: ${url.split('/dist/')[1]}` : undefined);
+    if (owner && !seen.has(owner)) {
+      seen.add(owner);
+      inclusive.set(owner, (inclusive.get(owner) ?? 0) + time);
+    }
+  }
+});
+const top = (map: Map<string, number>, count: number) =>
+  [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, time]) => `${((time / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
+console.log('\nself time\n' + top(self, 25).join('\n'));
+console.log('\ninclusive time by package or server module (nested calls overlap)\n' + top(inclusive, 20).join('\n'));
+console.log(`\nprofile: ${join(outDir, file)} (open it in Chrome DevTools)`);
