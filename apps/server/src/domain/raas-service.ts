@@ -20,7 +20,7 @@ import type {
   Principal,
   UpdateAccountCriteria,
 } from './model.js';
-import { type FetchWindow, everything, pageOf } from './paging.js';
+import { type FetchWindow, type Page, type PageQuery, everything, pageOf } from './paging.js';
 
 /** `A` followed by 8 digits, like the real platform's account numbers. */
 export function newAccountNumber(): string {
@@ -61,13 +61,14 @@ export class RaasService {
     return (window) => this.store.listAccounts(principal.platformId, scope, filters, window);
   }
 
-  #pageScope(principal: Principal, list: string, query: object): CursorScope {
-    return { platformId: principal.platformId, list, filters: filtersOf(query) };
+  /** One page of a list; its cursors are bound to the platform, the list and the filters. */
+  async #page<T>(principal: Principal, list: string, query: PageQuery, windows: FetchWindow<T>): Promise<Page<T>> {
+    const scope: CursorScope = { platformId: principal.platformId, list, filters: filtersOf(query) };
+    return pageOf(await this.#cursors(), scope, query, windows);
   }
 
-  async customerPage(principal: Principal, query: ListCustomersQuery): Promise<CustomerPage> {
-    const scope = this.#pageScope(principal, 'customers', query);
-    return pageOf(await this.#cursors(), scope, query, this.#customerWindows(principal, query));
+  customerPage(principal: Principal, query: ListCustomersQuery): Promise<CustomerPage> {
+    return this.#page(principal, 'customers', query, this.#customerWindows(principal, query));
   }
 
   /** Every matching customer, streamed in bounded batches. */
@@ -75,9 +76,8 @@ export class RaasService {
     return everything(this.#customerWindows(principal, query));
   }
 
-  async accountPage(principal: Principal, query: ListAccountsQuery): Promise<AccountPage> {
-    const scope = this.#pageScope(principal, 'accounts', query);
-    return pageOf(await this.#cursors(), scope, query, this.#accountWindows(principal, query));
+  accountPage(principal: Principal, query: ListAccountsQuery): Promise<AccountPage> {
+    return this.#page(principal, 'accounts', query, this.#accountWindows(principal, query));
   }
 
   allAccounts(principal: Principal, query: ListAccountsQuery): AsyncIterable<Account> {
@@ -86,8 +86,8 @@ export class RaasService {
 
   async customerAccountPage(principal: Principal, customerIdentifier: string, query: ListAccountsQuery): Promise<AccountPage> {
     await this.#assertCustomer(principal, customerIdentifier);
-    const scope = this.#pageScope(principal, `customers/${customerIdentifier}/accounts`, query);
-    return pageOf(await this.#cursors(), scope, query, this.#accountWindows(principal, query, customerIdentifier));
+    const list = `customers/${customerIdentifier}/accounts`;
+    return this.#page(principal, list, query, this.#accountWindows(principal, query, customerIdentifier));
   }
 
   /** Checks the customer first (403, 404), then streams its accounts. */
@@ -102,7 +102,7 @@ export class RaasService {
 
   async #assertCustomer(principal: Principal, customerIdentifier: string): Promise<void> {
     assertMayTouch(principal, customerIdentifier);
-    if (!(await this.store.findCustomer(principal.platformId, customerIdentifier))) throw new ApiError('404.002');
+    if (!(await this.store.customerExists(principal.platformId, customerIdentifier))) throw new ApiError('404.002');
   }
 
   async createCustomer(principal: Principal, criteria: CreateCustomerCriteria): Promise<Customer> {
@@ -157,7 +157,7 @@ export class RaasService {
     patch: UpdateAccountCriteria,
   ): Promise<Account> {
     assertMayWrite(principal);
-    await this.#accountOfCustomer(principal, customerIdentifier, accountIdentifier);
+    await this.#assertAccountOfCustomer(principal, customerIdentifier, accountIdentifier);
     const account = await this.store.updateAccount(principal.platformId, accountIdentifier, patch);
     if (!account) throw new ApiError('404.016');
     return account;
@@ -170,18 +170,11 @@ export class RaasService {
     return found.account;
   }
 
-  async #accountOfCustomer(
-    principal: Principal,
-    customerIdentifier: string,
-    accountIdentifier: string,
-  ): Promise<Account> {
-    assertMayTouch(principal, customerIdentifier);
-    const customer = await this.store.findCustomer(principal.platformId, customerIdentifier);
-    if (!customer) throw new ApiError('404.002');
+  async #assertAccountOfCustomer(principal: Principal, customerIdentifier: string, accountIdentifier: string): Promise<void> {
+    await this.#assertCustomer(principal, customerIdentifier);
     const found = await this.store.findAccount(principal.platformId, accountIdentifier);
     if (!found) throw new ApiError('404.016');
     if (found.customerIdentifier !== customerIdentifier) throw new ApiError('404.020');
-    return found.account;
   }
 }
 

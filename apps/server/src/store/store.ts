@@ -130,6 +130,8 @@ export interface Store {
 
   insertCustomer(platformId: number, customer: CreateCustomerCriteria, now: Date): Promise<Customer>;
   findCustomer(platformId: number, customerIdentifier: string): Promise<Customer | undefined>;
+  /** Whether the customer exists, without reading its accounts. */
+  customerExists(platformId: number, customerIdentifier: string): Promise<boolean>;
   /** A window of the platform's customers that match, always in ascending creation order. */
   listCustomers(
     platformId: number,

@@ -253,6 +253,14 @@ export class PostgresStore implements Store {
     return customersWithAccounts([row], accounts.rows)[0];
   }
 
+  async customerExists(platformId: number, customerIdentifier: string): Promise<boolean> {
+    const { rowCount } = await this.#query('SELECT 1 FROM customers WHERE platform_id = $1 AND customer_identifier = $2', [
+      platformId,
+      customerIdentifier,
+    ]);
+    return rowCount === 1;
+  }
+
   async listCustomers(
     platformId: number,
     scope: CustomerScope,

@@ -239,6 +239,10 @@ export class SqliteStore implements Store {
     return customersWithAccounts([row], this.#statements.customerAccounts.all(row.id) as AccountRow[])[0];
   }
 
+  async customerExists(platformId: number, customerIdentifier: string): Promise<boolean> {
+    return this.#statements.findCustomer.get(platformId, customerIdentifier) !== undefined;
+  }
+
   async listCustomers(
     platformId: number,
     scope: CustomerScope,
