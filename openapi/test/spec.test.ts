@@ -34,43 +34,43 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 
 /** The contract: operationId -> method, path, tag and every documented status. */
 const OPERATIONS: Record<string, { method: string; path: string; tag: string; statuses: string[] }> = {
-  listCustomers: { method: 'get', path: '/customers', tag: 'Customers', statuses: ['200', '400', '401', '429', '500', '503'] },
+  listCustomers: { method: 'get', path: '/customers', tag: 'Customers', statuses: ['200', '400', '401', '414', '429', '500', '503'] },
   createCustomer: {
     method: 'post',
     path: '/customers',
     tag: 'Customers',
-    statuses: ['201', '400', '401', '403', '409', '413', '415', '429', '500', '503'],
+    statuses: ['201', '400', '401', '403', '409', '413', '415', '414', '429', '500', '503'],
   },
   getCustomer: {
     method: 'get',
     path: '/customers/{customerIdentifier}',
     tag: 'Customers',
-    statuses: ['200', '400', '401', '403', '404', '429', '500', '503'],
+    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
   },
   listCustomerAccounts: {
     method: 'get',
     path: '/customers/{customerIdentifier}/accounts',
     tag: 'Accounts',
-    statuses: ['200', '400', '401', '403', '404', '429', '500', '503'],
+    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
   },
   createCustomerAccount: {
     method: 'post',
     path: '/customers/{customerIdentifier}/accounts',
     tag: 'Accounts',
-    statuses: ['201', '400', '401', '403', '404', '409', '413', '415', '429', '500', '503'],
+    statuses: ['201', '400', '401', '403', '404', '409', '413', '415', '414', '429', '500', '503'],
   },
   updateCustomerAccount: {
     method: 'patch',
     path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}',
     tag: 'Accounts',
-    statuses: ['200', '400', '401', '403', '404', '413', '415', '429', '500', '503'],
+    statuses: ['200', '400', '401', '403', '404', '413', '415', '414', '429', '500', '503'],
   },
-  listAccounts: { method: 'get', path: '/accounts', tag: 'Accounts', statuses: ['200', '400', '401', '429', '500', '503'] },
+  listAccounts: { method: 'get', path: '/accounts', tag: 'Accounts', statuses: ['200', '400', '401', '414', '429', '500', '503'] },
   getAccount: {
     method: 'get',
     path: '/accounts/{accountIdentifier}',
     tag: 'Accounts',
-    statuses: ['200', '400', '401', '403', '404', '429', '500', '503'],
+    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
   },
 };
 
