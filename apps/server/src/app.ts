@@ -55,6 +55,8 @@ export function createApp({
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Paths are case-sensitive, as in the public API (the validator follows this setting too).
+  app.set('case sensitive routing', true);
   app.set('trust proxy', trustProxy);
 
   app.use(requestId);

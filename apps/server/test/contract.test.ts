@@ -560,10 +560,25 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       expect(response.headers.get('x-powered-by')).toBeNull();
     });
 
-    test('a request target over 4 KiB is 414.001; the server keeps serving', async () => {
-      const response = await fetch(`${server.baseUrl}/customers/${'a'.repeat(10_000)}`, { headers: auth() });
-      expect(response.status).toBe(414);
-      expect(await response.json()).toMatchObject({ i18nKey: '414.001', message: 'URI Too Long' });
+    test('a request target over 4 KiB is 414.001 on every operation; the server keeps serving', async () => {
+      const customer = await createCustomer();
+      const account = await createAccount(customer.customerIdentifier);
+      const padding = `?padding=${'a'.repeat(5_000)}`;
+      const targets = [
+        ['GET', '/customers'],
+        ['POST', '/customers'],
+        ['GET', `/customers/${customer.customerIdentifier}`],
+        ['GET', `/customers/${customer.customerIdentifier}/accounts`],
+        ['POST', `/customers/${customer.customerIdentifier}/accounts`],
+        ['PATCH', `/customers/${customer.customerIdentifier}/accounts/${account.accountIdentifier}`],
+        ['GET', '/accounts'],
+        ['GET', `/accounts/${account.accountIdentifier}`],
+      ] as const;
+      for (const [method, path] of targets) {
+        const response = await server.raw(method, `${path}${padding}`, { headers: auth() });
+        expect(response.status, `${method} ${path}`).toBe(414);
+        expect(await response.json()).toMatchObject({ i18nKey: '414.001', message: 'URI Too Long' });
+      }
       expect((await server.client().GET('/customers')).response.status).toBe(200);
     });
 

@@ -1,11 +1,34 @@
 /** The list queries of the contract, as the store's filters (times in ms, balances in minor units). */
 import type { AccountFilters, CustomerFilters } from '../store/store.js';
+import { ApiError } from './errors.js';
 import type { ListAccountsQuery, ListCustomersQuery } from './model.js';
 
 const PAGINATION = new Set(['paginate', 'maxResults', 'nextCursor', 'prevCursor']);
 
-const time = (value: string | undefined) => (value === undefined ? undefined : Date.parse(value));
-const minor = (value: number | undefined) => (value === undefined ? undefined : Math.round(value * 100));
+/**
+ * A date-time filter in epoch milliseconds. The spec's format admits a few values JavaScript
+ * cannot place in time (a leap second `…:60Z`, an offset of `+25:00`): those are a 400 here.
+ */
+function time(parameter: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) {
+    throw new ApiError('400.001', {}, [
+      { path: parameter, i18nKey: '422.501', message: 'is not a date-time that can be placed in time', invalidValue: value, constraint: 'Format' },
+    ]);
+  }
+  return ms;
+}
+/** A balance bound in minor units; the spec bounds it, but NaN passes a bounds check. */
+function minor(parameter: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value)) {
+    throw new ApiError('400.001', {}, [
+      { path: parameter, i18nKey: '422.501', message: 'must be a finite number', invalidValue: String(value), constraint: 'Type' },
+    ]);
+  }
+  return Math.round(value * 100);
+}
 
 /** Drops undefined members, so that equal filters compare (and digest) equal. */
 function defined<T extends object>(filters: T): T {
@@ -27,14 +50,14 @@ export function customerFilters(query: ListCustomersQuery): CustomerFilters {
     accountIdentifier: query.accountIdentifier,
     accountNumber: query.accountNumber,
     displayName: query.accountDisplayName,
-    minCreatedAt: time(query.accountMinDateCreatedAt),
-    maxCreatedAt: time(query.accountMaxDateCreatedAt),
+    minCreatedAt: time('accountMinDateCreatedAt', query.accountMinDateCreatedAt),
+    maxCreatedAt: time('accountMaxDateCreatedAt', query.accountMaxDateCreatedAt),
   });
   return defined<CustomerFilters>({
     displayName: query.displayName,
     status: query.status,
-    minCreatedAt: time(query.customerMinDateCreatedAt),
-    maxCreatedAt: time(query.customerMaxDateCreatedAt),
+    minCreatedAt: time('customerMinDateCreatedAt', query.customerMinDateCreatedAt),
+    maxCreatedAt: time('customerMaxDateCreatedAt', query.customerMaxDateCreatedAt),
     accounts: Object.keys(accounts).length > 0 ? accounts : undefined,
   });
 }
@@ -48,9 +71,9 @@ export function accountFilters(query: ListAccountsQuery): AccountFilters {
     contactEmail: query.contactEmail,
     // One value may arrive as a plain string (`currencyCode=USD`), several as an array.
     currencyCodes: currencyCode === undefined ? undefined : ([] as string[]).concat(currencyCode),
-    minBalanceMinor: minor(query.minBalance),
-    maxBalanceMinor: minor(query.maxBalance),
-    minCreatedAt: time(query.minDateCreatedAt),
-    maxCreatedAt: time(query.maxDateCreatedAt),
+    minBalanceMinor: minor('minBalance', query.minBalance),
+    maxBalanceMinor: minor('maxBalance', query.maxBalance),
+    minCreatedAt: time('minDateCreatedAt', query.minDateCreatedAt),
+    maxCreatedAt: time('maxDateCreatedAt', query.maxDateCreatedAt),
   });
 }

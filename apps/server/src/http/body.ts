@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { ApiError } from '../domain/errors.js';
+import { ApiError, type FieldViolation } from '../domain/errors.js';
 
 /** Decision of the reference: a body over 64 KiB is refused, whatever it contains. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -17,5 +17,38 @@ export function jsonBody(): RequestHandler[] {
     if (hasBody && !req.is('application/json')) throw new ApiError('415.001');
     next();
   };
-  return [guard, express.json({ limit: BODY_LIMIT_BYTES, strict: true })];
+  // Only creates and updates take a body; one sent with a read is ignored, as HTTP allows.
+  const onlyWithBody =
+    (handler: RequestHandler): RequestHandler =>
+    (req, res, next) =>
+      METHODS_WITH_BODY.has(req.method) ? handler(req, res, next) : next();
+  return [guard, express.json({ limit: BODY_LIMIT_BYTES, strict: true }), noPrototypeKeys].map(onlyWithBody);
 }
+
+const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+/** Member names of every object: no schema here defines them, and as keys they trip libraries. */
+const PROTOTYPE_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * Rejects a body with a key such as `valueOf` or `__proto__` anywhere in it (400, UnknownProperty),
+ * before the validator compares objects with them. Walks iteratively: the body may be deeply nested.
+ */
+const noPrototypeKeys: RequestHandler = (req, _res, next) => {
+  const violations: FieldViolation[] = [];
+  const stack: [unknown, string][] = [[req.body, '']];
+  while (stack.length > 0 && violations.length < 20) {
+    const [value, path] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    for (const key of Object.keys(value)) {
+      const child = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      if (!Array.isArray(value) && PROTOTYPE_KEYS.has(key)) {
+        violations.push({ path: child, i18nKey: '422.501', message: 'must NOT have additional properties', constraint: 'UnknownProperty' });
+      } else {
+        stack.push([(value as Record<string, unknown>)[key], child]);
+      }
+    }
+  }
+  if (violations.length > 0) throw new ApiError('400.001', {}, violations);
+  next();
+};

@@ -39,6 +39,20 @@ interface ValidatorItem {
   errorCode?: string;
 }
 
+/** Longest string echoed back in invalidValue. */
+const MAX_ECHO = 256;
+
+/**
+ * What of a rejected value the error may repeat: scalars, long strings cut short. Objects and
+ * arrays are not echoed: they can be as large (or as deeply nested) as the body itself.
+ */
+function echoable(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (typeof value === 'string') return value.length > MAX_ECHO ? `${value.slice(0, MAX_ECHO)}…` : value;
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return value;
+  return undefined;
+}
+
 /** A request's field, e.g. `/body/fundingNotification/0/emailAddress`, as `fundingNotification[0].emailAddress`. */
 function fieldViolation(req: Request, item: ValidatorItem): FieldViolation {
   const segments = (item.path ?? '').split(/[/.]/).filter(Boolean);
@@ -57,7 +71,7 @@ function fieldViolation(req: Request, item: ValidatorItem): FieldViolation {
     path: fieldSegments.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('') || '(body)',
     i18nKey: FIELD_I18N_KEY,
     message: item.message ?? 'is invalid',
-    invalidValue: value === undefined ? null : value,
+    invalidValue: echoable(value),
     constraint:
       format === 'email'
         ? 'Email'
@@ -145,6 +159,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    res.status(apiError.httpCode).json(errorInfo(apiError, req, String(res.locals.requestId)));
+    const body = errorInfo(apiError, req, String(res.locals.requestId));
+    try {
+      res.status(apiError.httpCode).json(body);
+    } catch (renderError) {
+      // Never fall through to Express's HTML error page: answer without the field details.
+      logger.error({ err: renderError, requestId: res.locals.requestId }, 'could not render an error');
+      res.status(apiError.httpCode).json({ ...body, errors: undefined });
+    }
   };
 }
