@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Account, Customer, FundingNotification } from '../../domain/model.js';
 import { migrations } from '../migrations.js';
+import { GroupCommit } from './group-commit.js';
 import {
   ACCOUNT_COLUMNS,
   CUSTOMER_COLUMNS,
@@ -70,6 +71,7 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #statements;
   readonly #windowStatements = new Map<string, Database.Statement>();
+  readonly #writes: GroupCommit;
 
   /** `onStatement` sees every SQL statement run (tests count them). */
   constructor(databaseUrl: string, options: { onStatement?: (sql: string) => void } = {}) {
@@ -84,6 +86,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('busy_timeout = 5000');
     this.#migrate();
     this.#statements = this.#prepare();
+    this.#writes = new GroupCommit(this.#db);
   }
 
   #migrate(): void {
@@ -215,22 +218,24 @@ export class SqliteStore implements Store {
     return this.#statements.revokeCredential.run(now.getTime(), keyId).changes === 1;
   }
 
-  async insertCustomer(
+  insertCustomer(
     platformId: number,
     customer: { customerIdentifier: string; displayName: string },
     now: Date,
   ): Promise<Customer> {
-    try {
-      const row = this.#statements.insertCustomer.get(
-        platformId,
-        customer.customerIdentifier,
-        customer.displayName,
-        now.getTime(),
-      ) as CustomerRow;
-      return toCustomer(row, []);
-    } catch (error) {
-      rethrowUnique(error);
-    }
+    return this.#writes.run(() => {
+      try {
+        const row = this.#statements.insertCustomer.get(
+          platformId,
+          customer.customerIdentifier,
+          customer.displayName,
+          now.getTime(),
+        ) as CustomerRow;
+        return toCustomer(row, []);
+      } catch (error) {
+        rethrowUnique(error);
+      }
+    });
   }
 
   async findCustomer(platformId: number, customerIdentifier: string): Promise<Customer | undefined> {
@@ -256,30 +261,37 @@ export class SqliteStore implements Store {
     return positionedCustomers(customers, this.#windowStatement(accounts).all(...accounts.values) as AccountRow[]);
   }
 
-  async insertAccount(
+  insertAccount(
     platformId: number,
     customerIdentifier: string,
     account: NewAccount,
     now: Date,
   ): Promise<Account | undefined> {
-    const customer = this.#statements.findCustomer.get(platformId, customerIdentifier) as CustomerRow | undefined;
-    if (!customer) return undefined;
-    try {
-      this.#statements.insertAccount.run({
-        platformId,
-        customerId: customer.id,
-        accountIdentifier: account.accountIdentifier,
-        accountNumber: account.accountNumber,
-        displayName: account.displayName,
-        currencyCode: account.currencyCode ?? 'USD',
-        contactEmail: account.contactEmail,
-        fundingNotification: JSON.stringify(account.fundingNotification ?? []),
-        createdAt: now.getTime(),
-      });
-    } catch (error) {
-      rethrowUnique(error);
-    }
-    return (await this.findAccount(platformId, account.accountIdentifier))?.account;
+    return this.#writes.run(() => {
+      const customer = this.#statements.findCustomer.get(platformId, customerIdentifier) as CustomerRow | undefined;
+      if (!customer) return undefined;
+      try {
+        this.#statements.insertAccount.run({
+          platformId,
+          customerId: customer.id,
+          accountIdentifier: account.accountIdentifier,
+          accountNumber: account.accountNumber,
+          displayName: account.displayName,
+          currencyCode: account.currencyCode ?? 'USD',
+          contactEmail: account.contactEmail,
+          fundingNotification: JSON.stringify(account.fundingNotification ?? []),
+          createdAt: now.getTime(),
+        });
+      } catch (error) {
+        rethrowUnique(error);
+      }
+      return this.#account(platformId, account.accountIdentifier);
+    });
+  }
+
+  #account(platformId: number, accountIdentifier: string): Account | undefined {
+    const row = this.#statements.findAccount.get(platformId, accountIdentifier) as AccountRow | undefined;
+    return row && toAccount(row);
   }
 
   async findAccount(
@@ -301,19 +313,20 @@ export class SqliteStore implements Store {
     return inCreationOrder(rows, query.descending).map(positionedAccount);
   }
 
-  async updateAccount(
+  updateAccount(
     platformId: number,
     accountIdentifier: string,
     patch: { displayName?: string; contactEmail?: string; fundingNotification?: FundingNotification[] },
   ): Promise<Account | undefined> {
-    const { changes } = this.#statements.updateAccount.run({
-      platformId,
-      accountIdentifier,
-      displayName: patch.displayName ?? null,
-      contactEmail: patch.contactEmail ?? null,
-      fundingNotification: patch.fundingNotification === undefined ? null : JSON.stringify(patch.fundingNotification),
+    return this.#writes.run(() => {
+      const { changes } = this.#statements.updateAccount.run({
+        platformId,
+        accountIdentifier,
+        displayName: patch.displayName ?? null,
+        contactEmail: patch.contactEmail ?? null,
+        fundingNotification: patch.fundingNotification === undefined ? null : JSON.stringify(patch.fundingNotification),
+      });
+      return changes === 0 ? undefined : this.#account(platformId, accountIdentifier);
     });
-    if (changes === 0) return undefined;
-    return (await this.findAccount(platformId, accountIdentifier))?.account;
   }
 }
