@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { type Running, basic, cpuMicros, median, peakRssMb, serverCli, serverMain, startProcess } from './processes.js';
+import { type Running, basic, cpuMicros, median, peakRssMb, serverCli, serverMain, serverNodeFlags, startProcess } from './processes.js';
 
 export interface HttpOptions {
   connections: number[];
@@ -95,7 +95,7 @@ async function startOurs(dir: string): Promise<{ target: Target; bodies: Record<
   const running = await startProcess(
     'raas-customers',
     process.execPath,
-    [serverMain],
+    [...serverNodeFlags, serverMain],
     { ...env, PORT: '0', RAAS_PLATFORM_NAME: READ.name, RAAS_PLATFORM_KEY: READ.key },
     /listening on (http:\/\/[^/\s]+)/,
   );

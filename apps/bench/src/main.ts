@@ -35,7 +35,7 @@ export async function runBench(argv: string[], log: (line: string) => void = con
     report.scale = await runScale(
       smoke
         ? { sizes: [1_000, 5_000], samples: 5, stores: ['sqlite', 'postgres'] }
-        : { sizes: [1_000, 1_000_000], samples: 100, stores: ['sqlite', 'postgres'] },
+        : { sizes: [1_000, 100_000, 1_000_000], samples: 100, stores: ['sqlite', 'postgres'] },
       log,
     );
   }

@@ -8,6 +8,11 @@ import { dirname, join } from 'node:path';
 const require = createRequire(import.meta.url);
 export const serverMain = join(dirname(require.resolve('@raas-customers/server/package.json')), 'dist/main.js');
 export const serverCli = join(dirname(require.resolve('@raas-customers/server/package.json')), 'dist/cli.js');
+/**
+ * Node's flags in the server's production command (its `start` script): a smaller young
+ * generation keeps peak RSS about 50 MB lower under load at no measured cost in throughput.
+ */
+export const serverNodeFlags = ['--max-semi-space-size=8'];
 
 export interface Running {
   name: string;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createDatabase, startCluster, type Cluster } from '@raas-customers/pg-cluster';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { basic, median, serverMain, startProcess } from './processes.js';
+import { basic, median, serverMain, serverNodeFlags, startProcess } from './processes.js';
 
 export interface ScaleOptions {
   sizes: number[];
@@ -110,7 +110,7 @@ async function measure(databaseUrl: string, store: string, customers: number, sa
   const server = await startProcess(
     'server',
     process.execPath,
-    [serverMain],
+    [...serverNodeFlags, serverMain],
     { PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ...PLATFORM },
     /listening on (http:\/\/\S+)/,
   );
@@ -156,7 +156,7 @@ async function measure(databaseUrl: string, store: string, customers: number, sa
 
 /** Starts the server once on an empty database so that it migrates and creates the platform. */
 async function prepare(databaseUrl: string): Promise<void> {
-  const server = await startProcess('server', process.execPath, [serverMain], {
+  const server = await startProcess('server', process.execPath, [...serverNodeFlags, serverMain], {
     PORT: '0',
     LOG_LEVEL: 'silent',
     DATABASE_URL: databaseUrl,

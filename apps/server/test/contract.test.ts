@@ -34,6 +34,26 @@ async function createAccount(customerIdentifier: string, accountIdentifier = uni
   return data!;
 }
 
+/** One call of every operation (an empty platform: the identifiers need not exist). */
+function everyOperation(client: ReturnType<TestServer['client']>) {
+  const customerIdentifier = 'acme-retail-us';
+  const accountIdentifier = 'acme-q4-bonus';
+  const account = { accountIdentifier, displayName: 'Q4 bonus pool', contactEmail: 'a@acme.example' };
+  return Promise.all([
+    client.GET('/customers'),
+    client.POST('/customers', { body: { customerIdentifier, displayName: 'Acme Retail US' } }),
+    client.GET('/customers/{customerIdentifier}', { params: { path: { customerIdentifier } } }),
+    client.GET('/customers/{customerIdentifier}/accounts', { params: { path: { customerIdentifier } } }),
+    client.POST('/customers/{customerIdentifier}/accounts', { params: { path: { customerIdentifier } }, body: account }),
+    client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
+      params: { path: { customerIdentifier, accountIdentifier } },
+      body: { displayName: 'Renamed pool' },
+    }),
+    client.GET('/accounts'),
+    client.GET('/accounts/{accountIdentifier}', { params: { path: { accountIdentifier } } }),
+  ]);
+}
+
 describe.each(STORE_KINDS)('on %s', (kind) => {
   beforeAll(async () => {
     observed.clear();
@@ -354,24 +374,6 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
   });
 
   describe('authentication and authorisation', () => {
-    const everyOperation = async (client: ReturnType<TestServer['client']>) => {
-      const customerIdentifier = 'acme-retail-us';
-      const accountIdentifier = 'acme-q4-bonus';
-      const account = { accountIdentifier, displayName: 'Q4 bonus pool', contactEmail: 'a@acme.example' };
-      return Promise.all([
-        client.GET('/customers'),
-        client.POST('/customers', { body: { customerIdentifier, displayName: 'Acme Retail US' } }),
-        client.GET('/customers/{customerIdentifier}', { params: { path: { customerIdentifier } } }),
-        client.GET('/customers/{customerIdentifier}/accounts', { params: { path: { customerIdentifier } } }),
-        client.POST('/customers/{customerIdentifier}/accounts', { params: { path: { customerIdentifier } }, body: account }),
-        client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
-          params: { path: { customerIdentifier, accountIdentifier } },
-          body: { displayName: 'Renamed pool' },
-        }),
-        client.GET('/accounts'),
-        client.GET('/accounts/{accountIdentifier}', { params: { path: { accountIdentifier } } }),
-      ]);
-    };
 
     test.each([
       ['no credentials', null],
@@ -612,24 +614,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
         const wrong = { name: 'platform-one', key: 'w'.repeat(43) };
         for (let i = 0; i < 2; i++) expect((await throttled.client(wrong).GET('/customers')).response.status).toBe(401);
         const client = throttled.client(wrong);
-        const customerIdentifier = 'acme-retail-us';
-        const accountIdentifier = 'acme-q4-bonus';
-        const results = await Promise.all([
-          client.GET('/customers'),
-          client.POST('/customers', { body: { customerIdentifier, displayName: 'Acme Retail US' } }),
-          client.GET('/customers/{customerIdentifier}', { params: { path: { customerIdentifier } } }),
-          client.GET('/customers/{customerIdentifier}/accounts', { params: { path: { customerIdentifier } } }),
-          client.POST('/customers/{customerIdentifier}/accounts', {
-            params: { path: { customerIdentifier } },
-            body: { accountIdentifier, displayName: 'Q4 bonus pool', contactEmail: 'a@acme.example' },
-          }),
-          client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
-            params: { path: { customerIdentifier, accountIdentifier } },
-            body: { displayName: 'Renamed pool' },
-          }),
-          client.GET('/accounts'),
-          client.GET('/accounts/{accountIdentifier}', { params: { path: { accountIdentifier } } }),
-        ]);
+        const results = await everyOperation(client);
         for (const { error, response } of results) {
           expect(response.status).toBe(429);
           expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -646,25 +631,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     test('every operation answers 503.001 while the database is unreachable', async () => {
       const down = await startTestServer(server.kind, { databaseDown: true });
       try {
-        const client = down.client(down.one);
-        const customerIdentifier = 'acme-retail-us';
-        const accountIdentifier = 'acme-q4-bonus';
-        const results = await Promise.all([
-          client.GET('/customers'),
-          client.POST('/customers', { body: { customerIdentifier, displayName: 'Acme Retail US' } }),
-          client.GET('/customers/{customerIdentifier}', { params: { path: { customerIdentifier } } }),
-          client.GET('/customers/{customerIdentifier}/accounts', { params: { path: { customerIdentifier } } }),
-          client.POST('/customers/{customerIdentifier}/accounts', {
-            params: { path: { customerIdentifier } },
-            body: { accountIdentifier, displayName: 'Q4 bonus pool', contactEmail: 'a@acme.example' },
-          }),
-          client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
-            params: { path: { customerIdentifier, accountIdentifier } },
-            body: { displayName: 'Renamed pool' },
-          }),
-          client.GET('/accounts'),
-          client.GET('/accounts/{accountIdentifier}', { params: { path: { accountIdentifier } } }),
-        ]);
+        const results = await everyOperation(down.client(down.one));
         for (const { error, response } of results) {
           expect(response.status).toBe(503);
           expect(error).toMatchObject({ i18nKey: '503.001', httpPhrase: 'Service Unavailable' });

@@ -98,12 +98,12 @@ export async function pageOf<T>(
   };
 }
 
-/** Every item of a list, fetched STREAM_BATCH rows at a time. */
-export async function* everything<T>(fetch: FetchWindow<T>): AsyncGenerator<T> {
+/** Every item of a list, as batches of at most STREAM_BATCH items (one window query each). */
+export async function* everything<T>(fetch: FetchWindow<T>): AsyncGenerator<T[]> {
   let after: Position | undefined;
   for (;;) {
     const rows = await fetch(after ? { after, limit: STREAM_BATCH } : { limit: STREAM_BATCH });
-    for (const row of rows) yield row.item;
+    if (rows.length > 0) yield rows.map((row) => row.item);
     const last = rows.at(-1);
     if (!last || rows.length < STREAM_BATCH) return;
     after = last.position;

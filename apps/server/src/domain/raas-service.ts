@@ -71,8 +71,8 @@ export class RaasService {
     return this.#page(principal, 'customers', query, this.#customerWindows(principal, query));
   }
 
-  /** Every matching customer, streamed in bounded batches. */
-  allCustomers(principal: Principal, query: ListCustomersQuery): AsyncIterable<Customer> {
+  /** Every matching customer, in bounded batches. */
+  allCustomers(principal: Principal, query: ListCustomersQuery): AsyncIterable<Customer[]> {
     return everything(this.#customerWindows(principal, query));
   }
 
@@ -80,7 +80,7 @@ export class RaasService {
     return this.#page(principal, 'accounts', query, this.#accountWindows(principal, query));
   }
 
-  allAccounts(principal: Principal, query: ListAccountsQuery): AsyncIterable<Account> {
+  allAccounts(principal: Principal, query: ListAccountsQuery): AsyncIterable<Account[]> {
     return everything(this.#accountWindows(principal, query));
   }
 
@@ -95,7 +95,7 @@ export class RaasService {
     principal: Principal,
     customerIdentifier: string,
     query: ListAccountsQuery,
-  ): Promise<AsyncIterable<Account>> {
+  ): Promise<AsyncIterable<Account[]>> {
     await this.#assertCustomer(principal, customerIdentifier);
     return everything(this.#accountWindows(principal, query, customerIdentifier));
   }

@@ -32,32 +32,33 @@ function send<Op extends keyof operations, Status extends 200 | 201>(
 
 const principal = (res: Response): Principal => res.locals.principal as Principal;
 
-/** Flush the streamed array in chunks of about this many characters. */
-const STREAM_CHUNK = 64 * 1024;
-
 /**
- * Writes a bare JSON array as its items arrive, honouring backpressure, so that a list of any
- * size costs bounded memory. The first item is awaited before the status is sent: a failure
+ * Writes a bare JSON array as its batches arrive, honouring backpressure, so that a list of any
+ * size costs bounded memory. The first batch is awaited before the status is sent: a failure
  * before that is still an ErrorInfo; a failure after it cuts the connection (the array is
  * visibly incomplete, never silently short).
  */
-async function streamArray(res: Response, items: AsyncIterable<unknown>): Promise<void> {
-  const iterator = items[Symbol.asyncIterator]();
+async function streamArray(res: Response, batches: AsyncIterable<unknown[]>): Promise<void> {
+  const iterator = batches[Symbol.asyncIterator]();
   let next = await iterator.next();
   res.status(200).type('application/json');
-  let chunk = '[';
-  let separator = '';
-  while (!next.done) {
-    chunk += separator + JSON.stringify(next.value);
-    separator = ',';
-    if (chunk.length >= STREAM_CHUNK) {
-      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      if (res.destroyed) return void (await iterator.return?.());
-      chunk = '';
-    }
-    next = await iterator.next();
+  if (next.done) {
+    res.end('[]');
+    return;
   }
-  res.end(`${chunk}]`);
+  let separator = '[';
+  while (!next.done) {
+    // One stringify per batch: the array's brackets come off and the separators go back in.
+    const chunk = separator + JSON.stringify(next.value).slice(1, -1);
+    separator = ',';
+    next = await iterator.next();
+    if (next.done) {
+      res.end(`${chunk}]`);
+      return;
+    }
+    if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (res.destroyed) return void (await iterator.return?.(undefined));
+  }
 }
 
 export function apiRoutes(service: RaasService): Router {
