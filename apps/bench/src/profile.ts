@@ -40,6 +40,14 @@ await fetch(`${origin}/raas/v2/customers`, {
   body: JSON.stringify({ customerIdentifier: 'profile-customer', displayName: 'Profile customer' }),
 });
 const path = process.argv[2] ?? '/raas/v2/customers/profile-customer';
+// PROFILE_CUSTOMERS=99 gives the list scenario of the benchmark its 100 customers.
+for (let i = 0; i < Number(process.env.PROFILE_CUSTOMERS ?? 0); i++) {
+  await fetch(`${origin}/raas/v2/customers`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/json' },
+    body: JSON.stringify({ customerIdentifier: `profile-extra-${i}`, displayName: 'Profile customer' }),
+  });
+}
 const result = await autocannon({ url: origin, connections: 10, duration: 5, requests: [{ method: 'GET', path, headers: { authorization } }] });
 console.log(`${path}: ${result.requests.average} req/s, non-2xx ${result.non2xx}`);
 child.kill('SIGINT');
