@@ -33,6 +33,17 @@ describe('configuration', () => {
   });
 });
 
+describe('provisioning from the environment', () => {
+  test('a key that belongs to another platform stops the start with a message, not a silent 401', async () => {
+    const env = { DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'silent', RAAS_PLATFORM_KEY: KEY };
+    const first = await startServerProcess({ ...env, RAAS_PLATFORM_NAME: 'first-platform' });
+    await first.stop();
+    const { code, stderr } = await runServerOnce({ ...env, RAAS_PLATFORM_NAME: 'second-platform' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('RAAS_PLATFORM_KEY: already the key of another platform');
+  });
+});
+
 describe('start and stop', () => {
   test('a first start creates a development platform and shows its key once', async () => {
     const env = { DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'silent' };

@@ -1,6 +1,7 @@
 /**
  * Creating platforms and credentials: shared by the operator CLI and by start-up provisioning.
  */
+import { ConfigError } from '../config.js';
 import { type Store, UniqueViolation } from '../store/store.js';
 import { MIN_KEY_LENGTH, PLATFORM_NAME_PATTERN, hashKey, newKeyId, newPlatformKey } from './credentials.js';
 
@@ -83,13 +84,23 @@ export async function provisionAtStart(
 ): Promise<IssuedCredential | undefined> {
   if (fromEnv) {
     await ensurePlatform(store, fromEnv.name);
-    const active = await store.activeCredentials(fromEnv.name);
     const keyHash = hashKey(fromEnv.key);
-    if (!active.some((credential) => credential.keyHash === keyHash && !credential.readOnly && !credential.allowedCustomers)) {
+    const fullAccess = async () =>
+      (await store.activeCredentials(fromEnv.name)).some(
+        (credential) => credential.keyHash === keyHash && !credential.readOnly && !credential.allowedCustomers,
+      );
+    if (!(await fullAccess())) {
       await unlessRaced(
         issueCredential(store, fromEnv.name, { platformKey: fromEnv.key, label: 'from RAAS_PLATFORM_KEY' }),
         'keyHash',
       );
+      // A key is stored once: when it already belongs to another platform or to a revoked or
+      // limited credential, it cannot become this platform's full-access key. Say so now.
+      if (!(await fullAccess())) {
+        throw new ConfigError(
+          'invalid configuration:\n  RAAS_PLATFORM_KEY: already the key of another platform, or of a revoked or limited credential: choose another key',
+        );
+      }
     }
     return undefined;
   }
