@@ -2,7 +2,8 @@
  * The eight operations of the contract. Each handler is thin: take the validated, typed input,
  * call the domain, send the typed output. Validation already happened (express-openapi-validator).
  */
-import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Router, type Response } from 'express';
 import type { ListAccountsQuery, ListCustomersQuery, Principal } from '../domain/model.js';
 import type { RaasService } from '../domain/raas-service.js';
@@ -33,31 +34,38 @@ function send<Op extends keyof operations, Status extends 200 | 201>(
 const principal = (res: Response): Principal => res.locals.principal as Principal;
 
 /**
- * Writes a bare JSON array as its batches arrive, honouring backpressure, so that a list of any
- * size costs bounded memory. The first batch is awaited before the status is sent: a failure
- * before that is still an ErrorInfo; a failure after it cuts the connection (the array is
- * visibly incomplete, never silently short).
+ * Writes a bare JSON array as its batches arrive, through a stream pipeline (backpressure, and
+ * teardown when the client goes away), so that a list of any size costs bounded memory. The
+ * first batch is awaited before the status is sent: a failure before that is still an
+ * ErrorInfo; a failure after it cuts the connection (the array is visibly incomplete, never
+ * silently short).
  */
 async function streamArray(res: Response, batches: AsyncIterable<unknown[]>): Promise<void> {
   const iterator = batches[Symbol.asyncIterator]();
-  let next = await iterator.next();
+  const first = await iterator.next();
   res.status(200).type('application/json');
-  if (next.done) {
-    res.end('[]');
-    return;
-  }
-  let separator = '[';
-  while (!next.done) {
-    // One stringify per batch: the array's brackets come off and the separators go back in.
-    const chunk = separator + JSON.stringify(next.value).slice(1, -1);
-    separator = ',';
-    next = await iterator.next();
-    if (next.done) {
-      res.end(`${chunk}]`);
-      return;
+  async function* chunks(): AsyncGenerator<string> {
+    try {
+      if (first.done) {
+        yield '[]';
+        return;
+      }
+      // One stringify per batch: the array's brackets come off and the separators go back in.
+      yield `[${JSON.stringify(first.value).slice(1, -1)}`;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        yield `,${JSON.stringify(next.value).slice(1, -1)}`;
+      }
+      yield ']';
+    } finally {
+      await iterator.return?.(undefined);
     }
-    if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-    if (res.destroyed) return void (await iterator.return?.(undefined));
+  }
+  try {
+    await pipeline(Readable.from(chunks()), res);
+  } catch (error) {
+    // The client left: nothing to answer. Anything else reaches the error handler, which cuts
+    // the connection since the status is already sent.
+    if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
   }
 }
 
