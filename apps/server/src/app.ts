@@ -32,7 +32,7 @@ export interface AppDeps {
   /** How long a platform's credentials are read from memory before the store is asked again. */
   credentialCacheMs?: number;
   /** Express's `trust proxy`: set it when a load balancer sets X-Forwarded-For. */
-  trustProxy?: boolean | number | string;
+  trustProxy?: number | string | false;
 }
 
 /** Longer request targets are refused with 414 (Node itself refuses headers over 16 KiB with 431). */

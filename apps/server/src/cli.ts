@@ -94,9 +94,10 @@ async function run(store: Store, argv: string[]): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const config = readConfig();
-  const store = await openStore(config.databaseUrl, config.postgres);
+  let store: Store | undefined;
   try {
+    const config = readConfig();
+    store = await openStore(config.databaseUrl, config.postgres);
     await run(store, process.argv.slice(2));
     return 0;
   } catch (error) {
@@ -105,7 +106,7 @@ async function main(): Promise<number> {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(USAGE);
     return 2;
   } finally {
-    await store.close();
+    await store?.close();
   }
 }
 

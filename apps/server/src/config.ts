@@ -1,4 +1,5 @@
 /** The environment, validated once at start; a bad value stops the process with a clear message. */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { MIN_KEY_LENGTH, PLATFORM_NAME_PATTERN } from './auth/credentials.js';
 
@@ -17,17 +18,23 @@ const environment = z
       }),
     PG_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
     PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+    PG_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(20),
     AUTH_FAILURE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+    // `true` would believe any X-Forwarded-For a client sends (and let it dodge the failed-
+    // authentication throttle): name the proxies by hop count, address, subnet or proxy-addr
+    // keyword instead.
     TRUST_PROXY: z
       .string()
       .default('false')
-      .transform((value): boolean | number | string =>
-        value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value,
-      ),
+      .refine((value) => value !== 'true', { message: 'true trusts any client; give the number of proxies in front' })
+      .refine((value) => value === 'false' || /^\d+$/.test(value) || value.split(',').every(isTrustedProxy), {
+        message: 'false, a hop count, or comma-separated addresses, subnets or loopback/linklocal/uniquelocal',
+      })
+      .transform((value): number | string | false => (value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value)),
     RAAS_PLATFORM_NAME: z
       .string()
       .regex(PLATFORM_NAME_PATTERN, 'letters, digits, ".", "_" and "-", 3-64 characters')
@@ -39,16 +46,23 @@ const environment = z
     path: ['RAAS_PLATFORM_KEY'],
   });
 
+/** One entry of `trust proxy`: a proxy-addr keyword, an address, or a subnet. */
+function isTrustedProxy(entry: string): boolean {
+  const [address = '', prefix] = entry.trim().split('/');
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(address) && prefix === undefined) return true;
+  return isIP(address) !== 0 && (prefix === undefined || /^\d{1,3}$/.test(prefix) || isIP(prefix) !== 0);
+}
+
 export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
-  postgres: { poolMax: number; connectTimeoutMs: number };
+  postgres: { poolMax: number; connectTimeoutMs: number; queryTimeoutMs: number };
   logLevel: (typeof LOG_LEVELS)[number];
   shutdownTimeoutMs: number;
   authFailures: { limit: number; windowMs: number };
   credentialCacheMs: number;
-  trustProxy: boolean | number | string;
+  trustProxy: number | string | false;
   platform: { name: string; key: string } | undefined;
 }
 
@@ -67,7 +81,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
-    postgres: { poolMax: e.PG_POOL_MAX, connectTimeoutMs: e.PG_CONNECT_TIMEOUT_MS },
+    postgres: { poolMax: e.PG_POOL_MAX, connectTimeoutMs: e.PG_CONNECT_TIMEOUT_MS, queryTimeoutMs: e.PG_QUERY_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowMs: e.AUTH_FAILURE_WINDOW_MS },

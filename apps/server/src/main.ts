@@ -47,11 +47,14 @@ async function main(): Promise<void> {
     server.close(() => {
       clearTimeout(force);
       clearInterval(sweep);
-      void store.close().then(() => {
-        logger.info('stopped');
-        // The log is buffered: write out what is left before exiting.
-        logger.flush(() => process.exit(0));
-      });
+      void store
+        .close()
+        .catch((error: unknown) => logger.error({ err: error }, 'closing the database failed'))
+        .then(() => {
+          logger.info('stopped');
+          // The log is buffered: write out what is left before exiting.
+          logger.flush(() => process.exit(0));
+        });
     });
   };
   process.on('SIGTERM', shutdown);

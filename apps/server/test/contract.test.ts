@@ -241,6 +241,17 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       );
     });
 
+    test('more than 50 funding notification recipients is a 400', async () => {
+      const customer = await createCustomer();
+      const fundingNotification = Array.from({ length: 51 }, (_, i) => ({ emailAddress: `ops-${i}@acme.example` }));
+      const { error, response } = await server.client().POST('/customers/{customerIdentifier}/accounts', {
+        params: { path: { customerIdentifier: customer.customerIdentifier } },
+        body: { accountIdentifier: unique('many'), displayName: 'Q4 bonus pool', contactEmail: 'a@acme.example', fundingNotification },
+      });
+      expect(response.status).toBe(400);
+      expect(error?.errors).toEqual([expect.objectContaining({ path: 'fundingNotification', constraint: 'Size' })]);
+    });
+
     test('an account identifier is unique across the customers of a platform (409.018)', async () => {
       const first = await createCustomer();
       const second = await createCustomer();
@@ -392,7 +403,14 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       }
     });
 
-    test.each(['Bearer abc', 'Basic !!!', 'Basic ' + Buffer.from('no-colon').toString('base64'), 'Basic'])(
+    test.each([
+      'Bearer abc',
+      'Basic !!!',
+      'Basic ' + Buffer.from('no-colon').toString('base64'),
+      'Basic',
+      // A name no platform can have: refused without a lookup.
+      'Basic ' + Buffer.from(`${'n'.repeat(5_000)}:key`).toString('base64'),
+    ])(
       'a malformed Authorization header (%s) is 401',
       async (authorization) => {
         const response = await server.raw('GET', '/customers', { headers: { authorization } });
@@ -529,6 +547,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const wrongMethod = await server.raw('DELETE', '/customers', { headers: auth() });
       expect(wrongMethod.status).toBe(405);
       expect(await wrongMethod.json()).toMatchObject({ i18nKey: '405.001', message: 'Method not allowed' });
+      expect(wrongMethod.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'POST']);
     });
 
     test('every response carries X-REQUEST-ID, equal to the error body’s requestId', async () => {

@@ -22,6 +22,8 @@ describe('configuration', () => {
   test.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: 'yes' }, 'TRUST_PROXY'],
     [{ DATABASE_URL: 'mysql://db/raas' }, 'DATABASE_URL'],
     [{ RAAS_PLATFORM_NAME: 'acme-platform' }, 'RAAS_PLATFORM_KEY'],
     [{ RAAS_PLATFORM_NAME: 'acme-platform', RAAS_PLATFORM_KEY: 'short' }, 'RAAS_PLATFORM_KEY'],

@@ -26,11 +26,19 @@ export class CredentialCache {
     const now = this.now();
     const cached = this.#entries.get(platformName);
     if (cached && cached.expiresAt > now) return cached.credentials;
-    if (this.#entries.size >= this.maxPlatforms) this.#entries.clear();
+    if (this.#entries.size >= this.maxPlatforms && !cached) {
+      // Drop the oldest entry (Map keeps insertion order), never everyone's.
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
     const credentials = this.store.activeCredentials(platformName);
-    this.#entries.set(platformName, { credentials, expiresAt: now + this.ttlMs });
-    // A failed read (database down) is not remembered.
-    credentials.catch(() => this.#entries.delete(platformName));
+    const entry = { credentials, expiresAt: now + this.ttlMs };
+    this.#entries.delete(platformName);
+    this.#entries.set(platformName, entry);
+    // A failed read (database down) is not remembered; a newer entry is left alone.
+    credentials.catch(() => {
+      if (this.#entries.get(platformName) === entry) this.#entries.delete(platformName);
+    });
     return credentials;
   }
 }

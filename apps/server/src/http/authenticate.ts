@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { matchCredential, parseBasic, principalOf } from '../auth/credentials.js';
+import { PLATFORM_NAME_PATTERN, matchCredential, parseBasic, principalOf } from '../auth/credentials.js';
 import type { CredentialCache } from '../auth/credential-cache.js';
 import type { FailureThrottle } from '../auth/throttle.js';
 import { ApiError } from '../domain/errors.js';
@@ -11,7 +11,9 @@ import { ApiError } from '../domain/errors.js';
 export function authenticate(credentials: CredentialCache, throttle: FailureThrottle): RequestHandler {
   return async (req, res, next) => {
     const presented = parseBasic(req.headers.authorization);
-    const credential = presented && matchCredential(await credentials.activeCredentials(presented.name), presented.key);
+    // A name no platform can have is a failure without a lookup (nor a cache entry).
+    const candidates = presented && PLATFORM_NAME_PATTERN.test(presented.name) ? await credentials.activeCredentials(presented.name) : [];
+    const credential = presented && matchCredential(candidates, presented.key);
     if (!credential) {
       const client = req.ip ?? 'unknown';
       const retryAfter = throttle.retryAfterSeconds(client);

@@ -31,13 +31,16 @@ const CONSTRAINTS: Record<string, string> = {
   unknownQueryParameter: 'UnknownProperty',
 };
 
-const REQUEST_PARTS = { body: 'body', query: 'query', params: 'params', path: 'params', headers: 'headers' } as const;
+const REQUEST_PARTS = { body: 'body', query: 'query', params: 'params', path: 'params' } as const;
 
 interface ValidatorItem {
   path?: string;
   message?: string;
   errorCode?: string;
 }
+
+/** Invalid fields listed in one ErrorInfo at most. */
+const MAX_VIOLATIONS = 50;
 
 /** Longest string echoed back in invalidValue. */
 const MAX_ECHO = 256;
@@ -124,7 +127,8 @@ export function toApiError(error: unknown, req: Request): { apiError: ApiError; 
   // express-openapi-validator
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
     const key = statusKey(e.status);
-    const items = key === '400.001' && Array.isArray(e.errors) ? e.errors : [];
+    // At most MAX_VIOLATIONS listed: a body of a thousand bad items must not answer tenfold.
+    const items = key === '400.001' && Array.isArray(e.errors) ? e.errors.slice(0, MAX_VIOLATIONS) : [];
     return {
       apiError: new ApiError(key, {}, items.length > 0 ? items.map((item) => fieldViolation(req, item)) : undefined),
       unexpected: false,
@@ -160,6 +164,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const body = errorInfo(apiError, req, String(res.locals.requestId));
+    // A 405 names the methods the path has (the validator's error carries the Allow header).
+    const headers = (error as { headers?: Record<string, string> } | undefined)?.headers;
+    if (apiError.httpCode === 405 && headers?.Allow) res.setHeader('Allow', headers.Allow.toUpperCase());
     try {
       res.status(apiError.httpCode).json(body);
     } catch (renderError) {

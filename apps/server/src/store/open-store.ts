@@ -7,7 +7,7 @@ export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//i.test(url);
 /** DATABASE_URL -> a store: `postgres://` is PostgreSQL; a file path or `file:` URL is SQLite. */
 export async function openStore(
   databaseUrl: string,
-  postgres: PostgresOptions = { poolMax: 10, connectTimeoutMs: 2_000 },
+  postgres: PostgresOptions = { poolMax: 10, connectTimeoutMs: 2_000, queryTimeoutMs: 10_000 },
 ): Promise<Store> {
   return isPostgresUrl(databaseUrl) ? PostgresStore.open(databaseUrl, postgres) : new SqliteStore(databaseUrl);
 }

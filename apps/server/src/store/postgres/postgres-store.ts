@@ -44,6 +44,8 @@ export interface PostgresOptions {
   poolMax: number;
   /** How long a request waits for a connection before it answers 503. */
   connectTimeoutMs: number;
+  /** How long one query may take before the request answers 503. */
+  queryTimeoutMs: number;
 }
 
 /** Any key works as long as every instance uses the same one: it serialises migrations. */
@@ -65,7 +67,9 @@ function isUnavailable(error: unknown): boolean {
   if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN'].includes(code)) {
     return true;
   }
-  return /Connection terminated|timeout exceeded when trying to connect|connection error|not queryable/i.test(message ?? '');
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection error|not queryable/i.test(
+    message ?? '',
+  );
 }
 
 function translate(error: unknown): Error {
@@ -96,6 +100,10 @@ export class PostgresStore implements Store {
       max: options.poolMax,
       connectionTimeoutMillis: options.connectTimeoutMs,
       idleTimeoutMillis: 30_000,
+      // A peer that vanishes without a reset (a partition, a failover) must not hold a pooled
+      // connection for the kernel's minutes: bound every query and probe idle sockets.
+      query_timeout: options.queryTimeoutMs,
+      keepAlive: true,
       types,
     });
     // An idle connection that dies (database restarted) must not crash the process.
