@@ -81,6 +81,7 @@ export function createRaasClient(options: RaasClientOptions): RaasClient {
 
 /** The X-REQUEST-ID of a response: quote it when you contact support. */
 export function requestIdOf(result: { response: Response } | Response): string | undefined {
-  const response = result instanceof Response ? result : result.response;
+  // Not `instanceof Response`: a Response from another realm or fetch implementation is one too.
+  const response = 'response' in result ? result.response : result;
   return response.headers.get('X-REQUEST-ID') ?? undefined;
 }
