@@ -35,6 +35,18 @@ export interface FieldViolation {
   constraint: string;
 }
 
+/** The i18nKey of every field violation, as in the public error catalogue's example. */
+export const FIELD_I18N_KEY = '422.501';
+
+export function fieldViolation(path: string, constraint: string, message: string, invalidValue?: unknown): FieldViolation {
+  return { path, i18nKey: FIELD_I18N_KEY, message, constraint, ...(invalidValue === undefined ? {} : { invalidValue }) };
+}
+
+/** A 400.001 naming one invalid field or parameter. */
+export function invalidField(path: string, constraint: string, message: string, invalidValue?: unknown): ApiError {
+  return new ApiError('400.001', {}, [fieldViolation(path, constraint, message, invalidValue)]);
+}
+
 export class ApiError extends Error {
   readonly httpCode: number;
 

@@ -1,6 +1,6 @@
 /** The list queries of the contract, as the store's filters (times in ms, balances in minor units). */
 import type { AccountFilters, CustomerFilters } from '../store/store.js';
-import { ApiError } from './errors.js';
+import { invalidField } from './errors.js';
 import type { ListAccountsQuery, ListCustomersQuery } from './model.js';
 
 const PAGINATION = new Set(['paginate', 'maxResults', 'nextCursor', 'prevCursor']);
@@ -13,9 +13,7 @@ function time(parameter: string, value: string | undefined): number | undefined 
   if (value === undefined) return undefined;
   const ms = Date.parse(value);
   if (!Number.isFinite(ms)) {
-    throw new ApiError('400.001', {}, [
-      { path: parameter, i18nKey: '422.501', message: 'is not a date-time that can be placed in time', invalidValue: value, constraint: 'Format' },
-    ]);
+    throw invalidField(parameter, 'Format', 'is not a date-time that can be placed in time', value);
   }
   return ms;
 }
@@ -23,9 +21,7 @@ function time(parameter: string, value: string | undefined): number | undefined 
 function minor(parameter: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isFinite(value)) {
-    throw new ApiError('400.001', {}, [
-      { path: parameter, i18nKey: '422.501', message: 'must be a finite number', invalidValue: String(value), constraint: 'Type' },
-    ]);
+    throw invalidField(parameter, 'Type', 'must be a finite number', String(value));
   }
   return Math.round(value * 100);
 }
@@ -40,7 +36,7 @@ export function filtersOf(query: object): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(query)
       .filter(([name, value]) => !PAGINATION.has(name) && value !== undefined)
-      .sort(([a], [b]) => a.localeCompare(b)),
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   );
 }
 

@@ -5,7 +5,7 @@
  */
 import type { ListWindow, Position, Positioned } from '../store/store.js';
 import type { CursorCodec, CursorDirection, CursorScope } from './cursors.js';
-import { ApiError, type FieldViolation } from './errors.js';
+import { ApiError, type FieldViolation, fieldViolation } from './errors.js';
 
 export type FetchWindow<T> = (window: ListWindow) => Promise<Positioned<T>[]>;
 
@@ -29,9 +29,8 @@ export const DEFAULT_MAX_RESULTS = 10;
 /** Rows per batch when a whole list is streamed. */
 export const STREAM_BATCH = 500;
 
-function cursorViolation(parameter: string, value: string, message: string): FieldViolation {
-  return { path: parameter, i18nKey: '422.501', message, invalidValue: value, constraint: 'Cursor' };
-}
+const cursorViolation = (parameter: string, value: string, message: string): FieldViolation =>
+  fieldViolation(parameter, 'Cursor', message, value);
 
 /** The position a request's cursor stands for, checked against the list it is used on. */
 function startOf(codec: CursorCodec, scope: CursorScope, query: PageQuery): { direction: CursorDirection; position: Position } | undefined {

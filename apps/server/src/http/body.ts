@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { ApiError, type FieldViolation } from '../domain/errors.js';
+import { ApiError, type FieldViolation, fieldViolation } from '../domain/errors.js';
 
 /** Decision of the reference: a body over 64 KiB is refused, whatever it contains. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -43,7 +43,7 @@ const noPrototypeKeys: RequestHandler = (req, _res, next) => {
     for (const key of Object.keys(value)) {
       const child = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
       if (!Array.isArray(value) && PROTOTYPE_KEYS.has(key)) {
-        violations.push({ path: child, i18nKey: '422.501', message: 'must NOT have additional properties', constraint: 'UnknownProperty' });
+        violations.push(fieldViolation(child, 'UnknownProperty', 'must NOT have additional properties'));
       } else {
         stack.push([(value as Record<string, unknown>)[key], child]);
       }

@@ -5,12 +5,10 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { ApiError, type FieldViolation, type I18nKey } from '../domain/errors.js';
+import { ApiError, FIELD_I18N_KEY, type FieldViolation, type I18nKey } from '../domain/errors.js';
 import type { ErrorInfo } from '../domain/model.js';
 import { StoreUnavailable } from '../store/store.js';
 
-/** The i18nKey of a field violation, as in the public error catalogue's example. */
-const FIELD_I18N_KEY = '422.501';
 
 /** ajv keyword -> the constraint name the public API reports (Bean Validation style). */
 const CONSTRAINTS: Record<string, string> = {
