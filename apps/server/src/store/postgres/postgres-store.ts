@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Account, CreateCustomerCriteria, Customer, FundingNotification } from '../../domain/model.js';
+import type { Account, CreateCustomerCriteria, Customer, UpdateAccountCriteria } from '../../domain/model.js';
 import { migrations } from '../migrations.js';
 import {
   ACCOUNT_COLUMNS,
@@ -59,6 +59,10 @@ const UNIQUE_CONSTRAINTS: Record<string, UniqueViolation['target']> = {
   accounts_identifier_unique: 'account',
   accounts_number_unique: 'accountNumber',
 };
+
+/** An account as an insert or update returns it (the customer's identifier is not needed there). */
+const RETURNED_ACCOUNT = `id, customer_id, account_identifier, account_number, display_name, currency_code,
+  current_balance_minor, contact_email, funding_notification, status, created_at`;
 
 /** Connection-level failures: the database is down, restarting, or out of reach. */
 function isUnavailable(error: unknown): boolean {
@@ -253,12 +257,8 @@ export class PostgresStore implements Store {
     );
     const row = rows[0];
     if (!row) return undefined;
-    const accounts = await this.#query<AccountRow>(
-      `SELECT ${ACCOUNT_COLUMNS} FROM accounts a JOIN customers c ON c.id = a.customer_id
-       WHERE a.customer_id = $1 ORDER BY a.created_at, a.id`,
-      [row.id],
-    );
-    return customersWithAccounts([row], accounts.rows)[0];
+    const accounts = accountsOfCustomersQuery(postgresPlaceholder, [row.id]);
+    return customersWithAccounts([row], (await this.#query<AccountRow>(accounts.text, accounts.values)).rows)[0];
   }
 
   async customerExists(platformId: number, customerIdentifier: string): Promise<boolean> {
@@ -294,8 +294,7 @@ export class PostgresStore implements Store {
          currency_code, contact_email, funding_notification, status, created_at)
        SELECT $1, c.id, $3, $4, $5, $6, $7, $8, 'ACTIVE', $9 FROM customers c
        WHERE c.platform_id = $1 AND c.customer_identifier = $2
-       RETURNING id, customer_id, account_identifier, account_number, display_name, currency_code,
-         current_balance_minor, contact_email, funding_notification, status, created_at`,
+       RETURNING ${RETURNED_ACCOUNT}`,
       [
         platformId,
         customerIdentifier,
@@ -338,14 +337,13 @@ export class PostgresStore implements Store {
   async updateAccount(
     platformId: number,
     accountIdentifier: string,
-    patch: { displayName?: string; contactEmail?: string; fundingNotification?: FundingNotification[] },
+    patch: UpdateAccountCriteria,
   ): Promise<Account | undefined> {
     const { rows } = await this.#query<AccountRow>(
       `UPDATE accounts SET display_name = COALESCE($3, display_name), contact_email = COALESCE($4, contact_email),
          funding_notification = COALESCE($5, funding_notification)
        WHERE platform_id = $1 AND account_identifier = $2
-       RETURNING id, customer_id, account_identifier, account_number, display_name, currency_code,
-         current_balance_minor, contact_email, funding_notification, status, created_at`,
+       RETURNING ${RETURNED_ACCOUNT}`,
       [
         platformId,
         accountIdentifier,

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Account, Customer, FundingNotification } from '../../domain/model.js';
+import type { Account, CreateCustomerCriteria, Customer, UpdateAccountCriteria } from '../../domain/model.js';
 import { migrations } from '../migrations.js';
 import { GroupCommit } from './group-commit.js';
 import {
@@ -130,8 +130,6 @@ export class SqliteStore implements Store {
         RETURNING id, customer_identifier, display_name, status, created_at`),
       findCustomer: db.prepare(`SELECT ${CUSTOMER_COLUMNS} FROM customers c
         WHERE c.platform_id = ? AND c.customer_identifier = ?`),
-      customerAccounts: db.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts a JOIN customers c ON c.id = a.customer_id
-        WHERE a.customer_id = ? ORDER BY a.created_at, a.id`),
       insertSetting: db.prepare('INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)'),
       setting: db.prepare('SELECT value FROM settings WHERE name = ?').pluck(),
       insertAccount: db.prepare(`INSERT INTO accounts
@@ -220,7 +218,7 @@ export class SqliteStore implements Store {
 
   insertCustomer(
     platformId: number,
-    customer: { customerIdentifier: string; displayName: string },
+    customer: CreateCustomerCriteria,
     now: Date,
   ): Promise<Customer> {
     return this.#writes.run(() => {
@@ -241,7 +239,8 @@ export class SqliteStore implements Store {
   async findCustomer(platformId: number, customerIdentifier: string): Promise<Customer | undefined> {
     const row = this.#statements.findCustomer.get(platformId, customerIdentifier) as CustomerRow | undefined;
     if (!row) return undefined;
-    return customersWithAccounts([row], this.#statements.customerAccounts.all(row.id) as AccountRow[])[0];
+    const accounts = accountsOfCustomersQuery(sqlitePlaceholder, [row.id]);
+    return customersWithAccounts([row], this.#windowStatement(accounts).all(...accounts.values) as AccountRow[])[0];
   }
 
   async customerExists(platformId: number, customerIdentifier: string): Promise<boolean> {
@@ -316,7 +315,7 @@ export class SqliteStore implements Store {
   updateAccount(
     platformId: number,
     accountIdentifier: string,
-    patch: { displayName?: string; contactEmail?: string; fundingNotification?: FundingNotification[] },
+    patch: UpdateAccountCriteria,
   ): Promise<Account | undefined> {
     return this.#writes.run(() => {
       const { changes } = this.#statements.updateAccount.run({
