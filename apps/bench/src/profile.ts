@@ -24,10 +24,10 @@ const dataDir = mkdtempSync(join(tmpdir(), 'raas-profile-'));
 const platform = { RAAS_PLATFORM_NAME: 'profile-platform', RAAS_PLATFORM_KEY: 'profile-platform-key-0123456789-0123456789' };
 const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${outDir}`, serverMain], {
   env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'info', DATABASE_URL: `file:${dataDir}/raas.db`, ...platform },
-  stdio: ['ignore', 'pipe', 'inherit'],
+  stdio: ['ignore', 'pipe', 'pipe'],
 });
 const origin = await new Promise<string>((resolve) =>
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stderr!.on('data', (chunk: Buffer) => {
     const match = /listening on (http:\/\/[^/\s]+)/.exec(String(chunk));
     if (match?.[1]) resolve(match[1]);
   }),

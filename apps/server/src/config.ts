@@ -5,46 +5,70 @@ import { MIN_KEY_LENGTH, PLATFORM_NAME_PATTERN } from './auth/credentials.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const environment = z
-  .object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    DATABASE_URL: z
-      .string()
-      .min(1)
-      .default('file:./data/raas.db')
-      .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^(file|postgres|postgresql):\/\//i.test(url), {
-        message: 'use a postgres:// URL (PostgreSQL), or a file path or file: URL (SQLite)',
-      }),
-    PG_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
-    PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
-    PG_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
-    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
-    AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
-    AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(20),
-    AUTH_FAILURE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
-    // `true` would believe any X-Forwarded-For a client sends (and let it dodge the failed-
-    // authentication throttle): name the proxies by hop count, address, subnet or proxy-addr
-    // keyword instead.
-    TRUST_PROXY: z
-      .string()
-      .default('false')
-      .refine((value) => value !== 'true', { message: 'true trusts any client; give the number of proxies in front' })
-      .refine((value) => value === 'false' || /^\d+$/.test(value) || value.split(',').every(isTrustedProxy), {
-        message: 'false, a hop count, or comma-separated addresses, subnets or loopback/linklocal/uniquelocal',
-      })
-      .transform((value): number | string | false => (value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value)),
-    RAAS_PLATFORM_NAME: z
-      .string()
-      .regex(PLATFORM_NAME_PATTERN, 'letters, digits, ".", "_" and "-", 3-64 characters')
-      .optional(),
-    RAAS_PLATFORM_KEY: z.string().min(MIN_KEY_LENGTH).optional(),
-  })
-  .refine((env) => (env.RAAS_PLATFORM_NAME === undefined) === (env.RAAS_PLATFORM_KEY === undefined), {
-    message: 'set both RAAS_PLATFORM_NAME and RAAS_PLATFORM_KEY, or neither',
-    path: ['RAAS_PLATFORM_KEY'],
-  });
+/**
+ * `sandbox` (the default: a local twin) creates a development platform on an empty database;
+ * `production` never does, so no development key is ever written where operators log.
+ */
+export const MODES = ['sandbox', 'production'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** The embedded database's default file, relative to the working directory; its folder is created when missing. */
+export const DEFAULT_DATABASE_URL = 'file:./data/raas.db';
+
+/**
+ * A postgres:// URL, a file: URL, `:memory:`, or something that reads as a file path: absolute,
+ * explicitly relative, or with a database file's extension. Anything else (`not a url`) is far
+ * more likely a mistake than a file the operator meant to create.
+ */
+function isDatabaseUrl(url: string): boolean {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return /^(file|postgres|postgresql):\/\//i.test(url);
+  if (url === ':memory:' || url.startsWith('file:')) return true;
+  return !/\s/.test(url) && (/^(\/|\.{1,2}\/)/.test(url) || /\.(db|sqlite3?)$/i.test(url));
+}
+
+const variables = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  RAAS_MODE: z.enum(MODES).default('sandbox'),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .default(DEFAULT_DATABASE_URL)
+    .refine(isDatabaseUrl, {
+      message: 'use a postgres:// URL (PostgreSQL), or a file: URL or a file path such as ./data/raas.db (SQLite)',
+    }),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  PG_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  PG_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(20),
+  AUTH_FAILURE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  // `true` would believe any X-Forwarded-For a client sends (and let it dodge the failed-
+  // authentication throttle): name the proxies by hop count, address, subnet or proxy-addr
+  // keyword instead.
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .refine((value) => value !== 'true', { message: 'true trusts any client; give the number of proxies in front' })
+    .refine((value) => value === 'false' || /^\d+$/.test(value) || value.split(',').every(isTrustedProxy), {
+      message: 'false, a hop count, or comma-separated addresses, subnets or loopback/linklocal/uniquelocal',
+    })
+    .transform((value): number | string | false => (value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value)),
+  RAAS_PLATFORM_NAME: z
+    .string()
+    .regex(PLATFORM_NAME_PATTERN, 'letters, digits, ".", "_" and "-", 3-64 characters')
+    .optional(),
+  RAAS_PLATFORM_KEY: z.string().min(MIN_KEY_LENGTH).optional(),
+});
+
+const environment = variables.refine((env) => (env.RAAS_PLATFORM_NAME === undefined) === (env.RAAS_PLATFORM_KEY === undefined), {
+  message: 'set both RAAS_PLATFORM_NAME and RAAS_PLATFORM_KEY, or neither',
+  path: ['RAAS_PLATFORM_KEY'],
+});
 
 /** One entry of `trust proxy`: a proxy-addr keyword, an address, or a subnet. */
 function isTrustedProxy(entry: string): boolean {
@@ -54,9 +78,12 @@ function isTrustedProxy(entry: string): boolean {
 }
 
 export interface Config {
+  mode: Mode;
   port: number;
   host: string;
   databaseUrl: string;
+  /** The Prometheus listener (off when no port is set), apart from the API's. */
+  metrics: { port: number; host: string } | undefined;
   postgres: { poolMax: number; connectTimeoutMs: number; queryTimeoutMs: number };
   logLevel: (typeof LOG_LEVELS)[number];
   shutdownTimeoutMs: number;
@@ -68,6 +95,14 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** A start-up failure a person can act on: the variable to look at and what is wrong, on one line. */
+export function configError(variable: string, cause: string): ConfigError {
+  return new ConfigError(`invalid configuration: ${variable}: ${cause}`);
+}
+
+/** The variables the server reads: the schema's keys (tests compare them with the README's table). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(variables.shape);
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set", as in most shells' `VAR= command`.
   const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
@@ -78,9 +113,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   return {
+    mode: e.RAAS_MODE,
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    metrics: e.METRICS_PORT === undefined ? undefined : { port: e.METRICS_PORT, host: e.METRICS_HOST },
     postgres: { poolMax: e.PG_POOL_MAX, connectTimeoutMs: e.PG_CONNECT_TIMEOUT_MS, queryTimeoutMs: e.PG_QUERY_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -1,12 +1,21 @@
 import type { RequestHandler } from 'express';
 import { type DestinationStream, type LevelWithSilent, type Logger, pino } from 'pino';
 
+/** The longest a written line waits in the buffer before it reaches stdout. */
+export const LOG_FLUSH_INTERVAL_MS = 500;
+
 /**
  * JSON lines on stdout. Writes are buffered and asynchronous (a synchronous write per request
- * costs the event loop a system call each time); `flush()` at shutdown writes what is left.
+ * costs the event loop a system call each time), so a timer flushes the buffer: a quiet server's
+ * lines still appear within a second, and a SIGKILL loses at most that much. `flush()` at
+ * shutdown writes what is left.
  */
 export function createLogger(level: LevelWithSilent, destination?: DestinationStream): Logger {
-  return pino({ level, base: { service: 'raas-customers' } }, destination ?? pino.destination({ sync: false, minLength: 4096 }));
+  if (destination) return pino({ level, base: { service: 'raas-customers' } }, destination);
+  const stdout = pino.destination({ sync: false, minLength: 4096 });
+  const logger = pino({ level, base: { service: 'raas-customers' } }, stdout);
+  setInterval(() => logger.flush(), LOG_FLUSH_INTERVAL_MS).unref();
+  return logger;
 }
 
 /**

@@ -33,11 +33,11 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 async function startServer(databaseFile: string): Promise<{ child: ChildProcess; baseUrl: string }> {
   const child = spawn(process.execPath, [serverMain], {
     env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: `file:${databaseFile}`, ...platform },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'inherit', 'pipe'],
   });
   const baseUrl = await new Promise<string>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(out);
       if (match?.[1]) resolve(match[1]);

@@ -76,11 +76,13 @@ export async function issueCredential(
 
 /**
  * Start-up provisioning: the platform and key from the environment exist with full access; with
- * none given and an empty database, a development platform is created and its key returned once.
+ * none given and an empty database, in sandbox mode, a development platform is created and its
+ * key returned once (never in production mode).
  */
 export async function provisionAtStart(
   store: Store,
   fromEnv: { name: string; key: string } | undefined,
+  { developmentPlatform }: { developmentPlatform: boolean },
 ): Promise<IssuedCredential | undefined> {
   if (fromEnv) {
     await ensurePlatform(store, fromEnv.name);
@@ -104,7 +106,7 @@ export async function provisionAtStart(
     }
     return undefined;
   }
-  if ((await store.listPlatforms()).length > 0) return undefined;
+  if (!developmentPlatform || (await store.listPlatforms()).length > 0) return undefined;
   await ensurePlatform(store, 'dev-platform');
   return issueCredential(store, 'dev-platform', { label: 'development credential created at first start' });
 }

@@ -27,13 +27,14 @@ export async function startServerProcess(env: Record<string, string>): Promise<R
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}\n${err}`)), 15_000);
     const check = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(out);
+      const match = /listening on (http:\/\/\S+)/.exec(err);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
       }
     };
-    child.stdout.on('data', check);
+    // The human banner goes to stderr: stdout carries only the log's JSON lines.
+    child.stderr.on('data', check);
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code}:\n${out}\n${err}`));

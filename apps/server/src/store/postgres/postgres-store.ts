@@ -46,6 +46,8 @@ export interface PostgresOptions {
   connectTimeoutMs: number;
   /** How long one query may take before the request answers 503. */
   queryTimeoutMs: number;
+  /** Told when the database stops answering and when it answers again (logs, metrics). */
+  onAvailability?: (available: boolean, cause?: unknown) => void;
 }
 
 /** Any key works as long as every instance uses the same one: it serialises migrations. */
@@ -92,9 +94,15 @@ const types = {
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
   readonly #pool: pg.Pool;
+  readonly #poolMax: number;
+  readonly #onAvailability: PostgresOptions['onAvailability'];
+  /** Whether the last query reached the database: an outage is reported once, and its end once. */
+  #available = true;
 
-  private constructor(pool: pg.Pool) {
+  private constructor(pool: pg.Pool, options: PostgresOptions) {
     this.#pool = pool;
+    this.#poolMax = options.poolMax;
+    this.#onAvailability = options.onAvailability;
   }
 
   /** Connects, applies pending migrations under an advisory lock, and returns the store. */
@@ -112,7 +120,7 @@ export class PostgresStore implements Store {
     });
     // An idle connection that dies (database restarted) must not crash the process.
     pool.on('error', () => {});
-    const store = new PostgresStore(pool);
+    const store = new PostgresStore(pool, options);
     try {
       await store.#migrate();
     } catch (error) {
@@ -155,10 +163,25 @@ export class PostgresStore implements Store {
 
   async #query<Row extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<Row>> {
     try {
-      return await this.#pool.query<Row>(text, values);
+      const result = await this.#pool.query<Row>(text, values);
+      this.#reached(true);
+      return result;
     } catch (error) {
-      throw translate(error);
+      const translated = translate(error);
+      this.#reached(!(translated instanceof StoreUnavailable), error);
+      throw translated;
     }
+  }
+
+  #reached(available: boolean, cause?: unknown): void {
+    if (available === this.#available) return;
+    this.#available = available;
+    this.#onAvailability?.(available, cause);
+  }
+
+  /** The pool now, for metrics. */
+  poolStats(): { total: number; idle: number; waiting: number; max: number } {
+    return { total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount, max: this.#poolMax };
   }
 
   async ping(): Promise<void> {

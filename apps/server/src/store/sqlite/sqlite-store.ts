@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Account, CreateCustomerCriteria, Customer, UpdateAccountCriteria } from '../../domain/model.js';
 import { migrations } from '../migrations.js';
@@ -76,7 +74,6 @@ export class SqliteStore implements Store {
   /** `onStatement` sees every SQL statement run (tests count them). */
   constructor(databaseUrl: string, options: { onStatement?: (sql: string) => void } = {}) {
     const filename = sqliteFilename(databaseUrl);
-    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
     this.#db = new Database(filename, options.onStatement ? { verbose: (sql) => options.onStatement?.(String(sql)) } : {});
     // WAL lets readers run beside the writer; FULL fsyncs every commit so an acknowledged
     // 201 survives a power cut, not only a process crash.
