@@ -1,10 +1,10 @@
 /** The bundled contract, read once: it drives request validation and is served to clients. */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { assetPath } from './assets.js';
 
-const require = createRequire(import.meta.url);
-
-export const bundledSpecPath: string = require.resolve('@raas-customers/openapi/openapi.json');
+const specPath = assetPath('openapi.json');
+if (!specPath) throw new Error('the bundled spec (openapi.json) is missing: run `pnpm build`');
+export const bundledSpecPath: string = specPath;
 
 /** The spec's text as served at /raas/v2/openapi.json. */
 export const bundledSpecText: string = readFileSync(bundledSpecPath, 'utf8');

@@ -3,23 +3,15 @@
  * so its policy allows inline scripts and styles, data: images and blob: workers, and nothing
  * from another origin.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import express, { Router } from 'express';
 import helmet from 'helmet';
-
-const require = createRequire(import.meta.url);
+import { assetPath } from '../assets.js';
 
 /** The router, or undefined when the docs site has not been built. */
 export function docsSite(): Router | undefined {
-  let index: string;
-  try {
-    index = require.resolve('@raas-customers/docs/index.html');
-  } catch {
-    return undefined;
-  }
-  if (!existsSync(index)) return undefined;
+  const index = assetPath('docs/index.html');
+  if (!index) return undefined;
   const router = Router();
   router.use(
     helmet.contentSecurityPolicy({
