@@ -19,6 +19,7 @@ import { errorHandler, notFound } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
 import { apiRoutes } from './http/routes.js';
 import { requestLog } from './logger.js';
+import type { Metrics } from './metrics.js';
 import { API_BASE_PATH, bundledSpecText, loadSpec } from './spec.js';
 import type { Store } from './store/store.js';
 
@@ -33,6 +34,8 @@ export interface AppDeps {
   credentialCacheMs?: number;
   /** Express's `trust proxy`: set it when a load balancer sets X-Forwarded-For. */
   trustProxy?: number | string | false;
+  /** Prometheus metrics, when the operator turned them on (METRICS_PORT). */
+  metrics?: Metrics;
 }
 
 /** Longer request targets are refused with 414 (Node itself refuses headers over 16 KiB with 431). */
@@ -50,6 +53,7 @@ export function createApp({
   authFailures = { limit: 20, windowMs: 60_000 },
   trustProxy = false,
   credentialCacheMs = 1000,
+  metrics,
 }: AppDeps): Express {
   const service = new RaasService(store);
   const app = express();
@@ -63,6 +67,7 @@ export function createApp({
   // JSON answers load nothing: the strictest policy (the docs site sets its own).
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
   app.use(requestLog(logger));
+  if (metrics) app.use(metrics.observeRequests());
   app.use(boundedUrl);
 
   app.get('/healthz', (_req, res) => {
