@@ -26,8 +26,8 @@ git clone --quiet --no-hardlinks "$repo" "$work/clone"
 (cd "$work/clone" && pnpm --silent --filter @raas-customers/client pack --pack-destination "$work/tarballs" >/dev/null)
 server_tgz=$(ls "$work"/tarballs/raas-customers-server-*.tgz)
 client_tgz=$(ls "$work"/tarballs/raas-customers-client-*.tgz)
-tar -tzf "$server_tgz" | grep -qx 'package/dist/bundle/raas-customers.js'
-tar -tzf "$client_tgz" | grep -qx 'package/dist/index.cjs'
+tar -tzf "$server_tgz" >"$work/server.files" && grep -qx 'package/dist/bundle/raas-customers.js' "$work/server.files"
+tar -tzf "$client_tgz" >"$work/client.files" && grep -qx 'package/dist/index.cjs' "$work/client.files"
 
 echo "artifacts: the server, installed with npm into an empty project"
 mkdir "$work/server-app"

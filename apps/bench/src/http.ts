@@ -36,7 +36,10 @@ export interface HttpRow {
   p99Ms: number;
   cpuMicrosPerRequest: number;
   non2xx: number;
+  /** Connections that failed (reset, refused): never expected from our server. */
   errors: number;
+  /** Requests that got no answer within autocannon's timeout: a matter of load, reported only. */
+  timeouts: number;
 }
 
 const require = createRequire(import.meta.url);
@@ -184,7 +187,8 @@ async function load(target: Target, scenario: Scenario, connections: number, dur
     p99Ms: result.latency.p99,
     cpuMicrosPerRequest: total > 0 ? cpu / total : Number.NaN,
     non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
+    errors: result.errors,
+    timeouts: result.timeouts,
   };
 }
 
@@ -216,6 +220,7 @@ export async function runHttp(options: HttpOptions, log: (line: string) => void)
               cpuMicrosPerRequest: median(runs.map((r) => r.cpuMicrosPerRequest)),
               non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
               errors: runs.reduce((sum, r) => sum + r.errors, 0),
+              timeouts: runs.reduce((sum, r) => sum + r.timeouts, 0),
             };
             rows.push(row);
             log(`  ${name} | ${scenario.name} | c=${connections}: ${row.requestsPerSecond.toFixed(0)} req/s, p99 ${row.p99Ms} ms`);

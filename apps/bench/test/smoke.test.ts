@@ -1,6 +1,8 @@
 /**
  * CI runs the benchmark only in smoke mode: a few seconds of everything, to prove the harness
- * works and produces a complete report. It asserts no timing: machines here are noisy.
+ * works and produces a complete report. It asserts nothing that load decides: no timing, and no
+ * count of a baseline's failures (Prism resets connections when the machine is busy), only that
+ * every scenario ran and that our server answered every request as intended.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,14 +17,15 @@ test('the smoke benchmark produces a complete report', async () => {
   for (const server of servers) {
     const rows = report.http!.rows.filter((row) => row.server === server);
     expect(rows.map((row) => row.scenario).sort()).toEqual(SCENARIOS.map((s) => s.name).sort());
-    for (const row of rows) {
-      expect(row.requestsPerSecond, `${server} ${row.scenario}`).toBeGreaterThan(0);
-      expect(row.errors, `${server} ${row.scenario}`).toBe(0);
-    }
+    for (const row of rows) expect(row.requestsPerSecond, `${server} ${row.scenario}`).toBeGreaterThan(0);
     expect(report.http!.peakRssMb[server]).toBeGreaterThan(0);
   }
   // Our server must have answered every request as intended: a benchmark of errors measures nothing.
-  for (const row of report.http!.rows.filter((r) => r.server === 'raas-customers')) expect(row.non2xx, row.scenario).toBe(0);
+  // (Timeouts are load's business; a non-2xx answer or a failed connection is a bug.)
+  for (const row of report.http!.rows.filter((r) => r.server === 'raas-customers')) {
+    expect(row.non2xx, row.scenario).toBe(0);
+    expect(row.errors, row.scenario).toBe(0);
+  }
   expect(report.targets!.length).toBeGreaterThanOrEqual(7);
   expect(report.scale?.map((row) => `${row.store}@${row.customers}`)).toEqual([
     'sqlite@1000',
