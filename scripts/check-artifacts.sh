@@ -51,8 +51,8 @@ export RAAS_URL RAAS_PLATFORM_NAME RAAS_PLATFORM_KEY
 sed -n '/<!-- readme-session/,/<!-- \/readme-session -->/p' "$repo/README.md" | sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' >"$work/session.sh"
 bash -euo pipefail "$work/session.sh" >"$work/session.out"
 grep -q '"customerIdentifier":"acme-retail-us"' "$work/session.out"
-curl --fail -sS "${RAAS_URL%/raas/v2}/docs/" | grep -q '<title>'
-npx --no-install raas-customers platform list | grep -q "^$RAAS_PLATFORM_NAME"
+curl --fail -sS -o "$work/docs.html" "${RAAS_URL%/raas/v2}/docs/" && grep -q '<title>' "$work/docs.html"
+npx --no-install raas-customers platform list >"$work/platforms.out" && grep -q "^$RAAS_PLATFORM_NAME" "$work/platforms.out"
 # stdout carries only JSON lines.
 node -e 'for (const l of require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean)) JSON.parse(l)' "$work/server.out"
 kill "$server_pid"

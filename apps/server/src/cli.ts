@@ -1,4 +1,4 @@
-/** `node dist/cli.js <command>` (behind `pnpm raas`): the operator commands. */
-import { runOperatorCommand } from './operator.js';
+/** `node dist/cli.js` (behind a checkout's `pnpm raas`): the same commands as `raas-customers`. */
+import { runCommand } from './command.js';
 
-process.exitCode = await runOperatorCommand(process.argv.slice(2), 'raas');
+await runCommand('raas', process.argv.slice(2));
