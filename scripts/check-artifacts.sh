@@ -35,7 +35,8 @@ cd "$work/server-app"
 npm init --yes >/dev/null
 npm install --no-fund --no-audit --loglevel=error "$server_tgz" >/dev/null
 npx --no-install raas-customers --help >/dev/null
-PORT=0 npx --no-install raas-customers serve >"$work/server.out" 2>"$work/server.err" &
+# The installed bin itself (npx would stand between it and the signal below).
+PORT=0 node_modules/.bin/raas-customers serve >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 for _ in $(seq 1 100); do
   grep -q 'listening on' "$work/server.err" && break
@@ -56,7 +57,7 @@ npx --no-install raas-customers platform list >"$work/platforms.out" && grep -q 
 # stdout carries only JSON lines.
 node -e 'for (const l of require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean)) JSON.parse(l)' "$work/server.out"
 kill "$server_pid"
-wait "$server_pid"
+wait "$server_pid" # SIGTERM: a graceful stop exits 0
 server_pid=
 
 echo "artifacts: the client, installed with npm into an empty project (ESM, CommonJS, types)"
