@@ -1,6 +1,7 @@
 /**
  * PostgreSQL goes away and comes back: readiness follows it, requests meanwhile get a 503
- * ErrorInfo (not a hang, not a crash), and the process recovers by itself.
+ * ErrorInfo (not a hang, not a crash), the process recovers by itself, and the log says so once
+ * each way rather than once per failed request.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { basic } from './support/harness.js';
@@ -19,7 +20,7 @@ let server: RunningServer;
 beforeAll(async () => {
   cluster = await startCluster();
   const database = await createDatabase(cluster.adminUrl);
-  server = await startServerProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', PG_CONNECT_TIMEOUT_MS: '1000', ...platform });
+  server = await startServerProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', PG_CONNECT_TIMEOUT_MS: '1000', ...platform });
 });
 afterAll(async () => {
   await server?.stop();
@@ -47,6 +48,7 @@ test('readiness and requests follow the database down and back up', async () => 
 
   cluster.stop();
   expect(await ready()).toBe(503);
+  expect(await ready()).toBe(503);
   const during = await fetch(`${server.baseUrl}/customers/before-outage`, { headers });
   expect(during.status).toBe(503);
   expect(await during.json()).toMatchObject({ httpCode: 503, i18nKey: '503.001', requestId: during.headers.get('x-request-id') });
@@ -57,4 +59,15 @@ test('readiness and requests follow the database down and back up', async () => 
   const after = await fetch(`${server.baseUrl}/customers/before-outage`, { headers });
   expect(after.status).toBe(200);
   expect(await after.json()).toMatchObject({ customerIdentifier: 'before-outage' });
+
+  expect(await server.stop()).toBe(0);
+  const lines = server
+    .stdout()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { level: number; msg: string });
+  const down = lines.filter((line) => line.msg.startsWith('database unreachable'));
+  const up = lines.filter((line) => line.msg === 'database reachable again');
+  expect(down.map((line) => line.level)).toEqual([50]);
+  expect(up.map((line) => line.level)).toEqual([30]);
 });

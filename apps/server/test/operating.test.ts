@@ -1,0 +1,278 @@
+/**
+ * Operating the server the README's way: every configuration variable reaches it under
+ * `pnpm start`, the log is JSON lines on stdout that arrive promptly, production mode creates no
+ * development platform, start failures name the variable, metrics stay off the API's port, and
+ * the command line explains itself.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDatabase } from '@raas-customers/pg-cluster';
+import { afterEach, beforeEach, describe, expect, inject, test } from 'vitest';
+import { CONFIG_VARIABLES } from '../src/config.js';
+import { basic } from './support/harness.js';
+import { runCli, runServerOnce, startServerProcess } from './support/process.js';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const randomKey = () => randomBytes(32).toString('base64url');
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'raas-operating-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Waits until `predicate` holds, polling; false if it never did within `attempts` × 100 ms. */
+async function until(predicate: () => boolean | Promise<boolean>, attempts = 150): Promise<boolean> {
+  for (let i = 0; i < attempts; i++) {
+    if (await predicate()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+const jsonLines = (text: string) =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown> & { msg: string; level: number });
+
+/** `pnpm start` from the repository root, in its own process group (as a terminal runs it). */
+function pnpmStart(env: Record<string, string>): { child: ChildProcess; out: () => string; err: () => string } {
+  const child = spawn('pnpm', ['start'], { cwd: repoRoot, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return { child, out: () => out, err: () => err };
+}
+
+describe('pnpm start, the README way', () => {
+  test('every variable of config.ts reaches the server with a non-default value and takes effect', async () => {
+    const database = await createDatabase(inject('postgresAdminUrl'));
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const key = randomKey();
+    const env: Record<string, string> = {
+      PORT: String(port),
+      HOST: '127.0.0.2',
+      RAAS_MODE: 'production',
+      DATABASE_URL: database.url,
+      METRICS_PORT: String(metricsPort),
+      METRICS_HOST: '127.0.0.3',
+      PG_POOL_MAX: '3',
+      PG_CONNECT_TIMEOUT_MS: '1500',
+      PG_QUERY_TIMEOUT_MS: '7000',
+      LOG_LEVEL: 'debug',
+      SHUTDOWN_TIMEOUT_MS: '4321',
+      AUTH_CACHE_TTL_MS: '0',
+      AUTH_FAILURE_LIMIT: '2',
+      AUTH_FAILURE_WINDOW_MS: '5000',
+      TRUST_PROXY: '1',
+      RAAS_PLATFORM_NAME: 'start-platform',
+      RAAS_PLATFORM_KEY: key,
+    };
+    // A variable added to config.ts must be added here too, with a value that shows it arrived.
+    expect(Object.keys(env).sort()).toEqual([...CONFIG_VARIABLES].sort());
+
+    const server = pnpmStart(env);
+    try {
+      expect(await until(() => server.err().includes('listening on'))).toBe(true);
+      expect(server.err()).toContain(`RaaS Customers (production mode) listening on http://127.0.0.2:${port}/raas/v2`);
+      const base = `http://127.0.0.2:${port}/raas/v2`;
+      // The start's own account of its configuration, on stdout as JSON.
+      expect(await until(() => server.out().includes('"msg":"listening"'))).toBe(true);
+      const started = jsonLines(server.out()).find((line) => line.msg === 'starting')!;
+      expect(started.config).toMatchObject({
+        mode: 'production',
+        logLevel: 'debug',
+        shutdownTimeoutMs: 4321,
+        credentialCacheMs: 0,
+        trustProxy: 1,
+        postgres: { poolMax: 3, connectTimeoutMs: 1500, queryTimeoutMs: 7000 },
+        authFailures: { limit: 2, windowMs: 5000 },
+        metrics: { port: metricsPort, host: '127.0.0.3' },
+        platform: 'start-platform',
+      });
+      expect(server.out()).not.toContain(key);
+      expect(server.out()).not.toContain(new URL(database.url).password || '\u0000');
+
+      // The configured platform works; two wrong keys and the third failure is throttled.
+      const ok = await fetch(`${base}/customers`, { headers: { authorization: basic({ name: 'start-platform', key }) } });
+      expect(ok.status).toBe(200);
+      const wrong = { authorization: basic({ name: 'start-platform', key: randomKey() }) };
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await fetch(`${base}/customers`, { headers: wrong })).status);
+      expect(statuses).toEqual([401, 401, 429]);
+
+      // Metrics on their own host and port, with the pool's configured size.
+      const metrics = await (await fetch(`http://127.0.0.3:${metricsPort}/metrics`)).text();
+      expect(metrics).toContain('raas_database_pool_connections{state="max"} 3');
+      expect(metrics).toMatch(/raas_build_info\{[^}]*store="postgres",mode="production"\} 1/);
+      expect(metrics).toMatch(/raas_http_request_duration_seconds_count\{operation_id="listCustomers",method="GET",status="200"\} 1/);
+      expect((await fetch(`http://127.0.0.2:${port}/metrics`)).status).toBe(404);
+    } finally {
+      // Ctrl-C: the terminal signals the whole group.
+      if (server.child.exitCode === null) process.kill(-server.child.pid!, 'SIGINT');
+    }
+    const [code] = (await once(server.child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(server.err()).not.toMatch(/ELIFECYCLE|ERR_PNPM|failed/i);
+    expect(jsonLines(server.out()).at(-1)?.msg).toBe('stopped');
+    await database.drop();
+  });
+
+  test('a refused value stops pnpm start, naming the variable', async () => {
+    const server = pnpmStart({ TRUST_PROXY: 'true', DATABASE_URL: join(dir, 'raas.db') });
+    const [code] = (await once(server.child, 'exit')) as [number | null];
+    expect(code).not.toBe(0);
+    expect(server.err()).toContain('TRUST_PROXY');
+  });
+
+  test('the README configuration table lists exactly the variables of config.ts', () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const section = readme.split('## Configuration')[1]!.split('\n## ')[0]!;
+    const rows = section.split('\n').filter((line) => line.startsWith('| `'));
+    const documented = rows.flatMap((row) => [...row.split('|')[1]!.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]!));
+    expect(documented.sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+
+  test("turbo passes every variable the tests read to pnpm test (its strict environment drops the rest)", () => {
+    const turbo = JSON.parse(readFileSync(join(repoRoot, 'turbo.json'), 'utf8')) as { tasks: { test: { env: string[] } } };
+    const patterns = turbo.tasks.test.env.map((entry) => new RegExp(`^${entry.replace('*', '.*')}$`));
+    const sources = ['apps/server/test', 'apps/server/test/support', 'packages/client/test', 'openapi/test', 'apps/docs/test', 'apps/bench/test']
+      .map((folder) => join(repoRoot, folder))
+      .filter(existsSync)
+      .flatMap((folder) => readdirSync(folder).filter((file) => file.endsWith('.ts')).map((file) => readFileSync(join(folder, file), 'utf8')));
+    const read = new Set(sources.flatMap((source) => [...source.matchAll(/process\.env\.([A-Z_]+)/g)].map((m) => m[1]!)));
+    read.delete('PATH');
+    expect(read.size).toBeGreaterThan(0);
+    for (const variable of read) expect(patterns.some((pattern) => pattern.test(variable)), variable).toBe(true);
+  });
+});
+
+describe('logs', () => {
+  test('stdout carries JSON lines only, and a quiet server writes its lines within a second', async () => {
+    const key = randomKey();
+    const server = await startServerProcess({ DATABASE_URL: join(dir, 'raas.db'), LOG_LEVEL: 'info', RAAS_PLATFORM_NAME: 'log-platform', RAAS_PLATFORM_KEY: key });
+    try {
+      const response = await fetch(`${server.baseUrl}/customers`, { headers: { authorization: basic({ name: 'log-platform', key }) } });
+      expect(response.status).toBe(200);
+      const id = response.headers.get('x-request-id');
+      // No more traffic: the timer, not a full buffer, must write the request's line.
+      expect(await until(() => server.stdout().includes(String(id)), 50)).toBe(true);
+      // SIGKILL now loses nothing already acknowledged in the log.
+      server.child.kill('SIGKILL');
+      await once(server.child, 'exit');
+      const lines = jsonLines(server.stdout());
+      expect(lines.map((line) => line.msg)).toEqual(['starting', 'listening', 'request completed']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('production mode creates no development platform, writes no key, and says how to create a platform', async () => {
+    const server = await startServerProcess({ DATABASE_URL: join(dir, 'raas.db'), LOG_LEVEL: 'info', RAAS_MODE: 'production' });
+    expect(await server.stop()).toBe(0);
+    expect(server.stderr()).not.toContain('platform key');
+    expect(server.stdout()).not.toMatch(/platform key|dev-platform/);
+    const warning = jsonLines(server.stdout()).find((line) => line.level === 40);
+    expect(warning?.msg).toContain('platform create');
+    const cli = await runCli(['platform', 'list'], { DATABASE_URL: join(dir, 'raas.db') });
+    expect(cli.stdout).toBe('');
+  });
+});
+
+describe('start failures name the variable and the cause, on one line, without a stack', () => {
+  const expectOneLine = (stderr: string, variable: string) => {
+    const lines = stderr.trim().split('\n');
+    expect(lines, stderr).toHaveLength(1);
+    expect(lines[0]).toContain(variable);
+    expect(stderr).not.toMatch(/^\s+at /m);
+  };
+
+  test('a port in use', async () => {
+    const holder = createServer().listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const { port } = holder.address() as { port: number };
+    try {
+      const { code, stderr } = await runServerOnce({ DATABASE_URL: join(dir, 'raas.db'), PORT: String(port), HOST: '127.0.0.1', RAAS_MODE: 'production' });
+      expect(code).toBe(1);
+      expectOneLine(stderr, 'PORT');
+      expect(stderr).toContain('EADDRINUSE');
+    } finally {
+      holder.close();
+    }
+  });
+
+  test('PostgreSQL unreachable, or refusing the user: the password is never printed', async () => {
+    const unreachable = await runServerOnce({ DATABASE_URL: 'postgres://raas:s3cret-Passw0rd@127.0.0.1:1/raas', PG_CONNECT_TIMEOUT_MS: '500' });
+    expect(unreachable.code).toBe(1);
+    expectOneLine(unreachable.stderr, 'DATABASE_URL');
+    expect(unreachable.stderr).toContain('ECONNREFUSED');
+    expect(unreachable.stderr).not.toContain('s3cret-Passw0rd');
+
+    const admin = new URL(inject('postgresAdminUrl'));
+    admin.username = 'no-such-role';
+    admin.password = 's3cret-Passw0rd';
+    const refused = await runServerOnce({ DATABASE_URL: admin.toString() });
+    expect(refused.code).toBe(1);
+    expectOneLine(refused.stderr, 'DATABASE_URL');
+    expect(refused.stderr).toContain('28000');
+    expect(refused.stderr).not.toContain('s3cret-Passw0rd');
+  });
+
+  test.each([
+    ['an unwritable place', () => 'file:/proc/raas.db', 'cannot open the SQLite database'],
+    ['a folder that does not exist (not created)', () => join(dir, 'missing', 'raas.db'), 'does not exist'],
+    ['neither a path nor a URL', () => 'not a url', 'file path'],
+  ])('DATABASE_URL: %s', async (_case, url, message) => {
+    const { code, stderr } = await runServerOnce({ DATABASE_URL: url() });
+    expect(code).toBe(1);
+    expect(stderr).toContain('DATABASE_URL');
+    expect(stderr).toContain(message);
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(existsSync(join(dir, 'missing'))).toBe(false);
+  });
+});
+
+describe('the command line', () => {
+  test('--help for the program and for each command; a bad command exits 2 with the usage', async () => {
+    const env = { DATABASE_URL: join(dir, 'raas.db') };
+    const help = await runCli(['--help'], env);
+    expect(help.code).toBe(0);
+    for (const command of ['serve', 'platform create', 'platform list', 'credential create', 'credential list', 'credential revoke']) {
+      expect(help.stdout).toContain(`raas ${command}`);
+      const one = await runCli([...command.split(' '), '--help'], env);
+      expect(one.code, command).toBe(0);
+      expect(one.stdout).toContain(`raas ${command}`);
+    }
+    const bad = await runCli(['platform', 'explode'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown command "platform explode"');
+    expect(bad.stderr).toContain('usage:');
+  });
+
+  test('pnpm raas prints the command output only: no build noise on stdout', () => {
+    const stdout = execFileSync('pnpm', ['--silent', 'raas', 'platform', 'list'], {
+      cwd: repoRoot,
+      env: { ...process.env, DATABASE_URL: join(dir, 'raas.db') },
+      encoding: 'utf8',
+    });
+    expect(stdout).toBe('');
+  });
+});
