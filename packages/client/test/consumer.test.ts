@@ -59,7 +59,7 @@ describe.each(['module', 'commonjs'] as const)('installed from the tarball, as %
         private: true,
         type: moduleType,
         dependencies: { '@raas-customers/client': `file:${tarball}` },
-        devDependencies: { '@types/node': '20.19.43' },
+        devDependencies: { '@types/node': '24.19.4' },
       }),
     );
     writeFileSync(
