@@ -8,7 +8,7 @@ import { type Config, configError, readConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { PostgresStore } from './store/postgres/postgres-store.js';
-import { openStore } from './store/open-store.js';
+import { describeDatabase, openStore } from './store/open-store.js';
 
 /** This package's version: its package.json is one folder up from the compiled code, two from the bundle. */
 function packageVersion(): string {
@@ -25,7 +25,8 @@ function packageVersion(): string {
 /** Listens, or fails with the variable to change: a port in use, a host that is not this machine's. */
 async function listenOn(server: Server, port: number, host: string, names: { port: string; host: string }): Promise<AddressInfo> {
   try {
-    await once(server, 'listening');
+    // It may be listening already: the metrics listener binds while the API's is awaited.
+    if (!server.listening) await once(server, 'listening');
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'EADDRINUSE') throw configError(names.port, `${host}:${port} is already in use (EADDRINUSE): stop what holds it, or choose another port`);
@@ -39,7 +40,7 @@ async function listenOn(server: Server, port: number, host: string, names: { por
 /** What the start logs of its configuration: enough to see each setting took effect, and no secret. */
 function describe(config: Config): Record<string, unknown> {
   const { platform, databaseUrl, ...rest } = config;
-  return { ...rest, database: databaseUrl.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@'), platform: platform?.name };
+  return { ...rest, database: describeDatabase(databaseUrl), platform: platform?.name };
 }
 
 export async function serve(): Promise<void> {
@@ -56,18 +57,7 @@ export async function serve(): Promise<void> {
       else logger.error({ cause: String((cause as Error)?.message ?? cause) }, 'database unreachable: requests answer 503 until it returns');
     },
   });
-
-  const issued = await provisionAtStart(store, config.platform, { developmentPlatform: config.mode === 'sandbox' });
-  if (issued) {
-    // Shown once, on the terminal (stderr), never through the log: the key is a secret.
-    process.stderr.write(
-      `\nNo platform existed, so a development platform was created. Its credentials (shown once):\n` +
-        `  platform name: ${issued.platformName}\n  platform key:  ${issued.platformKey}\n\n`,
-    );
-  } else if ((await store.listPlatforms()).length === 0) {
-    logger.warn('no platform exists yet: create one with `raas-customers platform create <name>` (in a checkout: `pnpm raas platform create <name>`)');
-  }
-
+  logger.debug({ store: store.kind }, 'database open, migrations applied');
   if (config.metrics) {
     metrics = new Metrics({
       version: packageVersion(),
@@ -85,23 +75,14 @@ export async function serve(): Promise<void> {
     credentialCacheMs: config.credentialCacheMs,
   });
   const server = app.listen(config.port, config.host);
-  const { address, port } = await listenOn(server, config.port, config.host, { port: 'PORT', host: 'HOST' });
-  const host = address.includes(':') ? `[${address}]` : address;
-  const url = `http://${host}:${port}/raas/v2`;
   const metricsServer = config.metrics && metrics?.listen(config.metrics.port, config.metrics.host);
-  const metricsAddress =
-    metricsServer && config.metrics
-      ? await listenOn(metricsServer, config.metrics.port, config.metrics.host, { port: 'METRICS_PORT', host: 'METRICS_HOST' })
-      : undefined;
-  logger.info(
-    { url, mode: config.mode, store: store.kind, ...(metricsAddress ? { metrics: `http://${metricsAddress.address}:${metricsAddress.port}/metrics` } : {}) },
-    'listening',
-  );
-  // For the person at the terminal; stdout carries only the log's JSON lines.
-  process.stderr.write(`RaaS Customers (${config.mode} mode) listening on ${url}\n`);
 
+  // Signals are handled from the moment a listener exists: a SIGTERM during the start must
+  // still stop the process gracefully.
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
+    // One Ctrl-C reaches the server twice under `pnpm start` (the terminal signals the group,
+    // and pnpm forwards it): a repeat is not a request to hurry. SHUTDOWN_TIMEOUT_MS bounds it.
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
@@ -125,4 +106,32 @@ export async function serve(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+
+  // Bound before anything is provisioned: a port in use stops the start before a development
+  // platform (and its key, shown once) is created.
+  const { address, port } = await listenOn(server, config.port, config.host, { port: 'PORT', host: 'HOST' });
+  const metricsAddress =
+    metricsServer && config.metrics
+      ? await listenOn(metricsServer, config.metrics.port, config.metrics.host, { port: 'METRICS_PORT', host: 'METRICS_HOST' })
+      : undefined;
+
+  const issued = await provisionAtStart(store, config.platform, { developmentPlatform: config.mode === 'sandbox' });
+  if (issued) {
+    // Shown once, on the terminal (stderr), never through the log: the key is a secret.
+    process.stderr.write(
+      `\nNo platform existed, so a development platform was created. Its credentials (shown once):\n` +
+        `  platform name: ${issued.platformName}\n  platform key:  ${issued.platformKey}\n\n`,
+    );
+  } else if ((await store.listPlatforms()).length === 0) {
+    logger.warn('no platform exists yet: create one with `raas-customers platform create <name>` (in a checkout: `pnpm raas platform create <name>`)');
+  }
+
+  const host = address.includes(':') ? `[${address}]` : address;
+  const url = `http://${host}:${port}/raas/v2`;
+  logger.info(
+    { url, mode: config.mode, store: store.kind, ...(metricsAddress ? { metrics: `http://${metricsAddress.address}:${metricsAddress.port}/metrics` } : {}) },
+    'listening',
+  );
+  // For the person at the terminal; stdout carries only the log's JSON lines.
+  process.stderr.write(`RaaS Customers (${config.mode} mode) listening on ${url}\n`);
 }

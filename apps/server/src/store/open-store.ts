@@ -28,9 +28,9 @@ function openSqlite(databaseUrl: string): Store {
   if (filename !== ':memory:') {
     const folder = dirname(resolve(filename));
     if (!existsSync(folder)) {
-      // Only the default data folder is created: a typo in a path must not silently create a
-      // database somewhere nobody will look for it.
-      if (databaseUrl !== DEFAULT_DATABASE_URL) {
+      // Only the default data folder (./data under the working directory) is created: a typo in
+      // a path must not silently create a database somewhere nobody will look for it.
+      if (folder !== dirname(resolve(sqliteFilename(DEFAULT_DATABASE_URL)))) {
         throw configError('DATABASE_URL', `the folder ${folder} does not exist: create it first, or choose another path`);
       }
       mkdirSync(folder, { recursive: true });
@@ -44,7 +44,16 @@ function openSqlite(databaseUrl: string): Store {
   }
 }
 
-/** user@host:port/database of a postgres:// URL: what an operator needs to find it, without the password. */
+/** The database in words fit for a log: PostgreSQL's user, host, port and database (never a password), or SQLite's file. */
+export function describeDatabase(databaseUrl: string): string {
+  return isPostgresUrl(databaseUrl) ? postgresTarget(databaseUrl) : `SQLite ${sqliteFilename(databaseUrl) === ':memory:' ? ':memory:' : resolve(sqliteFilename(databaseUrl))}`;
+}
+
+/**
+ * user@host:port/database of a postgres:// URL: what an operator needs to find it. Built from
+ * the parsed parts, so no form of password (in the user information, or a `password` query
+ * parameter) can come along.
+ */
 function postgresTarget(databaseUrl: string): string {
   try {
     const url = new URL(databaseUrl);

@@ -78,6 +78,17 @@ function isUnavailable(error: unknown): boolean {
   );
 }
 
+/**
+ * Whether the database itself is out of reach (refused, reset, shutting down), as opposed to
+ * this process being short of connections (a pool wait or a query timing out under load): only
+ * the first is an outage worth telling operators about.
+ */
+function isOutage(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  if (code === '53300' || /timeout exceeded when trying to connect|Query read timeout/i.test(message ?? '')) return false;
+  return isUnavailable(error);
+}
+
 function translate(error: unknown): Error {
   const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
   if (code === '23505' && constraint && UNIQUE_CONSTRAINTS[constraint]) return new UniqueViolation(UNIQUE_CONSTRAINTS[constraint]);
@@ -167,9 +178,8 @@ export class PostgresStore implements Store {
       this.#reached(true);
       return result;
     } catch (error) {
-      const translated = translate(error);
-      this.#reached(!(translated instanceof StoreUnavailable), error);
-      throw translated;
+      if (isOutage(error)) this.#reached(false, error);
+      throw translate(error);
     }
   }
 
