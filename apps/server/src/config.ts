@@ -26,8 +26,19 @@ function isDatabaseUrl(url: string): boolean {
   return !/\s/.test(url) && (/^(\/|\.{1,2}\/)/.test(url) || /\.(db|sqlite3?)$/i.test(url));
 }
 
+/** A whole number written in decimal digits: `z.coerce` would read ' ' as 0 and '0x10' as 16. */
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,15}$/, 'a whole number in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/** Timers take at most 2^31-1 ms; a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 const variables = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: integer(0, 65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   RAAS_MODE: z.enum(MODES).default('sandbox'),
   DATABASE_URL: z
@@ -37,16 +48,16 @@ const variables = z.object({
     .refine(isDatabaseUrl, {
       message: 'use a postgres:// URL (PostgreSQL), or a file: URL or a file path such as ./data/raas.db (SQLite)',
     }),
-  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_PORT: integer(0, 65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
-  PG_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
-  PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
-  PG_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  PG_POOL_MAX: integer(1, 1000).default(10),
+  PG_CONNECT_TIMEOUT_MS: integer(100, 60_000).default(2_000),
+  PG_QUERY_TIMEOUT_MS: integer(100, 600_000).default(10_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
-  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
-  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(20),
-  AUTH_FAILURE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  SHUTDOWN_TIMEOUT_MS: integer(0, MAX_TIMER_MS).default(10_000),
+  AUTH_CACHE_TTL_MS: integer(0, 60_000).default(1000),
+  AUTH_FAILURE_LIMIT: integer(1, 1_000_000).default(20),
+  AUTH_FAILURE_WINDOW_MS: integer(1000, MAX_TIMER_MS).default(60_000),
   // `true` would believe any X-Forwarded-For a client sends (and let it dodge the failed-
   // authentication throttle): name the proxies by hop count, address, subnet or proxy-addr
   // keyword instead.
@@ -102,6 +113,12 @@ export function configError(variable: string, cause: string): ConfigError {
 
 /** The variables the server reads: the schema's keys (tests compare them with the README's table). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(variables.shape);
+
+/** Each variable's default as the environment would spell it (undefined: none), for the README check. */
+export function configDefaults(): Record<string, string | undefined> {
+  const parsed = variables.parse({}) as Record<string, unknown>;
+  return Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, parsed[name] === undefined ? undefined : String(parsed[name])]));
+}
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set", as in most shells' `VAR= command`.
