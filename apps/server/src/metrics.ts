@@ -42,10 +42,14 @@ export class Metrics {
     help: 'Requests answered 429 by the failed-authentication throttle',
     registers: [this.registry],
   });
-  readonly #databaseErrors = new Counter({
-    name: 'raas_database_errors_total',
-    help: 'Database errors by kind: unavailable (the request answered 503) or unexpected',
-    labelNames: ['kind'] as const,
+  readonly #databaseUnavailable = new Counter({
+    name: 'raas_database_unavailable_total',
+    help: 'Requests answered 503 because the database could not be reached in time',
+    registers: [this.registry],
+  });
+  readonly #serverErrors = new Counter({
+    name: 'raas_server_errors_total',
+    help: 'Requests answered 500: an unexpected error (the log has its stack)',
     registers: [this.registry],
   });
   readonly #databaseAvailable = new Gauge({
@@ -81,10 +85,6 @@ export class Metrics {
     }
   }
 
-  databaseError(kind: 'unavailable' | 'unexpected'): void {
-    this.#databaseErrors.inc({ kind });
-  }
-
   databaseAvailable(available: boolean): void {
     this.#databaseAvailable.set(available ? 1 : 0);
   }
@@ -97,6 +97,9 @@ export class Metrics {
         const status = res.statusCode;
         if (status === 401) this.#authFailures.inc();
         if (status === 429) this.#throttled.inc();
+        // A 503 is only ever a StoreUnavailable (the error handler's one mapping to it).
+        if (status === 503) this.#databaseUnavailable.inc();
+        if (status === 500) this.#serverErrors.inc();
         // Set by express-openapi-validator on the requests it matched to an operation.
         const operationId = (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId ?? 'none';
         this.#requests.observe({ operation_id: operationId, method: req.method, status }, (performance.now() - started) / 1000);

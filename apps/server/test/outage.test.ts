@@ -20,7 +20,7 @@ let server: RunningServer;
 beforeAll(async () => {
   cluster = await startCluster();
   const database = await createDatabase(cluster.adminUrl);
-  server = await startServerProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', PG_CONNECT_TIMEOUT_MS: '1000', ...platform });
+  server = await startServerProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', METRICS_PORT: '0', PG_CONNECT_TIMEOUT_MS: '1000', ...platform });
 });
 afterAll(async () => {
   await server?.stop();
@@ -59,6 +59,17 @@ test('readiness and requests follow the database down and back up', async () => 
   const after = await fetch(`${server.baseUrl}/customers/before-outage`, { headers });
   expect(after.status).toBe(200);
   expect(await after.json()).toMatchObject({ customerIdentifier: 'before-outage' });
+
+  // The outage in the metrics: the 503s counted, the database available again.
+  const listening = server
+    .stdout()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { msg: string; metrics?: string })
+    .find((line) => line.msg === 'listening');
+  const metrics = await (await fetch(listening!.metrics!)).text();
+  expect(Number(/^raas_database_unavailable_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
+  expect(metrics).toMatch(/^raas_database_available 1$/m);
 
   expect(await server.stop()).toBe(0);
   const lines = server
