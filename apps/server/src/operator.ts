@@ -51,7 +51,7 @@ function parse(argv: string[]) {
     },
   });
   const [noun, verb, argument] = positionals;
-  return { values, noun, argument, command: `${noun ?? ''} ${verb ?? ''}`.trim() };
+  return { values, argument, command: `${noun ?? ''} ${verb ?? ''}`.trim() };
 }
 
 async function run(store: Store, { values, argument, command }: ReturnType<typeof parse>): Promise<void> {
@@ -111,7 +111,10 @@ export async function runOperatorCommand(argv: string[], program: string): Promi
   try {
     parsed = parse(argv);
     if (parsed.values.help) {
-      console.log(usage(program, COMMANDS[parsed.command] ? parsed.command : parsed.noun));
+      // `--help` alone, after a command, or after its first word (`platform --help`).
+      const topic = COMMANDS[parsed.command] ? parsed.command : Object.keys(COMMANDS).some((name) => name.startsWith(`${parsed!.command} `)) ? parsed.command : undefined;
+      if (parsed.command && !topic) throw new UsageError(`unknown command "${parsed.command}"`);
+      console.log(usage(program, topic));
       return 0;
     }
     if (!COMMANDS[parsed.command] || parsed.command === 'serve') throw new UsageError(parsed.command ? `unknown command "${parsed.command}"` : 'a command is needed');
