@@ -38,9 +38,13 @@ npx --no-install raas-customers --help >/dev/null
 # The installed bin itself (npx would stand between it and the signal below).
 PORT=0 node_modules/.bin/raas-customers serve >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
-for _ in $(seq 1 100); do
+for attempt in $(seq 1 600); do
   grep -q 'listening on' "$work/server.err" && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.err" >&2; exit 1; }
+  if ! kill -0 "$server_pid" 2>/dev/null || [ "$attempt" = 600 ]; then
+    echo "artifacts: the installed server did not start:" >&2
+    cat "$work/server.err" >&2
+    exit 1
+  fi
   sleep 0.1
 done
 RAAS_URL=$(grep -o 'listening on http://[^ ]*' "$work/server.err" | cut -d' ' -f3)
@@ -67,5 +71,12 @@ npm init --yes >/dev/null
 npm install --no-fund --no-audit --loglevel=error "$client_tgz" >/dev/null
 node --input-type=module -e "import { createRaasClient } from '@raas-customers/client'; if (typeof createRaasClient !== 'function') process.exit(1);"
 node -e "const { createRaasClient } = require('@raas-customers/client'); if (typeof createRaasClient !== 'function') process.exit(1);"
-test -f node_modules/@raas-customers/client/dist/index.d.ts && test -f node_modules/@raas-customers/client/dist/index.d.cts
+# Its types, as a TypeScript project resolves them (NodeNext, strict): a wrong path is a compile error.
+npm install --no-fund --no-audit --loglevel=error typescript@5.9.3 >/dev/null
+cat >check.mts <<'TS'
+import { createRaasClient, type RaasClient } from '@raas-customers/client';
+const client: RaasClient = createRaasClient({ baseUrl: 'http://127.0.0.1:3000/raas/v2', platformName: 'p', platformKey: 'k' });
+export const pending: Promise<unknown> = client.GET('/customers/{customerIdentifier}', { params: { path: { customerIdentifier: 'acme-retail-us' } } });
+TS
+npx --no-install tsc --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext check.mts
 echo "artifacts: server and client work outside the monorepo"

@@ -4,7 +4,7 @@
  * development platform, start failures name the variable, metrics stay off the API's port, and
  * the command line explains itself.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from '@raas-customers/pg-cluster';
 import { afterEach, beforeEach, describe, expect, inject, test } from 'vitest';
-import { CONFIG_VARIABLES } from '../src/config.js';
+import { CONFIG_VARIABLES, configDefaults } from '../src/config.js';
 import { basic } from './support/harness.js';
 import { runCli, runServerOnce, startServerProcess } from './support/process.js';
 
@@ -111,19 +111,42 @@ describe('pnpm start, the README way', () => {
       expect(server.out()).not.toContain(key);
       expect(server.out()).not.toContain(new URL(database.url).password || '\u0000');
 
-      // The configured platform works; two wrong keys and the third failure is throttled.
+      // The configured platform works; two wrong keys and the third failure is throttled
+      // (AUTH_FAILURE_LIMIT), for 5 s at most (AUTH_FAILURE_WINDOW_MS).
       const ok = await fetch(`${base}/customers`, { headers: { authorization: basic({ name: 'start-platform', key }) } });
       expect(ok.status).toBe(200);
-      const wrong = { authorization: basic({ name: 'start-platform', key: randomKey() }) };
-      const statuses = [];
-      for (let i = 0; i < 3; i++) statuses.push((await fetch(`${base}/customers`, { headers: wrong })).status);
-      expect(statuses).toEqual([401, 401, 429]);
+      const failing = async (client: string) => {
+        const headers = { authorization: basic({ name: 'start-platform', key: randomKey() }), 'x-forwarded-for': client };
+        const statuses: number[] = [];
+        let retryAfter: string | null = null;
+        for (let i = 0; i < 3; i++) {
+          const response = await fetch(`${base}/customers`, { headers });
+          statuses.push(response.status);
+          retryAfter = response.headers.get('retry-after') ?? retryAfter;
+        }
+        return { statuses, retryAfter: Number(retryAfter) };
+      };
+      const first = await failing('203.0.113.7');
+      expect(first.statuses).toEqual([401, 401, 429]);
+      expect(first.retryAfter).toBeGreaterThan(0);
+      expect(first.retryAfter).toBeLessThanOrEqual(5);
+      // TRUST_PROXY=1: the address comes from X-Forwarded-For, so another client has its own count.
+      expect((await failing('203.0.113.8')).statuses).toEqual([401, 401, 429]);
+
+      // AUTH_CACHE_TTL_MS=0: a key the CLI adds now works on the very next request.
+      const added = await runCli(['credential', 'create', 'start-platform'], { DATABASE_URL: database.url });
+      const addedKey = /platform key:\s+(\S+)/.exec(added.stdout)?.[1] ?? '';
+      expect((await fetch(`${base}/customers`, { headers: { authorization: basic({ name: 'start-platform', key: addedKey }) } })).status).toBe(200);
 
       // Metrics on their own host and port, with the pool's configured size.
       const metrics = await (await fetch(`http://127.0.0.3:${metricsPort}/metrics`)).text();
       expect(metrics).toContain('raas_database_pool_connections{state="max"} 3');
       expect(metrics).toMatch(/raas_build_info\{[^}]*store="postgres",mode="production"\} 1/);
-      expect(metrics).toMatch(/raas_http_request_duration_seconds_count\{operation_id="listCustomers",method="GET",status="200"\} 1/);
+      expect(metrics).toMatch(/raas_http_request_duration_seconds_count\{operation_id="listCustomers",method="GET",status="200"\} 2/);
+      expect(metrics).toContain('raas_auth_failures_total 4');
+      expect(metrics).toContain('raas_auth_throttled_total 2');
+      // LOG_LEVEL=debug: the logger writes at debug (the start's own debug line).
+      expect(jsonLines(server.out()).some((line) => line.level === 20)).toBe(true);
       expect((await fetch(`http://127.0.0.2:${port}/metrics`)).status).toBe(404);
     } finally {
       // Ctrl-C: the terminal signals the whole group.
@@ -149,6 +172,14 @@ describe('pnpm start, the README way', () => {
     const rows = section.split('\n').filter((line) => line.startsWith('| `'));
     const documented = rows.flatMap((row) => [...row.split('|')[1]!.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]!));
     expect(documented.sort()).toEqual([...CONFIG_VARIABLES].sort());
+    // And their defaults: `a`, `b` for a row of two variables; — or "off" for none.
+    const defaults = configDefaults();
+    for (const row of rows) {
+      const [names, column] = [row.split('|')[1]!, row.split('|')[2]!.trim()];
+      const variables = [...names.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]!);
+      const given = column.split(',').map((entry) => /`([^`]*)`/.exec(entry)?.[1]);
+      variables.forEach((variable, i) => expect(given[i] ?? given[0], variable).toBe(defaults[variable]));
+    }
   });
 
   test("turbo passes every variable the tests read to pnpm test (its strict environment drops the rest)", () => {
@@ -166,7 +197,7 @@ describe('pnpm start, the README way', () => {
 });
 
 describe('logs', () => {
-  test('stdout carries JSON lines only, and a quiet server writes its lines within a second', async () => {
+  test('stdout carries JSON lines only, and a quiet server writes its lines by the flush timer, without further traffic', async () => {
     const key = randomKey();
     const server = await startServerProcess({ DATABASE_URL: join(dir, 'raas.db'), LOG_LEVEL: 'info', RAAS_PLATFORM_NAME: 'log-platform', RAAS_PLATFORM_KEY: key });
     try {
@@ -205,15 +236,16 @@ describe('start failures name the variable and the cause, on one line, without a
     expect(stderr).not.toMatch(/^\s+at /m);
   };
 
-  test('a port in use', async () => {
+  test('a port in use: nothing provisioned, no development key shown', async () => {
     const holder = createServer().listen(0, '127.0.0.1');
     await once(holder, 'listening');
     const { port } = holder.address() as { port: number };
     try {
-      const { code, stderr } = await runServerOnce({ DATABASE_URL: join(dir, 'raas.db'), PORT: String(port), HOST: '127.0.0.1', RAAS_MODE: 'production' });
+      const { code, stderr } = await runServerOnce({ DATABASE_URL: join(dir, 'raas.db'), PORT: String(port), HOST: '127.0.0.1' });
       expect(code).toBe(1);
       expectOneLine(stderr, 'PORT');
       expect(stderr).toContain('EADDRINUSE');
+      expect((await runCli(['platform', 'list'], { DATABASE_URL: join(dir, 'raas.db') })).stdout).toBe('');
     } finally {
       holder.close();
     }
@@ -261,18 +293,28 @@ describe('the command line', () => {
       expect(one.code, command).toBe(0);
       expect(one.stdout).toContain(`raas ${command}`);
     }
-    const bad = await runCli(['platform', 'explode'], env);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('unknown command "platform explode"');
-    expect(bad.stderr).toContain('usage:');
+    for (const args of [['platform', 'explode'], ['explode', '--help']]) {
+      const bad = await runCli(args, env);
+      expect(bad.code, args.join(' ')).toBe(2);
+      expect(bad.stderr).toContain(`unknown command "${args[0] === 'platform' ? 'platform explode' : 'explode'}"`);
+      expect(bad.stderr).toContain('usage:');
+    }
   });
 
-  test('pnpm raas prints the command output only: no build noise on stdout', () => {
-    const stdout = execFileSync('pnpm', ['--silent', 'raas', 'platform', 'list'], {
-      cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: join(dir, 'raas.db') },
-      encoding: 'utf8',
-    });
-    expect(stdout).toBe('');
+  test('pnpm raas, as the README runs it: --help works, and the output is the command\'s alone', () => {
+    const run = (args: string[]) => {
+      const child = spawnSync('pnpm', ['--silent', 'raas', ...args], {
+        cwd: repoRoot,
+        env: { ...process.env, DATABASE_URL: join(dir, 'raas.db') },
+        encoding: 'utf8',
+      });
+      return { code: child.status, stdout: child.stdout, stderr: child.stderr };
+    };
+    const help = run(['--help']);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toContain('raas credential revoke <keyId>');
+    expect(run(['credential', 'create', '--help'])).toMatchObject({ code: 0, stderr: '' });
+    // No build noise on either stream.
+    expect(run(['platform', 'list'])).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 });
