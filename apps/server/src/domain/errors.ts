@@ -26,25 +26,26 @@ export const errorCatalogue = {
 
 export type I18nKey = keyof typeof errorCatalogue;
 
-/** One invalid field of a request, as listed in ErrorInfo.errors. */
+/**
+ * One invalid field or parameter of a request, as found. The error handler gives it the
+ * catalogue's key, message and constraint name when it renders ErrorInfo.errors.
+ */
 export interface FieldViolation {
   path: string;
-  i18nKey: string;
-  message: string;
+  /** The JSON Schema keyword that failed (`pattern`, `required`…), or a constraint of our own (`Cursor`). */
+  rule: string;
+  /** What is wrong, in the words of whoever found it. */
+  detail: string;
   invalidValue?: unknown;
-  constraint: string;
 }
 
-/** The i18nKey of every field violation, as in the public error catalogue's example. */
-export const FIELD_I18N_KEY = '422.501';
-
-export function fieldViolation(path: string, constraint: string, message: string, invalidValue?: unknown): FieldViolation {
-  return { path, i18nKey: FIELD_I18N_KEY, message, constraint, ...(invalidValue === undefined ? {} : { invalidValue }) };
+export function fieldViolation(path: string, rule: string, detail: string, invalidValue?: unknown): FieldViolation {
+  return { path, rule, detail, ...(invalidValue === undefined ? {} : { invalidValue }) };
 }
 
 /** A 400.001 naming one invalid field or parameter. */
-export function invalidField(path: string, constraint: string, message: string, invalidValue?: unknown): ApiError {
-  return new ApiError('400.001', {}, [fieldViolation(path, constraint, message, invalidValue)]);
+export function invalidField(path: string, rule: string, detail: string, invalidValue?: unknown): ApiError {
+  return new ApiError('400.001', {}, [fieldViolation(path, rule, detail, invalidValue)]);
 }
 
 export class ApiError extends Error {

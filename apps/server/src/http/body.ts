@@ -43,7 +43,7 @@ const noPrototypeKeys: RequestHandler = (req, _res, next) => {
     for (const key of Object.keys(value)) {
       const child = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
       if (!Array.isArray(value) && PROTOTYPE_KEYS.has(key)) {
-        violations.push(fieldViolation(child, 'UnknownProperty', 'must NOT have additional properties'));
+        violations.push(fieldViolation(child, 'additionalProperties', 'must NOT have additional properties'));
       } else {
         stack.push([(value as Record<string, unknown>)[key], child]);
       }
