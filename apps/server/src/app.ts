@@ -33,6 +33,8 @@ export interface AppDeps {
   credentialCacheMs?: number;
   /** Express's `trust proxy`: set it when a load balancer sets X-Forwarded-For. */
   trustProxy?: number | string | false;
+  /** Reject body properties the spec does not name (400) instead of dropping them (the default). */
+  strictBodies?: boolean;
 }
 
 /** Longer request targets are refused with 414 (Node itself refuses headers over 16 KiB with 431). */
@@ -50,6 +52,7 @@ export function createApp({
   authFailures = { limit: 20, windowMs: 60_000 },
   trustProxy = false,
   credentialCacheMs = 1000,
+  strictBodies = false,
 }: AppDeps): Express {
   const service = new RaasService(store);
   const app = express();
@@ -83,7 +86,7 @@ export function createApp({
   });
 
   app.use(API_BASE_PATH, authenticate(new CredentialCache(store, credentialCacheMs), new FailureThrottle(authFailures)));
-  app.use(API_BASE_PATH, jsonBody());
+  app.use(API_BASE_PATH, jsonBody({ strictBodies }));
   app.use(
     OpenApiValidator.middleware({
       apiSpec: loadSpec() as never,

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     authFailures: config.authFailures,
     trustProxy: config.trustProxy,
     credentialCacheMs: config.credentialCacheMs,
+    strictBodies: config.strictBodies,
   });
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');
