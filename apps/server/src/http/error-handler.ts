@@ -242,9 +242,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const body = errorInfo(apiError, req, String(res.locals.requestId));
-    // A 405 names the methods the path has (the validator's error carries the Allow header).
+    // A 405 names the methods the path has (the validator's error carries the Allow header), and
+    // HEAD wherever GET is (app.ts answers it).
     const headers = (error as { headers?: Record<string, string> } | undefined)?.headers;
-    if (apiError.httpCode === 405 && headers?.Allow) res.setHeader('Allow', headers.Allow.toUpperCase());
+    if (apiError.httpCode === 405 && headers?.Allow) {
+      const allowed = headers.Allow.toUpperCase().split(/,\s*/);
+      res.setHeader('Allow', (allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed).join(', '));
+    }
     try {
       res.status(apiError.httpCode).json(body);
     } catch (renderError) {
