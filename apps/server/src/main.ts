@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import { provisionAtStart } from './auth/platforms.js';
 import { ConfigError, readConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { MigrationRefused } from './store/migrations.js';
 import { openStore } from './store/open-store.js';
 
 async function main(): Promise<void> {
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`);
+  // Refusals are the operator's to act on: their message says what to do, a stack would not help.
+  const refusal = error instanceof ConfigError || error instanceof MigrationRefused;
+  process.stderr.write(`${refusal ? error.message : String((error as Error)?.stack ?? error)}\n`);
   process.exit(1);
 });

@@ -15,6 +15,7 @@ export const errorCatalogue = {
   '404.020': { httpCode: 404, message: 'The account does not exist under the specified customer.' },
   '405.001': { httpCode: 405, message: 'Method not allowed' },
   '409.012': { httpCode: 409, message: 'This customer identifier, {id} exists already for this platform' },
+  '409.017': { httpCode: 409, message: 'The account display name, {name}, already exists on this platform.' },
   '409.018': { httpCode: 409, message: 'The account identifier, {id}, already exists on this platform.' },
   '413.001': { httpCode: 413, message: 'Payload Too Large' },
   '414.001': { httpCode: 414, message: 'URI Too Long' },
@@ -53,11 +54,15 @@ export class ApiError extends Error {
 
   constructor(
     readonly i18nKey: I18nKey,
-    params: { id?: string } = {},
+    params: { id?: string; name?: string } = {},
     readonly errors?: readonly FieldViolation[],
   ) {
     const entry = errorCatalogue[i18nKey];
-    super(params.id === undefined ? entry.message : entry.message.replace('{id}', params.id));
+    // Replacer functions: a name is inserted as is, whatever `$` sequences it holds.
+    let message: string = entry.message;
+    if (params.id !== undefined) message = message.replace('{id}', () => params.id!);
+    if (params.name !== undefined) message = message.replace('{name}', () => params.name!);
+    super(message);
     this.name = 'ApiError';
     this.httpCode = entry.httpCode;
   }
