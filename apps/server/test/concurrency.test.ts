@@ -94,6 +94,21 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     expect(all).toEqual([responses.find((r) => r.status === 201)!.json]);
   });
 
+  test('concurrent renames of 10 accounts to one display name: one 200, the rest 409.017', async () => {
+    expect((await post('/customers', { customerIdentifier: 'rename-race-home', displayName: 'Rename race' })).status).toBe(201);
+    const ids = Array.from({ length: 10 }, (_, i) => `rename-racer-${i}`);
+    for (const id of ids) {
+      expect((await post('/customers/rename-race-home/accounts', { accountIdentifier: id, displayName: `Before ${id}`, contactEmail: 'r@acme.example' })).status).toBe(201);
+    }
+    const responses = await race(ids.length, (i) =>
+      client.send({ method: 'PATCH', path: `${path}/customers/rename-race-home/accounts/${ids[i]}`, headers, body: JSON.stringify({ displayName: 'Renamed once' }) }),
+    );
+    expect(statuses(responses).filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses(responses).filter((s) => s === 409)).toHaveLength(ids.length - 1);
+    expect(new Set(keys(responses))).toEqual(new Set(['409.017']));
+    expect((await get<Account[]>('/accounts?displayName=Renamed+once')).map((a) => a.accountIdentifier)).toHaveLength(1);
+  });
+
   test('interleaved concurrent creates of customers and their accounts never leave an account without its customer', async () => {
     const customers = Array.from({ length: 30 }, (_, i) => `mixed-customer-${i}`);
     // For each customer: its create and three account creates, all shuffled into one stream and
