@@ -10,7 +10,6 @@ import type { RequestHandler } from 'express';
 
 interface Schema {
   $ref?: string;
-  type?: string;
   properties?: Record<string, Schema>;
   additionalProperties?: unknown;
   items?: Schema;
