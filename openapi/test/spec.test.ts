@@ -63,7 +63,7 @@ const OPERATIONS: Record<string, { method: string; path: string; tag: string; st
     method: 'patch',
     path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}',
     tag: 'Accounts',
-    statuses: ['200', '400', '401', '403', '404', '413', '415', '414', '429', '500', '503'],
+    statuses: ['200', '400', '401', '403', '404', '409', '413', '415', '414', '429', '500', '503'],
   },
   listAccounts: { method: 'get', path: '/accounts', tag: 'Accounts', statuses: ['200', '400', '401', '414', '429', '500', '503'] },
   getAccount: {
@@ -361,7 +361,8 @@ describe('the bundled RaaS Customers contract', () => {
       expect(validates('DisplayName', 'a'.repeat(101))).toBe(false);
     });
 
-    it('rejects unknown properties and empty updates', () => {
+    // Closed request schemas: the server drops what they do not name (or, in strict mode, rejects it).
+    it('closes the request schemas and rejects empty updates', () => {
       const customer = { customerIdentifier: 'acme-retail-us', displayName: 'Acme Retail US' };
       expect(validates('CreateCustomerCriteria', customer)).toBe(true);
       expect(validates('CreateCustomerCriteria', { ...customer, nickname: 'Acme' })).toBe(false);

@@ -74,8 +74,11 @@ export const SCENARIOS: Scenario[] = [
     method: 'POST',
     path: '/customers/bench-writer/accounts',
     writes: true,
-    body: () =>
-      JSON.stringify({ accountIdentifier: `bench-${runId}-${counter++}`, displayName: 'Bench account', contactEmail: 'bench@acme.example' }),
+    // Account display names are unique on a platform, like the identifiers.
+    body: () => {
+      const n = counter++;
+      return JSON.stringify({ accountIdentifier: `bench-${runId}-${n}`, displayName: `Bench account ${runId} ${n}`, contactEmail: 'bench@acme.example' });
+    },
   },
   { name: 'GET 100 customers', method: 'GET', path: '/customers', writes: false },
 ];
@@ -119,14 +122,14 @@ async function startOurs(dir: string): Promise<{ target: Target; bodies: Record<
   for (const accountIdentifier of ['bench-account-a', 'bench-account-b']) {
     await post('/raas/v2/customers/bench-customer-000/accounts', readAuth, {
       accountIdentifier,
-      displayName: 'Bench account',
+      displayName: `Bench account ${accountIdentifier}`,
       contactEmail: 'bench@acme.example',
     });
   }
   const createdCustomer = await post('/raas/v2/customers', writeAuth, { customerIdentifier: 'bench-writer', displayName: 'Bench writer' });
   const createdAccount = await post('/raas/v2/customers/bench-writer/accounts', writeAuth, {
     accountIdentifier: 'bench-writer-first',
-    displayName: 'Bench account',
+    displayName: 'Bench writer first',
     contactEmail: 'bench@acme.example',
   });
   const get = async (path: string) => (await fetch(`${running.origin}${path}`, { headers: { authorization: readAuth } })).json();

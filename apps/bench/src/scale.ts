@@ -45,7 +45,7 @@ function seedSqlite(file: string, customers: number): void {
     SELECT ?, ? || i, CASE WHEN i % 100 = 7 THEN 'Scale Hundred' ELSE 'Scale customer ' || i END, 'active', ? + i FROM seq`);
   const insertAccounts = db.prepare(`INSERT INTO accounts (platform_id, customer_id, account_identifier, account_number,
       display_name, currency_code, current_balance_minor, contact_email, funding_notification, status, created_at)
-    SELECT c.platform_id, c.id, 'acct-' || c.id || '-' || k.k, printf('A%08d', c.id * 2 + k.k), 'Scale account',
+    SELECT c.platform_id, c.id, 'acct-' || c.id || '-' || k.k, printf('A%08d', c.id * 2 + k.k), 'Scale account ' || c.id || '-' || k.k,
       CASE WHEN (c.id * 2 + k.k) % 50 = 0 THEN 'EUR' ELSE 'USD' END, 0, 'scale@acme.example', '[]', 'ACTIVE', c.created_at + k.k
     FROM customers c, (SELECT 0 AS k UNION ALL SELECT 1) k WHERE c.platform_id = ?`);
   db.transaction(() => {
@@ -69,7 +69,7 @@ async function seedPostgres(url: string, customers: number): Promise<void> {
     FROM generate_series(0, $4::int - 1) AS i`;
   const insertAccounts = `INSERT INTO accounts (platform_id, customer_id, account_identifier, account_number, display_name,
       currency_code, current_balance_minor, contact_email, funding_notification, status, created_at)
-    SELECT c.platform_id, c.id, 'acct-' || c.id || '-' || k, 'A' || lpad((c.id * 2 + k)::text, 8, '0'), 'Scale account',
+    SELECT c.platform_id, c.id, 'acct-' || c.id || '-' || k, 'A' || lpad((c.id * 2 + k)::text, 8, '0'), 'Scale account ' || c.id || '-' || k,
       CASE WHEN (c.id * 2 + k) % 50 = 0 THEN 'EUR' ELSE 'USD' END, 0, 'scale@acme.example', '[]', 'ACTIVE', c.created_at + k
     FROM customers c CROSS JOIN generate_series(0, 1) AS k WHERE c.platform_id = $1`;
   await client.query('SET synchronous_commit = off');

@@ -204,9 +204,13 @@ describe('the API reference page (dist/index.html) in Chromium', () => {
     for (const section of ['Authentication', 'Requests and responses', 'Identifiers', 'Lists', 'Errors', 'Environments']) {
       await heading(middle, section).waitFor({ state: 'visible' });
     }
-    // the ErrorInfo table with its i18n keys, as a table
-    for (const i18nKey of ['400.001', '401.501', '403.007', '403.017', '404.002', '409.012', '413.001', '415.001']) {
+    // the ErrorInfo table and the field-error table with their i18n keys, as tables
+    for (const i18nKey of ['400.001', '401.501', '403.007', '403.017', '404.002', '409.012', '409.017', '413.001', '415.001', '422.128', '422.501', '422.134']) {
       await middle.getByRole('cell', { name: i18nKey, exact: true }).waitFor({ state: 'visible' });
+    }
+    // how unknown body properties are treated, strict mode, and HEAD
+    for (const text of ['STRICT_BODIES=true', 'also answers HEAD']) {
+      await middle.getByText(text, { exact: false }).first().waitFor({ state: 'attached' });
     }
   });
 

@@ -36,6 +36,8 @@ export interface AppDeps {
   trustProxy?: number | string | false;
   /** Prometheus metrics, when the operator turned them on (METRICS_PORT). */
   metrics?: Metrics;
+  /** Reject body properties the spec does not name (400) instead of dropping them (the default). */
+  strictBodies?: boolean;
 }
 
 /** Longer request targets are refused with 414 (Node itself refuses headers over 16 KiB with 431). */
@@ -46,6 +48,23 @@ const boundedUrl: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/**
+ * The validator knows only the spec's methods, and would answer a HEAD with 405. Every GET also
+ * answers HEAD (as on the real platform), so the validator checks a HEAD as the GET it mirrors;
+ * Express routes HEAD to the GET handlers, and Node sends their status and headers without the
+ * body. The method is HEAD again for everything after the validator (the access log included).
+ */
+function headAsGet(handlers: RequestHandler[]): RequestHandler[] {
+  return handlers.map((handler) => (req, res, next) => {
+    if (req.method !== 'HEAD') return handler(req, res, next);
+    req.method = 'GET';
+    return handler(req, res, (error?: unknown) => {
+      req.method = 'HEAD';
+      next(error);
+    });
+  });
+}
+
 export function createApp({
   store,
   logger,
@@ -54,6 +73,7 @@ export function createApp({
   trustProxy = false,
   credentialCacheMs = 1000,
   metrics,
+  strictBodies = false,
 }: AppDeps): Express {
   const service = new RaasService(store);
   const app = express();
@@ -88,16 +108,18 @@ export function createApp({
   });
 
   app.use(API_BASE_PATH, authenticate(new CredentialCache(store, credentialCacheMs), new FailureThrottle(authFailures)));
-  app.use(API_BASE_PATH, jsonBody());
+  app.use(API_BASE_PATH, jsonBody({ strictBodies }));
   app.use(
-    OpenApiValidator.middleware({
-      apiSpec: loadSpec() as never,
-      validateApiSpec: false,
-      validateRequests: { allErrors: true, allowUnknownQueryParameters: false },
-      validateResponses: validateResponses ? { allErrors: true } : false,
-      validateSecurity: false,
-      validateFormats: true,
-    }),
+    headAsGet(
+      OpenApiValidator.middleware({
+        apiSpec: loadSpec() as never,
+        validateApiSpec: false,
+        validateRequests: { allErrors: true, allowUnknownQueryParameters: false },
+        validateResponses: validateResponses ? { allErrors: true } : false,
+        validateSecurity: false,
+        validateFormats: true,
+      }),
+    ),
   );
   app.use(API_BASE_PATH, apiRoutes(service));
 

@@ -55,6 +55,8 @@ const variables = z.object({
   PG_QUERY_TIMEOUT_MS: integer(100, 600_000).default(10_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   SHUTDOWN_TIMEOUT_MS: integer(0, MAX_TIMER_MS).default(10_000),
+  // Off by default: unknown body properties are ignored, as the real platform does.
+  STRICT_BODIES: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   AUTH_CACHE_TTL_MS: integer(0, 60_000).default(1000),
   AUTH_FAILURE_LIMIT: integer(1, 1_000_000).default(20),
   AUTH_FAILURE_WINDOW_MS: integer(1000, MAX_TIMER_MS).default(60_000),
@@ -98,6 +100,8 @@ export interface Config {
   postgres: { poolMax: number; connectTimeoutMs: number; queryTimeoutMs: number };
   logLevel: (typeof LOG_LEVELS)[number];
   shutdownTimeoutMs: number;
+  /** Reject body properties the spec does not name (400) instead of ignoring them. */
+  strictBodies: boolean;
   authFailures: { limit: number; windowMs: number };
   credentialCacheMs: number;
   trustProxy: number | string | false;
@@ -138,6 +142,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     postgres: { poolMax: e.PG_POOL_MAX, connectTimeoutMs: e.PG_CONNECT_TIMEOUT_MS, queryTimeoutMs: e.PG_QUERY_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    strictBodies: e.STRICT_BODIES,
     authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowMs: e.AUTH_FAILURE_WINDOW_MS },
     credentialCacheMs: e.AUTH_CACHE_TTL_MS,
     trustProxy: e.TRUST_PROXY,

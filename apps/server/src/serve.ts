@@ -73,6 +73,7 @@ export async function serve(): Promise<void> {
     authFailures: config.authFailures,
     trustProxy: config.trustProxy,
     credentialCacheMs: config.credentialCacheMs,
+    strictBodies: config.strictBodies,
   });
   const server = app.listen(config.port, config.host);
   const metricsServer = config.metrics && metrics?.listen(config.metrics.port, config.metrics.host);

@@ -82,6 +82,33 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     expect(holders.flatMap((c) => c.accounts.map((a) => a.accountIdentifier))).toEqual(['spread-account']);
   });
 
+  test(`${RACERS} concurrent creates of accounts with one display name: one 201, the rest 409.017, one row`, async () => {
+    expect((await post('/customers', { customerIdentifier: 'name-race-home', displayName: 'Name race' })).status).toBe(201);
+    const responses = await race(RACERS, (i) =>
+      post('/customers/name-race-home/accounts', { accountIdentifier: `name-racer-${i}`, displayName: 'One name only', contactEmail: 'name@acme.example' }),
+    );
+    expect(statuses(responses).filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses(responses).filter((s) => s === 409)).toHaveLength(RACERS - 1);
+    expect(new Set(keys(responses))).toEqual(new Set(['409.017']));
+    const all = await get<Account[]>('/accounts?displayName=One+name+only');
+    expect(all).toEqual([responses.find((r) => r.status === 201)!.json]);
+  });
+
+  test('concurrent renames of 10 accounts to one display name: one 200, the rest 409.017', async () => {
+    expect((await post('/customers', { customerIdentifier: 'rename-race-home', displayName: 'Rename race' })).status).toBe(201);
+    const ids = Array.from({ length: 10 }, (_, i) => `rename-racer-${i}`);
+    for (const id of ids) {
+      expect((await post('/customers/rename-race-home/accounts', { accountIdentifier: id, displayName: `Before ${id}`, contactEmail: 'r@acme.example' })).status).toBe(201);
+    }
+    const responses = await race(ids.length, (i) =>
+      client.send({ method: 'PATCH', path: `${path}/customers/rename-race-home/accounts/${ids[i]}`, headers, body: JSON.stringify({ displayName: 'Renamed once' }) }),
+    );
+    expect(statuses(responses).filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses(responses).filter((s) => s === 409)).toHaveLength(ids.length - 1);
+    expect(new Set(keys(responses))).toEqual(new Set(['409.017']));
+    expect((await get<Account[]>('/accounts?displayName=Renamed+once')).map((a) => a.accountIdentifier)).toHaveLength(1);
+  });
+
   test('interleaved concurrent creates of customers and their accounts never leave an account without its customer', async () => {
     const customers = Array.from({ length: 30 }, (_, i) => `mixed-customer-${i}`);
     // For each customer: its create and three account creates, all shuffled into one stream and
@@ -98,7 +125,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       if (job.kind === 'customer') return { job, response: await post('/customers', { customerIdentifier: job.customer, displayName: 'Mixed customer' }) };
       // Retry a refused account a few times, as a client would once its customer exists.
       for (let attempt = 0; ; attempt++) {
-        const response = await post(`/customers/${job.customer}/accounts`, { accountIdentifier: job.account, displayName: 'Mixed account', contactEmail: 'mixed@acme.example' });
+        const response = await post(`/customers/${job.customer}/accounts`, { accountIdentifier: job.account, displayName: `Mixed ${job.account}`, contactEmail: 'mixed@acme.example' });
         if (response.status !== 404 || attempt === 3) return { job, response };
         await new Promise((resolve) => setTimeout(resolve, 5));
       }

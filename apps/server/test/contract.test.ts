@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { STORE_KINDS, basic, observed, startTestServer, type TestServer } from './support/harness.js';
-import { operations } from './support/spec.js';
+import { operations, spec } from './support/spec.js';
 
 /** The server of the store kind under test (the kinds run one after the other). */
 let server: TestServer;
@@ -25,10 +25,11 @@ async function createCustomer(customerIdentifier = unique('cust'), credentials =
   return data!;
 }
 
+/** An account; its display name follows its identifier, since names are unique on a platform too. */
 async function createAccount(customerIdentifier: string, accountIdentifier = unique('acct'), extra = {}) {
   const { data, response } = await server.client().POST('/customers/{customerIdentifier}/accounts', {
     params: { path: { customerIdentifier } },
-    body: { accountIdentifier, displayName: 'Q4 bonus pool', contactEmail: 'finance@acme.example', ...extra },
+    body: { accountIdentifier, displayName: `Pool ${accountIdentifier}`, contactEmail: 'finance@acme.example', ...extra },
   });
   expect(response.status).toBe(201);
   return data!;
@@ -138,9 +139,9 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       expect(ids).not.toContain(foreign.customerIdentifier);
     });
 
-    test('an invalid body lists every invalid field', async () => {
+    test('an invalid body lists every invalid field, each with its catalogue key', async () => {
       const { error, response } = await server.client().POST('/customers', {
-        body: { customerIdentifier: 'ab', displayName: 'x', nickname: 'extra' } as never,
+        body: { customerIdentifier: 'ab', displayName: 'x', nickname: 'ignored' } as never,
       });
       expect(response.status).toBe(400);
       expect(error).toMatchObject({ httpCode: 400, i18nKey: '400.001', message: 'Invalid Request' });
@@ -149,15 +150,15 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
           {
             path: 'customerIdentifier',
             i18nKey: '422.501',
-            message: expect.stringContaining('^[-a-zA-Z0-9]{5,100}$'),
+            message: 'must match "^[-a-zA-Z0-9]{5,100}$"',
             invalidValue: 'ab',
             constraint: 'Pattern',
           },
-          expect.objectContaining({ path: 'displayName', invalidValue: 'x', constraint: 'Pattern' }),
-          expect.objectContaining({ path: 'nickname', invalidValue: 'extra', constraint: 'UnknownProperty' }),
+          { path: 'displayName', i18nKey: '422.126', message: 'length must be between 5 and 100', invalidValue: 'x', constraint: 'Size' },
         ]),
       );
-      expect(error?.errors).toHaveLength(3);
+      // The unknown property is ignored, not listed.
+      expect(error?.errors).toHaveLength(2);
     });
 
     test('missing fields are reported as NotNull', async () => {
@@ -342,19 +343,22 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       });
     });
 
-    test('update rejects an empty patch and a currency change', async () => {
+    test('update rejects an empty patch, and a currency change (ignored) leaves it empty', async () => {
       const customer = await createCustomer();
       const account = await createAccount(customer.customerIdentifier);
       const params = { path: { customerIdentifier: customer.customerIdentifier, accountIdentifier: account.accountIdentifier } };
       const client = server.client();
       const empty = await client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', { params, body: {} });
       expect(empty.response.status).toBe(400);
+      expect(empty.error?.errors).toEqual([expect.objectContaining({ path: '(body)', i18nKey: '422.001', constraint: 'NotEmpty' })]);
       const currency = await client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
         params,
         body: { currencyCode: 'EUR' } as never,
       });
       expect(currency.response.status).toBe(400);
-      expect(currency.error?.errors).toEqual([expect.objectContaining({ path: 'currencyCode', constraint: 'UnknownProperty' })]);
+      expect(currency.error?.errors).toEqual([expect.objectContaining({ path: '(body)', constraint: 'NotEmpty' })]);
+      const stored = await client.GET('/accounts/{accountIdentifier}', { params: { path: account } });
+      expect(stored.data).toEqual(account);
     });
 
     test('update answers 404.002, 404.016 and 404.020 for the wrong customer or account', async () => {
@@ -547,7 +551,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const wrongMethod = await server.raw('DELETE', '/customers', { headers: auth() });
       expect(wrongMethod.status).toBe(405);
       expect(await wrongMethod.json()).toMatchObject({ i18nKey: '405.001', message: 'Method not allowed' });
-      expect(wrongMethod.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'POST']);
+      expect(wrongMethod.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'HEAD', 'POST']);
     });
 
     test('every response carries X-REQUEST-ID, equal to the error body’s requestId', async () => {
@@ -623,6 +627,286 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const response = await fetch(`${server.baseUrl}/openapi.json`);
       expect(response.status).toBe(200);
       expect(((await response.json()) as { openapi: string }).openapi).toMatch(/^3\.1/);
+    });
+  });
+
+  describe('unknown body properties', () => {
+    /** The same server in strict mode (STRICT_BODIES=true), on the same kind of store. */
+    let strict: TestServer;
+    beforeAll(async () => {
+      strict = await startTestServer(server.kind, { strictBodies: true });
+    });
+    afterAll(async () => {
+      await strict?.close();
+    });
+
+    // What real clients send: Bonusly's tangolicious merges its configured identifiers into every
+    // POST body; others echo read-only fields back, or carry fields of their own.
+    const customerBody = (customerIdentifier: string) => ({
+      customerIdentifier,
+      displayName: 'Acme Retail US',
+      accountIdentifier: 'configured-default',
+      platformName: 'acme-platform',
+    });
+    const accountBody = (accountIdentifier: string) => ({
+      accountIdentifier,
+      displayName: `Pool ${accountIdentifier}`,
+      contactEmail: 'finance@acme.example',
+      customerIdentifier: 'configured-default',
+      accountNumber: 'A00000001',
+      currentBalance: 1000,
+      status: 'FROZEN',
+      // Unknown names inside the items too, prototype member names among them.
+      fundingNotification: [
+        { emailAddress: 'ops@acme.example', name: 'Ops team' },
+        { emailAddress: 'cfo@acme.example', valueOf: 'x', toString: 'y' },
+      ],
+    });
+    const cleanRecipients = [{ emailAddress: 'ops@acme.example' }, { emailAddress: 'cfo@acme.example' }];
+    const patchBody = { displayName: 'Renamed with extras', currencyCode: 'EUR', currentBalance: 99, accountNumber: 'A00000002', nickname: 'typo' };
+
+    test('are ignored by default: dropped before anything is stored, never echoed (create, create account, update)', async () => {
+      const client = server.client();
+      const customerIdentifier = unique('lenient');
+      const created = await client.POST('/customers', { body: customerBody(customerIdentifier) as never });
+      expect(created.response.status).toBe(201);
+      expect(Object.keys(created.data!).sort()).toEqual(['accounts', 'createdAt', 'customerIdentifier', 'displayName', 'status']);
+      const path = { customerIdentifier };
+
+      const accountIdentifier = unique('lenient');
+      const opened = await client.POST('/customers/{customerIdentifier}/accounts', { params: { path }, body: accountBody(accountIdentifier) as never });
+      expect(opened.response.status).toBe(201);
+      expect(opened.data).toMatchObject({ currentBalance: 0, status: 'ACTIVE', currencyCode: 'USD', fundingNotification: cleanRecipients });
+      expect(opened.data?.accountNumber).not.toBe('A00000001');
+      expect(Object.keys(opened.data!)).not.toContain('customerIdentifier');
+
+      const patched = await client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
+        params: { path: { customerIdentifier, accountIdentifier } },
+        body: patchBody as never,
+      });
+      expect(patched.response.status).toBe(200);
+      expect(patched.data).toEqual({ ...opened.data, displayName: 'Renamed with extras' });
+
+      // What is stored is exactly what was answered: no trace of the unknown properties.
+      const platform = (await server.store.findPlatform('platform-one'))!;
+      const stored = await server.store.findAccount(platform.id, accountIdentifier);
+      expect(stored?.account).toEqual(patched.data);
+      expect(JSON.stringify(stored)).not.toMatch(/Ops team|valueOf|toString|nickname|configured-default/);
+      expect(JSON.stringify(await server.store.findCustomer(platform.id, customerIdentifier))).not.toMatch(/configured-default|acme-platform/);
+    });
+
+    test('an update of nothing but unknown properties is an empty update (400)', async () => {
+      const customer = await createCustomer();
+      const account = await createAccount(customer.customerIdentifier);
+      const { error, response } = await server.client().PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
+        params: { path: { customerIdentifier: customer.customerIdentifier, accountIdentifier: account.accountIdentifier } },
+        body: { nickname: 'typo', currencyCode: 'EUR' } as never,
+      });
+      expect(response.status).toBe(400);
+      expect(error?.errors).toEqual([expect.objectContaining({ path: '(body)', constraint: 'NotEmpty' })]);
+    });
+
+    test('are rejected in strict mode: 400 naming each one, nothing stored (create, create account, update)', async () => {
+      const client = strict.client(strict.one);
+      const platform = (await strict.store.findPlatform('platform-one'))!;
+      const unknown = (errors: { path: string; i18nKey: string; constraint: string }[] | undefined) =>
+        errors?.filter((e) => e.constraint === 'UnknownProperty' && e.i18nKey === '422.001').map((e) => e.path).sort();
+
+      const customerIdentifier = unique('strict');
+      const refused = await client.POST('/customers', { body: customerBody(customerIdentifier) as never });
+      expect(refused.response.status).toBe(400);
+      expect(unknown(refused.error?.errors)).toEqual(['accountIdentifier', 'platformName']);
+      expect(await strict.store.findCustomer(platform.id, customerIdentifier)).toBeUndefined();
+
+      const path = { customerIdentifier };
+      expect((await client.POST('/customers', { body: { customerIdentifier, displayName: 'Strict customer' } })).response.status).toBe(201);
+      const accountIdentifier = unique('strict');
+      // Prototype member names are refused before validation (they trip the validator), on their own.
+      const { fundingNotification: _items, ...plainAccount } = accountBody(accountIdentifier);
+      const withItems = { ...plainAccount, fundingNotification: [{ emailAddress: 'ops@acme.example', name: 'Ops team' }] };
+      const refusedAccount = await client.POST('/customers/{customerIdentifier}/accounts', { params: { path }, body: withItems as never });
+      expect(refusedAccount.response.status).toBe(400);
+      expect(unknown(refusedAccount.error?.errors)).toEqual(['accountNumber', 'currentBalance', 'customerIdentifier', 'fundingNotification[0].name', 'status']);
+      const prototypeNames = await client.POST('/customers/{customerIdentifier}/accounts', { params: { path }, body: accountBody(accountIdentifier) as never });
+      expect(unknown(prototypeNames.error?.errors)).toEqual(['fundingNotification[1].toString', 'fundingNotification[1].valueOf']);
+      expect(await strict.store.findAccount(platform.id, accountIdentifier)).toBeUndefined();
+
+      const opened = await client.POST('/customers/{customerIdentifier}/accounts', {
+        params: { path },
+        body: { accountIdentifier, displayName: `Pool ${accountIdentifier}`, contactEmail: 'finance@acme.example' },
+      });
+      expect(opened.response.status).toBe(201);
+      const refusedPatch = await client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
+        params: { path: { customerIdentifier, accountIdentifier } },
+        body: patchBody as never,
+      });
+      expect(refusedPatch.response.status).toBe(400);
+      expect(unknown(refusedPatch.error?.errors)).toEqual(['accountNumber', 'currencyCode', 'currentBalance', 'nickname']);
+      expect((await strict.store.findAccount(platform.id, accountIdentifier))?.account).toEqual(opened.data);
+    });
+  });
+
+  describe('field errors', () => {
+    // API-REFERENCE's field-error table, every row: the catalogue's key, message and constraint
+    // for the rule that broke. The top-level error stays 400.001.
+    const ACCOUNT_NAMING =
+      'The account name or account identifier does not match our naming conventions. ' +
+      'Please consult our acceptable naming conventions at https://sandbox.tangocard.com/raas_api_console/v2/';
+    const customer = { customerIdentifier: 'field-errors', displayName: 'Acme Retail US' };
+    const account = { accountIdentifier: 'field-errors-pool', displayName: 'Field errors pool', contactEmail: 'a@acme.example' };
+    const recipients = (n: number) => Array.from({ length: n }, (_, i) => ({ emailAddress: `ops-${i}@acme.example` }));
+    const ROWS: [string, 'customer' | 'account', Record<string, unknown>, { path: string; i18nKey: string; message: string; constraint: string }][] = [
+      ['required field missing', 'customer', { displayName: 'Acme Retail US' }, { path: 'customerIdentifier', i18nKey: '422.128', message: 'may not be null', constraint: 'NotNull' }],
+      ['required field null', 'account', { ...account, contactEmail: null }, { path: 'contactEmail', i18nKey: '422.128', message: 'may not be null', constraint: 'NotNull' }],
+      ['customerIdentifier pattern', 'customer', { ...customer, customerIdentifier: 'acme_retail' }, { path: 'customerIdentifier', i18nKey: '422.501', message: 'must match "^[-a-zA-Z0-9]{5,100}$"', constraint: 'Pattern' }],
+      ['customerIdentifier length', 'customer', { ...customer, customerIdentifier: 'acme' }, { path: 'customerIdentifier', i18nKey: '422.501', message: 'must match "^[-a-zA-Z0-9]{5,100}$"', constraint: 'Pattern' }],
+      ['accountIdentifier pattern', 'account', { ...account, accountIdentifier: 'Field-Errors' }, { path: 'accountIdentifier', i18nKey: '422.008', message: ACCOUNT_NAMING, constraint: 'Pattern' }],
+      ['accountIdentifier length', 'account', { ...account, accountIdentifier: 'a'.repeat(101) }, { path: 'accountIdentifier', i18nKey: '422.008', message: ACCOUNT_NAMING, constraint: 'Pattern' }],
+      ['display name too short', 'customer', { ...customer, displayName: 'Acme' }, { path: 'displayName', i18nKey: '422.126', message: 'length must be between 5 and 100', constraint: 'Size' }],
+      ['display name too long', 'account', { ...account, displayName: 'P'.repeat(101) }, { path: 'displayName', i18nKey: '422.126', message: 'length must be between 5 and 100', constraint: 'Size' }],
+      ['display name characters', 'customer', { ...customer, displayName: 'Acme <Retail> US' }, { path: 'displayName', i18nKey: '422.111', message: 'The string value contains possibly insecure characters', constraint: 'Pattern' }],
+      ['not an email address', 'account', { ...account, contactEmail: 'finance-at-acme' }, { path: 'contactEmail', i18nKey: '422.134', message: 'not a well-formed email address', constraint: 'Email' }],
+      ['a recipient not an email address', 'account', { ...account, fundingNotification: [{ emailAddress: 'ops' }] }, { path: 'fundingNotification[0].emailAddress', i18nKey: '422.134', message: 'not a well-formed email address', constraint: 'Email' }],
+      ['contactEmail over 255 characters', 'account', { ...account, contactEmail: `${'x'.repeat(243)}@acme.example` }, { path: 'contactEmail', i18nKey: '422.129', message: 'length must be between 1 and 255', constraint: 'Size' }],
+      ['more than 50 recipients', 'account', { ...account, fundingNotification: recipients(51) }, { path: 'fundingNotification', i18nKey: '422.138', message: 'size must be between 0 and 50', constraint: 'Size' }],
+      ['value outside an enumeration', 'account', { ...account, currencyCode: 'XYZ' }, { path: 'currencyCode', i18nKey: '422.021', message: "must be a valid value (e.g., 'currency').", constraint: 'Enum' }],
+      ['anything else: a wrong JSON type', 'customer', { ...customer, displayName: 42 }, { path: 'displayName', i18nKey: '422.001', message: 'Unprocessable entity: must be string', constraint: 'Type' }],
+      ['anything else: a repeated recipient', 'account', { ...account, fundingNotification: [{ emailAddress: 'a@acme.example' }, { emailAddress: 'a@acme.example' }] }, { path: 'fundingNotification', i18nKey: '422.001', message: expect.stringMatching(/^Unprocessable entity: /) as unknown as string, constraint: 'Unique' }],
+    ];
+
+    test('each rule that breaks answers the catalogue’s key, message and constraint; every invalid field is listed', async () => {
+      const home = await createCustomer();
+      const client = server.client();
+      const send = (kind: 'customer' | 'account', body: Record<string, unknown>) =>
+        kind === 'customer'
+          ? client.POST('/customers', { body: body as never })
+          : client.POST('/customers/{customerIdentifier}/accounts', { params: { path: home }, body: body as never });
+      for (const [rule, kind, body, expected] of ROWS) {
+        const { error, response } = await send(kind, body);
+        expect(response.status, rule).toBe(400);
+        expect(error, rule).toMatchObject({ httpCode: 400, i18nKey: '400.001', message: 'Invalid Request' });
+        expect(error?.errors, rule).toEqual([expect.objectContaining(expected)]);
+      }
+      // A query parameter outside its enumeration, and several invalid fields at once, each listed.
+      const status = await client.GET('/accounts', { params: { query: { status: 'CLOSED' as never } } });
+      expect(status.error?.errors).toEqual([expect.objectContaining({ path: 'status', i18nKey: '422.021', constraint: 'Enum', invalidValue: 'CLOSED' })]);
+      const all = await send('account', { accountIdentifier: 'Bad', displayName: null, contactEmail: 'nope', currencyCode: 'XYZ' });
+      expect(all.error?.errors?.map((e) => [e.path, e.i18nKey]).sort()).toEqual([
+        ['accountIdentifier', '422.008'],
+        ['contactEmail', '422.134'],
+        ['currencyCode', '422.021'],
+        ['displayName', '422.128'],
+      ]);
+    });
+  });
+
+  describe('account display names', () => {
+    test('a name another account of the platform holds is 409.017 on create, naming it; nothing is stored', async () => {
+      const first = await createCustomer();
+      const second = await createCustomer();
+      const taken = await createAccount(first.customerIdentifier);
+      const accountIdentifier = unique('acct');
+      const { error, response } = await server.client().POST('/customers/{customerIdentifier}/accounts', {
+        params: { path: second },
+        body: { accountIdentifier, displayName: taken.displayName, contactEmail: 'a@acme.example' },
+      });
+      expect(response.status).toBe(409);
+      expect(error).toMatchObject({
+        httpCode: 409,
+        i18nKey: '409.017',
+        message: `The account display name, ${taken.displayName}, already exists on this platform.`,
+      });
+      expect((await server.client().GET('/accounts/{accountIdentifier}', { params: { path: { accountIdentifier } } })).response.status).toBe(404);
+    });
+
+    test('when identifier and name both collide, the identifier’s 409.018 is the answer', async () => {
+      const customer = await createCustomer();
+      const taken = await createAccount(customer.customerIdentifier);
+      const { error } = await server.client().POST('/customers/{customerIdentifier}/accounts', {
+        params: { path: customer },
+        body: { accountIdentifier: taken.accountIdentifier, displayName: taken.displayName, contactEmail: 'a@acme.example' },
+      });
+      expect(error?.i18nKey).toBe('409.018');
+    });
+
+    test('a rename to another account’s name is a typed 409.017 and changes nothing; its own name is no conflict', async () => {
+      const customer = await createCustomer();
+      const holder = await createAccount(customer.customerIdentifier);
+      const renamed = await createAccount(customer.customerIdentifier);
+      const client = server.client();
+      const patch = (accountIdentifier: string, displayName: string) =>
+        client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
+          params: { path: { customerIdentifier: customer.customerIdentifier, accountIdentifier } },
+          body: { displayName, contactEmail: 'changed@acme.example' },
+        });
+      const { error, response } = await patch(renamed.accountIdentifier, holder.displayName);
+      expect(response.status).toBe(409);
+      // Typed: the spec documents the 409, so the client's error is an ErrorInfo.
+      const key: string | undefined = error?.i18nKey;
+      expect(key).toBe('409.017');
+      expect(error?.message).toBe(`The account display name, ${holder.displayName}, already exists on this platform.`);
+      const unchanged = await client.GET('/accounts/{accountIdentifier}', { params: { path: renamed } });
+      expect(unchanged.data).toEqual(renamed);
+      const same = await patch(holder.accountIdentifier, holder.displayName);
+      expect(same.response.status).toBe(200);
+      expect(same.data).toEqual({ ...holder, contactEmail: 'changed@acme.example' });
+    });
+
+    test('names are unique per platform only, and customers may share theirs', async () => {
+      const mine = await createAccount((await createCustomer()).customerIdentifier);
+      const theirs = await createCustomer(unique('theirs'), server.two);
+      const { response } = await server.client(server.two).POST('/customers/{customerIdentifier}/accounts', {
+        params: { path: theirs },
+        body: { accountIdentifier: unique('acct'), displayName: mine.displayName, contactEmail: 'a@acme.example' },
+      });
+      expect(response.status).toBe(201);
+      const twins = await Promise.all([createCustomer(), createCustomer()]);
+      expect(twins[0].displayName).toBe(twins[1].displayName);
+    });
+  });
+
+  describe('HEAD', () => {
+    /**
+     * The end-to-end headers. Left out: those of one answer (date, request id) and the hop-by-hop
+     * framing of a body that HEAD does not have (a streamed list is chunked under GET; Node closes
+     * the connection after a HEAD that has no length to announce).
+     */
+    const comparable = (response: Response) => {
+      const headers = Object.fromEntries(response.headers);
+      for (const name of ['date', 'x-request-id', 'transfer-encoding', 'connection', 'keep-alive']) delete headers[name];
+      return headers;
+    };
+
+    test('every GET operation of the spec answers HEAD: same status and headers, no body', async () => {
+      const customer = await createCustomer();
+      const account = await createAccount(customer.customerIdentifier);
+      const gets = operations.filter((op) => op.method === 'GET');
+      expect(gets.map((op) => op.operationId).sort()).toEqual(['getAccount', 'getCustomer', 'listAccounts', 'listCustomerAccounts', 'listCustomers']);
+      const fill = (template: string, customerIdentifier: string, accountIdentifier: string) =>
+        template.replace('{customerIdentifier}', customerIdentifier).replace('{accountIdentifier}', accountIdentifier);
+      const auth = { authorization: basic(server.one) };
+      const cases = gets.flatMap((op) => {
+        const found = fill(op.path, customer.customerIdentifier, account.accountIdentifier);
+        const parameters = JSON.stringify(spec.paths[op.path]);
+        return [
+          { label: `${op.operationId} 200`, path: found, headers: auth, status: 200 },
+          // The lists stream a bare array, or answer one page.
+          ...(parameters.includes('Paginate') ? [{ label: `${op.operationId} page`, path: `${found}?paginate=true`, headers: auth, status: 200 }] : []),
+          ...(op.path.includes('{') ? [{ label: `${op.operationId} 404`, path: fill(op.path, 'no-such-customer', 'no-such-account'), headers: auth, status: 404 }] : []),
+          { label: `${op.operationId} 400`, path: `${found}${found.includes('?') ? '&' : '?'}colour=blue`, headers: auth, status: 400 },
+          { label: `${op.operationId} 401`, path: found, headers: {}, status: 401 },
+        ];
+      });
+      for (const { label, path, headers, status } of cases) {
+        const get = await fetch(`${server.baseUrl}${path}`, { headers });
+        await get.arrayBuffer();
+        const head = await fetch(`${server.baseUrl}${path}`, { method: 'HEAD', headers });
+        expect(get.status, label).toBe(status);
+        expect(head.status, label).toBe(status);
+        expect(comparable(head), label).toEqual(comparable(get));
+        expect(head.headers.get('x-request-id'), label).toMatch(UUID);
+        expect((await head.arrayBuffer()).byteLength, label).toBe(0);
+      }
     });
   });
 

@@ -85,7 +85,8 @@ function createLoad(server: RunningServer, round: string) {
       const accountIdentifier = `${round}-a-${n}-${i}`;
       const account = await send(`/customers/${customerIdentifier}/accounts`, {
         accountIdentifier,
-        displayName: `Crash account ${n} ${i}`,
+        // Unique across rounds too: account display names are unique on a platform.
+        displayName: `Crash account ${round} ${n} ${i}`,
         contactEmail: `loop${n}@acme.example`,
         currencyCode: (['USD', 'EUR', 'GBP'] as const)[i % 3],
         fundingNotification: [{ emailAddress: `notify${i}@acme.example` }],

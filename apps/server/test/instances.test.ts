@@ -68,7 +68,7 @@ test('400 concurrent creates of 40 accounts over several customers: exactly 40 a
   const ids = Array.from({ length: 40 }, (_, i) => `race-account-${i}`);
   const results = await createRace(
     (i) => `/customers/race-customer-${i % 7}/accounts`,
-    (id) => ({ accountIdentifier: id, displayName: 'Race account', contactEmail: 'race@acme.example' }),
+    (id) => ({ accountIdentifier: id, displayName: `Race ${id}`, contactEmail: 'race@acme.example' }),
     ids,
   );
   const statuses = results.map((r) => r.status);

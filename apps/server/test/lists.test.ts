@@ -17,7 +17,7 @@ async function customer(customerIdentifier: string, displayName = 'Acme Retail U
 async function account(customerIdentifier: string, accountIdentifier: string, extra: Record<string, unknown> = {}): Promise<Account> {
   const { data, response } = await server.client().POST('/customers/{customerIdentifier}/accounts', {
     params: { path: { customerIdentifier } },
-    body: { accountIdentifier, displayName: 'Bonus pool', contactEmail: 'finance@acme.example', ...extra },
+    body: { accountIdentifier, displayName: `Pool ${accountIdentifier}`, contactEmail: 'finance@acme.example', ...extra },
   });
   expect(response.status).toBe(201);
   return data!;

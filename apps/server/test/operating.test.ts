@@ -79,6 +79,7 @@ describe('pnpm start, the README way', () => {
       PG_QUERY_TIMEOUT_MS: '7000',
       LOG_LEVEL: 'debug',
       SHUTDOWN_TIMEOUT_MS: '4321',
+      STRICT_BODIES: 'true',
       AUTH_CACHE_TTL_MS: '0',
       AUTH_FAILURE_LIMIT: '2',
       AUTH_FAILURE_WINDOW_MS: '5000',
@@ -102,6 +103,7 @@ describe('pnpm start, the README way', () => {
         logLevel: 'debug',
         shutdownTimeoutMs: 4321,
         credentialCacheMs: 0,
+        strictBodies: true,
         trustProxy: 1,
         postgres: { poolMax: 3, connectTimeoutMs: 1500, queryTimeoutMs: 7000 },
         authFailures: { limit: 2, windowMs: 5000 },
@@ -145,6 +147,13 @@ describe('pnpm start, the README way', () => {
       expect(metrics).toMatch(/raas_http_request_duration_seconds_count\{operation_id="listCustomers",method="GET",status="200"\} 2/);
       expect(metrics).toContain('raas_auth_failures_total 4');
       expect(metrics).toContain('raas_auth_throttled_total 2');
+      // STRICT_BODIES=true: a property the spec does not name is a 400, not ignored.
+      const strict = await fetch(`${base}/customers`, {
+        method: 'POST',
+        headers: { authorization: basic({ name: 'start-platform', key }), 'content-type': 'application/json' },
+        body: JSON.stringify({ customerIdentifier: 'strict-customer', displayName: 'Strict customer', accountIdentifier: 'typo' }),
+      });
+      expect(strict.status).toBe(400);
       // LOG_LEVEL=debug: the logger writes at debug (the start's own debug line).
       expect(jsonLines(server.out()).some((line) => line.level === 20)).toBe(true);
       expect((await fetch(`http://127.0.0.2:${port}/metrics`)).status).toBe(404);

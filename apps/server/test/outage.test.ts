@@ -60,7 +60,9 @@ test('readiness and requests follow the database down and back up', async () => 
   expect(after.status).toBe(200);
   expect(await after.json()).toMatchObject({ customerIdentifier: 'before-outage' });
 
-  // The outage in the metrics: the 503s counted, the database available again.
+  // The outage in the metrics: the 503s counted, the database available again. (The log is
+  // flushed on a timer: wait for its 'listening' line, which names the metrics listener.)
+  expect(await until(async () => server.stdout().includes('"msg":"listening"'))).toBe(true);
   const listening = server
     .stdout()
     .split('\n')

@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { readConfig } from '../src/config.js';
 import { basic as basicOf } from './support/harness.js';
 import { runServerOnce, startServerProcess } from './support/process.js';
 
@@ -24,6 +25,7 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: 'yes' }, 'TRUST_PROXY'],
+    [{ STRICT_BODIES: 'yes' }, 'STRICT_BODIES'],
     [{ DATABASE_URL: 'mysql://db/raas' }, 'DATABASE_URL'],
     [{ RAAS_PLATFORM_NAME: 'acme-platform' }, 'RAAS_PLATFORM_KEY'],
     [{ RAAS_PLATFORM_NAME: 'acme-platform', RAAS_PLATFORM_KEY: 'short' }, 'RAAS_PLATFORM_KEY'],
@@ -33,6 +35,12 @@ describe('configuration', () => {
     expect(stderr).toContain('invalid configuration');
     expect(stderr).toContain(variable);
   });
+});
+
+test('STRICT_BODIES is off unless set to true', () => {
+  expect(readConfig({}).strictBodies).toBe(false);
+  expect(readConfig({ STRICT_BODIES: 'false' }).strictBodies).toBe(false);
+  expect(readConfig({ STRICT_BODIES: 'true' }).strictBodies).toBe(true);
 });
 
 describe('provisioning from the environment', () => {

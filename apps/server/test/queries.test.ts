@@ -25,7 +25,7 @@ beforeAll(async () => {
     for (let a = 0; a < 3; a++) {
       await service.createCustomerAccount(principal, customerIdentifier, {
         accountIdentifier: `query-account-${c}-${a}`,
-        displayName: 'Query account',
+        displayName: `Query account ${c}-${a}`,
         contactEmail: 'q@acme.example',
       });
     }

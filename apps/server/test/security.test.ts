@@ -121,6 +121,9 @@ function expectation(model: Model, a: Action): Expected {
       const found = model.accounts[p].get(a.account);
       if (!found) return { status: 404, i18nKey: '404.016' };
       if (found.customer !== a.customer) return { status: 404, i18nKey: '404.020' };
+      const name = a.patch.displayName;
+      const taken = [...model.accounts[p].entries()].some(([id, other]) => id !== a.account && other.account.displayName === name);
+      if (taken) return { status: 409, i18nKey: '409.017' };
       return { status: 200, body: { ...found.account, ...a.patch } };
     }
     case 'getCustomer':
@@ -211,7 +214,8 @@ describe.each(STORE_KINDS)('two platforms on %s', (kind) => {
         return one(
           await call(a.actor, 'POST', `/customers/${a.customer}/accounts`, {
             accountIdentifier: a.account,
-            displayName: `${MARK[p]} account ${n}`,
+            // Unique per identifier: a name collision is the rename's business (409.017).
+            displayName: `${MARK[p]} account ${a.account}`,
             contactEmail: `finance-${n}@${MARK[p].toLowerCase()}.example`,
             currencyCode: a.currency,
           }),

@@ -1,6 +1,6 @@
 /** The client on an injected fetch: what it sends and how it reads answers. No network. */
 import { describe, expect, test } from 'vitest';
-import { PRODUCTION_BASE_URL, SANDBOX_BASE_URL, createRaasClient, requestIdOf, type ErrorInfo } from '../src/index.js';
+import { PRODUCTION_BASE_URL, SANDBOX_BASE_URL, createRaasClient, requestIdOf, type ErrorInfo, type operations } from '../src/index.js';
 
 function recordingFetch(respond: (request: Request) => Response) {
   const requests: Request[] = [];
@@ -63,6 +63,28 @@ describe('createRaasClient', () => {
     expect(result.response.status).toBe(404);
     expect(requestIdOf(result)).toBe(errorInfo.requestId);
     expect(requestIdOf(result.response)).toBe(errorInfo.requestId);
+  });
+
+  test('a rename into a display name another account holds is a typed 409', async () => {
+    // Does not compile unless the spec documents the 409 of updateCustomerAccount.
+    type Conflict = operations['updateCustomerAccount']['responses'][409]['content']['application/json'];
+    const conflict: Conflict = {
+      ...errorInfo,
+      path: '/raas/v2/customers/acme-retail-us/accounts/acme-q4-bonus',
+      httpCode: 409,
+      httpPhrase: 'Conflict',
+      i18nKey: '409.017',
+      message: 'The account display name, Q4 bonus pool, already exists on this platform.',
+    };
+    const { fetch } = recordingFetch(() => json(409, conflict));
+    const client = createRaasClient({ baseUrl: SANDBOX_BASE_URL, platformName: 'p', platformKey: 'k', fetch });
+    const result = await client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
+      params: { path: { customerIdentifier: 'acme-retail-us', accountIdentifier: 'acme-q4-bonus' } },
+      body: { displayName: 'Q4 bonus pool' },
+    });
+    expect(result.response.status).toBe(409);
+    expect(result.error?.i18nKey).toBe('409.017');
+    expect(result.error).toEqual(conflict);
   });
 
   test('refuses to guess an environment or run without credentials', () => {

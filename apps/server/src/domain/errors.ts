@@ -15,6 +15,7 @@ export const errorCatalogue = {
   '404.020': { httpCode: 404, message: 'The account does not exist under the specified customer.' },
   '405.001': { httpCode: 405, message: 'Method not allowed' },
   '409.012': { httpCode: 409, message: 'This customer identifier, {id} exists already for this platform' },
+  '409.017': { httpCode: 409, message: 'The account display name, {name}, already exists on this platform.' },
   '409.018': { httpCode: 409, message: 'The account identifier, {id}, already exists on this platform.' },
   '413.001': { httpCode: 413, message: 'Payload Too Large' },
   '414.001': { httpCode: 414, message: 'URI Too Long' },
@@ -26,25 +27,26 @@ export const errorCatalogue = {
 
 export type I18nKey = keyof typeof errorCatalogue;
 
-/** One invalid field of a request, as listed in ErrorInfo.errors. */
+/**
+ * One invalid field or parameter of a request, as found. The error handler gives it the
+ * catalogue's key, message and constraint name when it renders ErrorInfo.errors.
+ */
 export interface FieldViolation {
   path: string;
-  i18nKey: string;
-  message: string;
+  /** The JSON Schema keyword that failed (`pattern`, `required`…), or a constraint of our own (`Cursor`). */
+  rule: string;
+  /** What is wrong, in the words of whoever found it. */
+  detail: string;
   invalidValue?: unknown;
-  constraint: string;
 }
 
-/** The i18nKey of every field violation, as in the public error catalogue's example. */
-export const FIELD_I18N_KEY = '422.501';
-
-export function fieldViolation(path: string, constraint: string, message: string, invalidValue?: unknown): FieldViolation {
-  return { path, i18nKey: FIELD_I18N_KEY, message, constraint, ...(invalidValue === undefined ? {} : { invalidValue }) };
+export function fieldViolation(path: string, rule: string, detail: string, invalidValue?: unknown): FieldViolation {
+  return { path, rule, detail, ...(invalidValue === undefined ? {} : { invalidValue }) };
 }
 
 /** A 400.001 naming one invalid field or parameter. */
-export function invalidField(path: string, constraint: string, message: string, invalidValue?: unknown): ApiError {
-  return new ApiError('400.001', {}, [fieldViolation(path, constraint, message, invalidValue)]);
+export function invalidField(path: string, rule: string, detail: string, invalidValue?: unknown): ApiError {
+  return new ApiError('400.001', {}, [fieldViolation(path, rule, detail, invalidValue)]);
 }
 
 export class ApiError extends Error {
@@ -52,11 +54,15 @@ export class ApiError extends Error {
 
   constructor(
     readonly i18nKey: I18nKey,
-    params: { id?: string } = {},
+    params: { id?: string; name?: string } = {},
     readonly errors?: readonly FieldViolation[],
   ) {
     const entry = errorCatalogue[i18nKey];
-    super(params.id === undefined ? entry.message : entry.message.replace('{id}', params.id));
+    // Replacer functions: a name is inserted as is, whatever `$` sequences it holds.
+    let message: string = entry.message;
+    if (params.id !== undefined) message = message.replace('{id}', () => params.id!);
+    if (params.name !== undefined) message = message.replace('{name}', () => params.name!);
+    super(message);
     this.name = 'ApiError';
     this.httpCode = entry.httpCode;
   }

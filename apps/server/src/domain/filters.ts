@@ -13,7 +13,7 @@ function time(parameter: string, value: string | undefined): number | undefined 
   if (value === undefined) return undefined;
   const ms = Date.parse(value);
   if (!Number.isFinite(ms)) {
-    throw invalidField(parameter, 'Format', 'is not a date-time that can be placed in time', value);
+    throw invalidField(parameter, 'format', 'is not a date-time that can be placed in time', value);
   }
   return ms;
 }
@@ -21,7 +21,7 @@ function time(parameter: string, value: string | undefined): number | undefined 
 function minor(parameter: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isFinite(value)) {
-    throw invalidField(parameter, 'Type', 'must be a finite number', String(value));
+    throw invalidField(parameter, 'type', 'must be a finite number', String(value));
   }
   return Math.round(value * 100);
 }

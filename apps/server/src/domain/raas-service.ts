@@ -145,9 +145,21 @@ export class RaasService {
       } catch (error) {
         if (!(error instanceof UniqueViolation)) throw error;
         if (error.target === 'account') throw new ApiError('409.018', { id: criteria.accountIdentifier });
+        if (error.target === 'accountDisplayName') throw await this.#accountConflict(principal, criteria);
         if (error.target !== 'accountNumber' || attempt === ACCOUNT_NUMBER_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /**
+   * The name is taken. When the identifier is taken too, the identifier's 409.018 is the answer
+   * (the database may report either constraint first).
+   */
+  async #accountConflict(principal: Principal, criteria: CreateAccountCriteria): Promise<ApiError> {
+    const taken = await this.store.findAccount(principal.platformId, criteria.accountIdentifier);
+    return taken
+      ? new ApiError('409.018', { id: criteria.accountIdentifier })
+      : new ApiError('409.017', { name: criteria.displayName });
   }
 
   async updateCustomerAccount(
@@ -158,9 +170,16 @@ export class RaasService {
   ): Promise<Account> {
     assertMayWrite(principal);
     await this.#assertAccountOfCustomer(principal, customerIdentifier, accountIdentifier);
-    const account = await this.store.updateAccount(principal.platformId, accountIdentifier, patch);
-    if (!account) throw new ApiError('404.016');
-    return account;
+    try {
+      const account = await this.store.updateAccount(principal.platformId, accountIdentifier, patch);
+      if (!account) throw new ApiError('404.016');
+      return account;
+    } catch (error) {
+      if (error instanceof UniqueViolation && error.target === 'accountDisplayName') {
+        throw new ApiError('409.017', { name: patch.displayName });
+      }
+      throw error;
+    }
   }
 
   async getAccount(principal: Principal, accountIdentifier: string): Promise<Account> {

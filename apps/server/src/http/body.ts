@@ -1,5 +1,7 @@
 import express, { type RequestHandler } from 'express';
 import { ApiError, type FieldViolation, fieldViolation } from '../domain/errors.js';
+import { loadSpec } from '../spec.js';
+import { dropUnknownProperties } from './unknown-properties.js';
 
 /** Decision of the reference: a body over 64 KiB is refused, whatever it contains. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -7,9 +9,10 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 /**
  * Reads a request body in the order the reference implies: too large (413) before wrong media
  * type (415) before malformed JSON (400.501). A declared Content-Length over the limit is refused
- * before a byte is read; a chunked body is cut off by the parser at the same limit.
+ * before a byte is read; a chunked body is cut off by the parser at the same limit. Unless
+ * `strictBodies`, properties the spec does not name are dropped once the body is parsed.
  */
-export function jsonBody(): RequestHandler[] {
+export function jsonBody({ strictBodies = false }: { strictBodies?: boolean } = {}): RequestHandler[] {
   const guard: RequestHandler = (req, _res, next) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > BODY_LIMIT_BYTES) throw new ApiError('413.001');
@@ -22,7 +25,10 @@ export function jsonBody(): RequestHandler[] {
     (handler: RequestHandler): RequestHandler =>
     (req, res, next) =>
       METHODS_WITH_BODY.has(req.method) ? handler(req, res, next) : next();
-  return [guard, express.json({ limit: BODY_LIMIT_BYTES, strict: true }), noPrototypeKeys].map(onlyWithBody);
+  const parse = express.json({ limit: BODY_LIMIT_BYTES, strict: true });
+  // Dropped before the prototype-key check: an unknown `valueOf` is ignored like any other name.
+  const handlers = strictBodies ? [guard, parse, noPrototypeKeys] : [guard, parse, dropUnknownProperties(loadSpec() as never), noPrototypeKeys];
+  return handlers.map(onlyWithBody);
 }
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
@@ -43,7 +49,7 @@ const noPrototypeKeys: RequestHandler = (req, _res, next) => {
     for (const key of Object.keys(value)) {
       const child = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
       if (!Array.isArray(value) && PROTOTYPE_KEYS.has(key)) {
-        violations.push(fieldViolation(child, 'UnknownProperty', 'must NOT have additional properties'));
+        violations.push(fieldViolation(child, 'additionalProperties', 'must NOT have additional properties'));
       } else {
         stack.push([(value as Record<string, unknown>)[key], child]);
       }

@@ -5,10 +5,12 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { ApiError, FIELD_I18N_KEY, type FieldViolation, type I18nKey } from '../domain/errors.js';
+import { ApiError, type FieldViolation, type I18nKey } from '../domain/errors.js';
 import type { ErrorInfo } from '../domain/model.js';
+import { loadSpec } from '../spec.js';
 import { StoreUnavailable } from '../store/store.js';
 
+type FieldError = NonNullable<ErrorInfo['errors']>[number];
 
 /** ajv keyword -> the constraint name the public API reports (Bean Validation style). */
 const CONSTRAINTS: Record<string, string> = {
@@ -67,16 +69,94 @@ function fieldViolation(req: Request, item: ValidatorItem): FieldViolation {
   }
   const keyword = item.errorCode?.replace(/\.openapi\.validation$/, '') ?? '';
   const isUnknownQuery = /^Unknown query parameter/.test(item.message ?? '');
-  const format = /must match format "(\w+)"/.exec(item.message ?? '')?.[1];
   return {
     path: fieldSegments.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('') || '(body)',
-    i18nKey: FIELD_I18N_KEY,
-    message: item.message ?? 'is invalid',
+    rule: isUnknownQuery ? 'unknownQueryParameter' : keyword || 'Invalid',
+    detail: item.message ?? 'is invalid',
     invalidValue: echoable(value),
-    constraint:
-      format === 'email'
-        ? 'Email'
-        : (CONSTRAINTS[isUnknownQuery ? 'unknownQueryParameter' : keyword] ?? (keyword || 'Invalid')),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field errors in the words of Tango Card's message catalogue (API-REFERENCE, field-error table):
+// its Java client prints errors[].i18nKey's message, so a wrong key prints a wrong message. The
+// rules that have their own key are recognised by the spec's own values (a pattern, a bound),
+// read from the bundled spec rather than retyped here.
+
+type Catalogued = Pick<FieldError, 'i18nKey' | 'message' | 'constraint'>;
+
+const specSchemas = (loadSpec() as { components: { schemas: Record<string, SpecSchema> } }).components.schemas;
+interface SpecSchema {
+  pattern?: string;
+  maxLength?: number;
+  properties?: Record<string, SpecSchema & { maxItems?: number }>;
+}
+const RULES = {
+  customerIdentifier: specSchemas.CustomerIdentifier?.pattern,
+  accountIdentifier: specSchemas.AccountIdentifier?.pattern,
+  displayName: specSchemas.DisplayName?.pattern,
+  emailMaxLength: specSchemas.EmailAddress?.maxLength,
+  recipientsMaxItems: specSchemas.CreateAccountCriteria?.properties?.fundingNotification?.maxItems,
+};
+/** The display name's length bounds, as its pattern states them (`{5,100}`). */
+const [DISPLAY_NAME_MIN, DISPLAY_NAME_MAX] = (/\{(\d+),(\d+)\}\$$/.exec(RULES.displayName ?? '') ?? []).slice(1).map(Number);
+
+const NOT_NULL: Catalogued = { i18nKey: '422.128', message: 'may not be null', constraint: 'NotNull' };
+const ACCOUNT_IDENTIFIER: Catalogued = {
+  i18nKey: '422.008',
+  message:
+    'The account name or account identifier does not match our naming conventions. ' +
+    'Please consult our acceptable naming conventions at https://sandbox.tangocard.com/raas_api_console/v2/',
+  constraint: 'Pattern',
+};
+const DISPLAY_NAME_SIZE: Catalogued = { i18nKey: '422.126', message: 'length must be between 5 and 100', constraint: 'Size' };
+const INSECURE: Catalogued = { i18nKey: '422.111', message: 'The string value contains possibly insecure characters', constraint: 'Pattern' };
+const EMAIL: Catalogued = { i18nKey: '422.134', message: 'not a well-formed email address', constraint: 'Email' };
+const EMAIL_SIZE: Catalogued = { i18nKey: '422.129', message: 'length must be between 1 and 255', constraint: 'Size' };
+const RECIPIENTS_SIZE: Catalogued = { i18nKey: '422.138', message: 'size must be between 0 and 50', constraint: 'Size' };
+const ENUM: Catalogued = { i18nKey: '422.021', message: "must be a valid value (e.g., 'currency').", constraint: 'Enum' };
+
+/** The catalogue's key, message and constraint for the rule a field broke. */
+function catalogued({ rule, detail, invalidValue }: FieldViolation): Catalogued {
+  const limit = Number(/more than (\d+)/.exec(detail)?.[1]);
+  switch (rule) {
+    case 'required':
+      return NOT_NULL;
+    case 'type':
+      if (invalidValue === null) return NOT_NULL;
+      break;
+    case 'pattern': {
+      const pattern = /^must match pattern "(.*)"$/.exec(detail)?.[1];
+      if (pattern === RULES.customerIdentifier) return { i18nKey: '422.501', message: `must match "${pattern}"`, constraint: 'Pattern' };
+      if (pattern === RULES.accountIdentifier) return ACCOUNT_IDENTIFIER;
+      if (pattern === RULES.displayName && typeof invalidValue === 'string') {
+        // One pattern holds both rules: a name of the right length broke the characters rule.
+        const length = [...invalidValue].length;
+        return length < DISPLAY_NAME_MIN! || length > DISPLAY_NAME_MAX! ? DISPLAY_NAME_SIZE : INSECURE;
+      }
+      break;
+    }
+    case 'format':
+      if (detail.includes('"email"')) return EMAIL;
+      break;
+    case 'maxLength':
+      if (limit === RULES.emailMaxLength) return EMAIL_SIZE;
+      break;
+    case 'maxItems':
+      if (limit === RULES.recipientsMaxItems) return RECIPIENTS_SIZE;
+      break;
+    case 'enum':
+      return ENUM;
+  }
+  return { i18nKey: '422.001', message: `Unprocessable entity: ${detail}`, constraint: CONSTRAINTS[rule] ?? rule };
+}
+
+/** A violation as ErrorInfo lists it. */
+function fieldError(violation: FieldViolation): FieldError {
+  return {
+    path: violation.path,
+    ...catalogued(violation),
+    ...(violation.invalidValue === undefined ? {} : { invalidValue: violation.invalidValue }),
   };
 }
 
@@ -144,7 +224,7 @@ export function errorInfo(apiError: ApiError, req: Request, requestId: string): 
     httpPhrase: STATUS_CODES[apiError.httpCode] ?? 'Error',
     i18nKey: apiError.i18nKey,
     message: apiError.message,
-    ...(apiError.errors ? { errors: apiError.errors.map((violation) => ({ ...violation })) } : {}),
+    ...(apiError.errors ? { errors: apiError.errors.map(fieldError) } : {}),
   };
 }
 
@@ -162,9 +242,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const body = errorInfo(apiError, req, String(res.locals.requestId));
-    // A 405 names the methods the path has (the validator's error carries the Allow header).
+    // A 405 names the methods the path has (the validator's error carries the Allow header), and
+    // HEAD wherever GET is (app.ts answers it).
     const headers = (error as { headers?: Record<string, string> } | undefined)?.headers;
-    if (apiError.httpCode === 405 && headers?.Allow) res.setHeader('Allow', headers.Allow.toUpperCase());
+    if (apiError.httpCode === 405 && headers?.Allow) {
+      const allowed = headers.Allow.toUpperCase().split(/,\s*/);
+      res.setHeader('Allow', (allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed).join(', '));
+    }
     try {
       res.status(apiError.httpCode).json(body);
     } catch (renderError) {

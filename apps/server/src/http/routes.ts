@@ -44,6 +44,12 @@ async function streamArray(res: Response, batches: AsyncIterable<unknown[]>): Pr
   const iterator = batches[Symbol.asyncIterator]();
   const first = await iterator.next();
   res.status(200).type('application/json');
+  // A HEAD has no body: its status and headers are known once the first batch is read.
+  if (res.req.method === 'HEAD') {
+    await iterator.return?.(undefined);
+    res.end();
+    return;
+  }
   async function* chunks(): AsyncGenerator<string> {
     try {
       if (first.done) {

@@ -6,9 +6,31 @@
 export interface Migration {
   version: number;
   name: string;
+  /**
+   * Rows that the migration cannot bring along without a decision that belongs to an operator
+   * (the same SQL in both dialects). Any row refuses the migration: it rolls back and the start
+   * fails with `describe`'s message, naming them.
+   */
+  refuseWhen?: { query: string; describe(rows: Record<string, unknown>[]): string };
   sqlite: string;
   postgres: string;
 }
+
+/** A migration that refused to run (see Migration.refuseWhen): nothing was changed. */
+export class MigrationRefused extends Error {
+  constructor(migration: Migration, detail: string) {
+    super(`migration ${migration.version} (${migration.name}) refused, nothing was changed: ${detail}`);
+    this.name = 'MigrationRefused';
+  }
+}
+
+/** Throws MigrationRefused when the rows of the migration's `refuseWhen` query are not none. */
+export function assertNotRefused(migration: Migration, rows: Record<string, unknown>[]): void {
+  if (migration.refuseWhen && rows.length > 0) throw new MigrationRefused(migration, migration.refuseWhen.describe(rows));
+}
+
+/** Duplicate display names shown in a refusal at most (the operator fixes them and starts again). */
+const LISTED_DUPLICATES = 50;
 
 export const migrations: readonly Migration[] = [
   {
@@ -131,6 +153,41 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX accounts_platform_created ON accounts(platform_id, created_at, id);
       CREATE INDEX accounts_platform_display_name ON accounts(platform_id, display_name, created_at, id);
       CREATE INDEX accounts_platform_contact_email ON accounts(platform_id, contact_email, created_at, id);
+    `,
+  },
+  {
+    version: 3,
+    name: 'account display names unique per platform',
+    // Two accounts of a platform may already share a name. Renaming one automatically would
+    // change what its integrator sees without asking, and deleting is out of the question: the
+    // start fails instead, naming every pair, so that an operator renames them (a PATCH with the
+    // previous version, or SQL) and starts again.
+    refuseWhen: {
+      query: `SELECT p.name AS platform, a.display_name AS display_name, a.account_identifier AS account_identifier
+        FROM accounts a JOIN platforms p ON p.id = a.platform_id
+        WHERE EXISTS (SELECT 1 FROM accounts b
+          WHERE b.platform_id = a.platform_id AND b.display_name = a.display_name AND b.id <> a.id)
+        ORDER BY p.name, a.display_name, a.account_identifier
+        LIMIT ${LISTED_DUPLICATES + 1}`,
+      describe: (rows) => {
+        const shown = rows.slice(0, LISTED_DUPLICATES).map(
+          (row) => `  platform ${row.platform}, account ${row.account_identifier}: ${JSON.stringify(row.display_name)}`,
+        );
+        const more = rows.length > LISTED_DUPLICATES ? '\n  … and more' : '';
+        return (
+          'account display names must be unique on a platform, and these accounts share one. ' +
+          `Rename all but one of each name, then start again:\n${shown.join('\n')}${more}`
+        );
+      },
+    },
+    // The unique index serves the display-name filters too: the plain one goes.
+    sqlite: `
+      DROP INDEX accounts_platform_display_name;
+      CREATE UNIQUE INDEX accounts_display_name_unique ON accounts(platform_id, display_name);
+    `,
+    postgres: `
+      DROP INDEX accounts_platform_display_name;
+      CREATE UNIQUE INDEX accounts_display_name_unique ON accounts(platform_id, display_name);
     `,
   },
 ];

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_DATABASE_URL, configError } from '../config.js';
+import { MigrationRefused } from './migrations.js';
 import { type PostgresOptions, PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore, sqliteFilename } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
@@ -19,6 +20,8 @@ export async function openStore(databaseUrl: string, postgres: PostgresOptions =
   try {
     return await PostgresStore.open(databaseUrl, postgres);
   } catch (error) {
+    // A migration's refusal says itself what the operator must do.
+    if (error instanceof MigrationRefused) throw error;
     throw configError('DATABASE_URL', `${postgresTarget(databaseUrl)}: ${postgresCause(error)}`);
   }
 }
@@ -39,6 +42,7 @@ function openSqlite(databaseUrl: string): Store {
   try {
     return new SqliteStore(databaseUrl);
   } catch (error) {
+    if (error instanceof MigrationRefused) throw error;
     const { code, message } = error as { code?: string; message?: string };
     throw configError('DATABASE_URL', `cannot open the SQLite database ${resolve(filename)}: ${message ?? code} (${code ?? 'error'})`);
   }

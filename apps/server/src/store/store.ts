@@ -96,7 +96,9 @@ export interface CustomerFilters {
 
 /** Thrown by a store when a write would break a uniqueness rule. */
 export class UniqueViolation extends Error {
-  constructor(readonly target: 'platform' | 'customer' | 'account' | 'accountNumber' | 'keyId' | 'keyHash') {
+  constructor(
+    readonly target: 'platform' | 'customer' | 'account' | 'accountDisplayName' | 'accountNumber' | 'keyId' | 'keyHash',
+  ) {
     super(`unique violation: ${target}`);
     this.name = 'UniqueViolation';
   }

@@ -101,7 +101,7 @@ export interface TestServer {
 
 export async function startTestServer(
   kind: StoreKind = 'sqlite',
-  options: { databaseDown?: boolean; authFailureLimit?: number } = {},
+  options: { databaseDown?: boolean; authFailureLimit?: number; strictBodies?: boolean } = {},
 ): Promise<TestServer> {
   const database = await freshDatabase(kind);
   const store = await openStore(database.url);
@@ -121,6 +121,7 @@ export async function startTestServer(
     logger: createLogger('silent'),
     validateResponses: true,
     authFailures: { limit: options.authFailureLimit ?? 1000, windowMs: 60_000 },
+    strictBodies: options.strictBodies,
   });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));

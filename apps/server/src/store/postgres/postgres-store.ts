@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Account, CreateCustomerCriteria, Customer, UpdateAccountCriteria } from '../../domain/model.js';
-import { migrations } from '../migrations.js';
+import { assertNotRefused, migrations } from '../migrations.js';
 import {
   ACCOUNT_COLUMNS,
   CUSTOMER_COLUMNS,
@@ -60,6 +60,7 @@ const UNIQUE_CONSTRAINTS: Record<string, UniqueViolation['target']> = {
   customers_identifier_unique: 'customer',
   accounts_identifier_unique: 'account',
   accounts_number_unique: 'accountNumber',
+  accounts_display_name_unique: 'accountDisplayName',
 };
 
 /** An account as an insert or update returns it (the customer's identifier is not needed there). */
@@ -154,6 +155,7 @@ export class PostgresStore implements Store {
         if (applied.has(migration.version)) continue;
         await client.query('BEGIN');
         try {
+          if (migration.refuseWhen) assertNotRefused(migration, (await client.query<Record<string, unknown>>(migration.refuseWhen.query)).rows);
           await client.query(migration.postgres);
           await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
             migration.version,

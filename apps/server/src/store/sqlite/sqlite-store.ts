@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Account, CreateCustomerCriteria, Customer, UpdateAccountCriteria } from '../../domain/model.js';
-import { migrations } from '../migrations.js';
+import { assertNotRefused, migrations } from '../migrations.js';
 import { GroupCommit } from './group-commit.js';
 import {
   ACCOUNT_COLUMNS,
@@ -45,6 +45,7 @@ function uniqueTarget(error: unknown): UniqueViolation | undefined {
   if (!(error instanceof Database.SqliteError) || error.code !== 'SQLITE_CONSTRAINT_UNIQUE') return undefined;
   if (error.message.includes('accounts.account_number')) return new UniqueViolation('accountNumber');
   if (error.message.includes('accounts.account_identifier')) return new UniqueViolation('account');
+  if (error.message.includes('accounts.display_name')) return new UniqueViolation('accountDisplayName');
   if (error.message.includes('customers.customer_identifier')) return new UniqueViolation('customer');
   if (error.message.includes('credentials.key_id')) return new UniqueViolation('keyId');
   if (error.message.includes('credentials.key_hash')) return new UniqueViolation('keyHash');
@@ -94,6 +95,7 @@ export class SqliteStore implements Store {
       db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
     );
     const apply = db.transaction((migration: (typeof migrations)[number]) => {
+      if (migration.refuseWhen) assertNotRefused(migration, db.prepare(migration.refuseWhen.query).all() as Record<string, unknown>[]);
       db.exec(migration.sqlite);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         migration.version,
@@ -315,13 +317,18 @@ export class SqliteStore implements Store {
     patch: UpdateAccountCriteria,
   ): Promise<Account | undefined> {
     return this.#writes.run(() => {
-      const { changes } = this.#statements.updateAccount.run({
-        platformId,
-        accountIdentifier,
-        displayName: patch.displayName ?? null,
-        contactEmail: patch.contactEmail ?? null,
-        fundingNotification: patch.fundingNotification === undefined ? null : JSON.stringify(patch.fundingNotification),
-      });
+      let changes: number;
+      try {
+        ({ changes } = this.#statements.updateAccount.run({
+          platformId,
+          accountIdentifier,
+          displayName: patch.displayName ?? null,
+          contactEmail: patch.contactEmail ?? null,
+          fundingNotification: patch.fundingNotification === undefined ? null : JSON.stringify(patch.fundingNotification),
+        }));
+      } catch (error) {
+        rethrowUnique(error);
+      }
       return changes === 0 ? undefined : this.#account(platformId, accountIdentifier);
     });
   }

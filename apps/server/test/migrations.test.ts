@@ -1,0 +1,117 @@
+/**
+ * Migration 3 (unique account display names) on a database that an older version filled: it
+ * refuses, names the duplicates and changes nothing; once they are renamed it applies, and the
+ * database enforces the rule. On both stores, and through the process (the start fails).
+ */
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { describe, expect, test } from 'vitest';
+import { migrations } from '../src/store/migrations.js';
+import { openStore } from '../src/store/open-store.js';
+import { sqliteFilename } from '../src/store/sqlite/sqlite-store.js';
+import { UniqueViolation } from '../src/store/store.js';
+import { STORE_KINDS, type StoreKind, freshDatabase } from './support/harness.js';
+import { runServerOnce } from './support/process.js';
+
+/** Plain SQL on the database, beside the store. */
+async function connect(kind: StoreKind, url: string): Promise<{ exec(sql: string): Promise<unknown[]>; close(): Promise<void> }> {
+  if (kind === 'sqlite') {
+    const db = new Database(sqliteFilename(url));
+    return {
+      exec: async (sql) => (/^\s*SELECT/i.test(sql) ? db.prepare(sql).all() : (db.exec(sql), [])),
+      close: async () => void db.close(),
+    };
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return { exec: async (sql) => (await client.query(sql)).rows, close: () => client.end() };
+}
+
+/** A database as version 2 of the schema left it, where two accounts of platform-one share a name. */
+async function olderDatabaseWithDuplicates(kind: StoreKind, url: string): Promise<void> {
+  const db = await connect(kind, url);
+  try {
+    await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+    for (const migration of migrations.filter((m) => m.version <= 2)) {
+      await db.exec(kind === 'sqlite' ? migration.sqlite : migration.postgres);
+      await db.exec(`INSERT INTO schema_migrations VALUES (${migration.version}, '${migration.name}', 0)`);
+    }
+    await db.exec(`INSERT INTO platforms (id, name, created_at) VALUES (1, 'platform-one', 0), (2, 'platform-two', 0)`);
+    await db.exec(`INSERT INTO customers (id, platform_id, customer_identifier, display_name, status, created_at)
+      VALUES (1, 1, 'acme-one', 'Acme', 'active', 0), (2, 2, 'acme-two', 'Acme', 'active', 0)`);
+    // Account ids from the table's own sequence: the store inserts more later.
+    const account = (n: number, platform: number, identifier: string, name: string) =>
+      `(${platform}, ${platform}, '${identifier}', 'A0000000${n}', '${name}', 'USD', 'a@acme.example', 'ACTIVE', ${n})`;
+    await db.exec(`INSERT INTO accounts (platform_id, customer_id, account_identifier, account_number, display_name,
+        currency_code, contact_email, status, created_at) VALUES
+      ${account(1, 1, 'pool-first', 'Shared pool')}, ${account(2, 1, 'pool-second', 'Shared pool')},
+      ${account(3, 1, 'pool-solo', 'Solo pool')}, ${account(4, 2, 'pool-elsewhere', 'Shared pool')}`);
+  } finally {
+    await db.close();
+  }
+}
+
+const appliedVersions = async (kind: StoreKind, url: string) => {
+  const db = await connect(kind, url);
+  try {
+    return ((await db.exec('SELECT version FROM schema_migrations ORDER BY version')) as { version: number }[]).map((r) => r.version);
+  } finally {
+    await db.close();
+  }
+};
+
+describe.each(STORE_KINDS)('migration 3 on %s', (kind) => {
+  test('duplicate account display names refuse it, named, with nothing changed; renamed, it applies and is enforced', async () => {
+    const database = await freshDatabase(kind);
+    try {
+      await olderDatabaseWithDuplicates(kind, database.url);
+      const refusal = await openStore(database.url).then(
+        async (store) => {
+          await store.close();
+          return undefined;
+        },
+        (error: unknown) => error,
+      );
+      // By its message: whoever opens the store may wrap the refusal, never drop what it says.
+      const message = String((refusal as Error | undefined)?.message);
+      expect(message).toContain('migration 3 (account display names unique per platform) refused, nothing was changed');
+      expect(message).toContain('platform platform-one, account pool-first: "Shared pool"');
+      expect(message).toContain('platform platform-one, account pool-second: "Shared pool"');
+      // The same name on another platform, and a name held once, are no duplicates.
+      expect(message).not.toContain('pool-elsewhere');
+      expect(message).not.toContain('pool-solo');
+      expect(await appliedVersions(kind, database.url)).toEqual([1, 2]);
+
+      const db = await connect(kind, database.url);
+      await db.exec(`UPDATE accounts SET display_name = 'Second pool' WHERE account_identifier = 'pool-second'`);
+      await db.close();
+      const store = await openStore(database.url);
+      try {
+        expect(await appliedVersions(kind, database.url)).toEqual(migrations.map((m) => m.version));
+        const taken = store.insertAccount(1, 'acme-one', { accountIdentifier: 'pool-new', displayName: 'Solo pool', contactEmail: 'a@acme.example', accountNumber: 'A00000009' }, new Date());
+        await expect(taken).rejects.toEqual(new UniqueViolation('accountDisplayName'));
+        const renamed = store.updateAccount(1, 'pool-second', { displayName: 'Shared pool' });
+        await expect(renamed).rejects.toEqual(new UniqueViolation('accountDisplayName'));
+        expect((await store.findAccount(1, 'pool-second'))?.account.displayName).toBe('Second pool');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
+test('the server refuses to start on such a database, naming the accounts, without a stack trace', async () => {
+  const database = await freshDatabase('sqlite');
+  try {
+    await olderDatabaseWithDuplicates('sqlite', database.url);
+    const { code, stderr } = await runServerOnce({ DATABASE_URL: database.url, LOG_LEVEL: 'silent' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('migration 3 (account display names unique per platform) refused, nothing was changed');
+    expect(stderr).toContain('account pool-first: "Shared pool"');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  } finally {
+    await database.drop();
+  }
+});
