@@ -48,4 +48,48 @@ describe('an expected database error keeps its PostgreSQL connection', () => {
   });
 });
 
+describe.each(STORE_KINDS)('a customer-limited credential cannot tell hidden from non-existent, on %s', (kind) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(kind);
+    const client = rawClient(server.baseUrl, 1);
+    const headers = { ...json, authorization: basic(server.one) };
+    const post = (path: string, body: unknown) => client.send({ method: 'POST', path: `/raas/v2${path}`, headers, body: JSON.stringify(body) });
+    for (const customerIdentifier of ['restricted-one', 'restricted-two', 'hidden-customer']) {
+      expect((await post('/customers', { customerIdentifier, displayName: 'Some customer' })).status).toBe(201);
+    }
+    const account = (accountIdentifier: string) => ({ accountIdentifier, displayName: `Account ${accountIdentifier}`, contactEmail: 'a@acme.example' });
+    expect((await post('/customers/hidden-customer/accounts', account('hidden-account'))).status).toBe(201);
+    expect((await post('/customers/restricted-two/accounts', account('visible-account'))).status).toBe(201);
+    client.close();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  async function answer(method: string, path: string, body?: unknown) {
+    const response = await server.raw(method, path, {
+      headers: { ...json, authorization: basic(server.oneRestricted) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const { httpCode, i18nKey, message } = (await response.json()) as { httpCode: number; i18nKey: string; message: string };
+    return { status: response.status, httpCode, i18nKey, message };
+  }
+
+  test('GET /accounts/{id}: a hidden account answers exactly as a made-up one', async () => {
+    const hidden = await answer('GET', '/accounts/hidden-account');
+    expect(hidden).toEqual(await answer('GET', '/accounts/made-up-account'));
+    expect(hidden).toMatchObject({ status: 404, i18nKey: '404.016' });
+  });
+
+  test('PATCH under an allowed customer: a hidden account answers exactly as a made-up one', async () => {
+    const patch = { displayName: 'Renamed' };
+    const hidden = await answer('PATCH', '/customers/restricted-one/accounts/hidden-account', patch);
+    expect(hidden).toEqual(await answer('PATCH', '/customers/restricted-one/accounts/made-up-account', patch));
+    expect(hidden).toMatchObject({ status: 404, i18nKey: '404.016' });
+    // An account the credential may see, under another of its customers, is still named as such.
+    expect(await answer('PATCH', '/customers/restricted-one/accounts/visible-account', patch)).toMatchObject({ status: 404, i18nKey: '404.020' });
+  });
+});
+
 export { connect, type Socket };
