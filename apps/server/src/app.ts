@@ -1,7 +1,7 @@
 /**
  * createApp builds the HTTP application without listening. The middleware order is the
  * architecture: request id -> security headers -> access log -> URL bound -> authentication ->
- * body -> validator -> routes -> one error handler. Authentication comes before the body is read, so an unauthenticated caller
+ * write access -> body -> cheap bounds -> validator -> routes -> one error handler. Authentication comes before the body is read, so an unauthenticated caller
  * never makes the server parse anything.
  */
 import express, { type Express, type RequestHandler } from 'express';
@@ -15,6 +15,7 @@ import { RaasService } from './domain/raas-service.js';
 import { authenticate } from './http/authenticate.js';
 import { docsSite } from './http/docs.js';
 import { jsonBody } from './http/body.js';
+import { boundedInput, createAccess, writeAccess } from './http/prechecks.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
 import { apiRoutes } from './http/routes.js';
@@ -83,7 +84,11 @@ export function createApp({
   });
 
   app.use(API_BASE_PATH, authenticate(new CredentialCache(store, credentialCacheMs), new FailureThrottle(authFailures)));
-  app.use(API_BASE_PATH, jsonBody());
+  // A write the credential may never make is refused before its body is read or validated, and
+  // the cheap bounds (array sizes, decimal numbers) come before the validator's costlier keywords.
+  app.use(API_BASE_PATH, writeAccess);
+  app.use(API_BASE_PATH, jsonBody([createAccess]));
+  app.use(API_BASE_PATH, boundedInput);
   app.use(
     OpenApiValidator.middleware({
       apiSpec: loadSpec() as never,

@@ -7,9 +7,10 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 /**
  * Reads a request body in the order the reference implies: too large (413) before wrong media
  * type (415) before malformed JSON (400.501). A declared Content-Length over the limit is refused
- * before a byte is read; a chunked body is cut off by the parser at the same limit.
+ * before a byte is read; a chunked body is cut off by the parser at the same limit. `afterParse`
+ * runs on the parsed body before anything walks it.
  */
-export function jsonBody(): RequestHandler[] {
+export function jsonBody(afterParse: RequestHandler[] = []): RequestHandler[] {
   const guard: RequestHandler = (req, _res, next) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > BODY_LIMIT_BYTES) throw new ApiError('413.001');
@@ -22,7 +23,7 @@ export function jsonBody(): RequestHandler[] {
     (handler: RequestHandler): RequestHandler =>
     (req, res, next) =>
       METHODS_WITH_BODY.has(req.method) ? handler(req, res, next) : next();
-  return [guard, express.json({ limit: BODY_LIMIT_BYTES, strict: true }), noPrototypeKeys].map(onlyWithBody);
+  return [guard, express.json({ limit: BODY_LIMIT_BYTES, strict: true }), ...afterParse, noPrototypeKeys].map(onlyWithBody);
 }
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);

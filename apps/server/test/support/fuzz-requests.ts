@@ -127,9 +127,11 @@ export function errorInfoProblems(body: unknown): string[] {
 /** A query value as the validator sees it: coerced to the parameter's type like ajv's coerceTypes. */
 function coerceQuery(schema: Json, raw: string): unknown {
   switch (schema.type) {
+    // Query numbers are decimal (the server refuses `0x10`, ` `, `+5`, `.5`, `Infinity`).
     case 'integer':
+      return /^-?\d+$/.test(raw) ? Number(raw) : raw;
     case 'number':
-      return raw.trim() === '' ? raw : Number(raw);
+      return /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(raw) ? Number(raw) : raw;
     case 'boolean':
       return raw === 'true' ? true : raw === 'false' ? false : raw;
     default:
@@ -293,6 +295,12 @@ function buildMutatedBody(schema: Json): fc.Arbitrary<{ how: string; value: unkn
         how: `bad-item:${arrayName}`,
         value: { ...b, [arrayName]: [i] },
       })),
+      // Far over maxItems, all distinct (a uniqueness check would compare every pair), under 64 KiB:
+      // refused on the array's size before any costlier check (prechecks.ts).
+      fc.tuple(base, fc.constantFrom(51, 1_000, 5_000)).map(([b, n]) => ({
+        how: `over-max-items:${arrayName}:${n}`,
+        value: { ...b, [arrayName]: Array.from({ length: n }, (_, i) => (n <= 1_000 ? { emailAddress: `r${i}@acme.example` } : { e: i })) },
+      })),
       // Items whose keys shadow Object.prototype members: uniqueItems compares them pairwise.
       fc
         .tuple(base, fc.array(fc.dictionary(fc.constantFrom('valueOf', 'toString', 'constructor', 'hasOwnProperty', '__proto__', 'emailAddress'), fc.oneof(fc.string({ maxLength: 6 }), fc.integer()), { minKeys: 1, maxKeys: 2 }), { minLength: 2, maxLength: 3 }))
@@ -440,7 +448,7 @@ function buildQueryArb(op: Operation): fc.Arbitrary<Query> {
 
   const scalarNames = usable.filter((p) => p.schema.type !== 'array').map((p) => p.name);
   const broken: fc.Arbitrary<Query>[] = [
-    fc.constantFrom('0', '201', '-1', '1.5', 'abc', '', '10abc', '[]').map((v) => ({ pairs: [['paginate', 'true'], ['maxResults', v]] as QueryPairs, how: `maxResults=${v}`, valid: false })),
+    fc.constantFrom('0', '201', '-1', '1.5', 'abc', '', '10abc', '[]', '0x10', ' ', '1e1', '+5', '0b11', ' 5').map((v) => ({ pairs: [['paginate', 'true'], ['maxResults', v]] as QueryPairs, how: `maxResults=${v}`, valid: false })),
     fc.constantFrom('yes', '1', 'TRUE', '', 'null', 'on').map((v) => ({ pairs: [['paginate', v]] as QueryPairs, how: `paginate=${v}`, valid: false })),
     fc.constant<Query>({ pairs: [['paginate', 'true'], ['maxResults', '1'], ['maxResults', '2']], how: 'duplicate-maxResults', valid: false }),
     fc.constant<Query>({ pairs: [['paginate', 'true'], ['paginate', 'true']], how: 'duplicate-paginate', valid: false }),
@@ -462,7 +470,7 @@ function buildQueryArb(op: Operation): fc.Arbitrary<Query> {
     if (s.format === 'date-time') bad.push('2020-01-01', 'yesterday', '2020-01-01 00:00:00', '');
     if (s.format === 'email') bad.push('not-an-email', 'a@', '@b.example', '');
     if (s.pattern) bad.push('', 'x', 'A1234567', 'a'.repeat(101));
-    if (s.type === 'number') bad.push('abc', 'NaN', '', '1,5');
+    if (s.type === 'number') bad.push('abc', 'NaN', '', '1,5', '0x10', ' ', '+5', '.5', '0b11', '5 ', 'Infinity', '1_000');
     if (s.type === 'string' && s.maxLength && !s.pattern && !s.format) bad.push('x'.repeat(Number(s.maxLength) + 1));
     const invalid = bad.filter((v) => !validAgainst(s, coerceQuery(s, v)));
     if (invalid.length > 0) {
@@ -775,7 +783,23 @@ export function expectedFor(c: FuzzCase, rendered: ReturnType<typeof renderBody>
   if (c.target.length > MAX_URL_LENGTH) return { statuses: [414], keys: ['414.001'], because: 'URL over the limit' };
   if (c.route === 'outside-api') return { statuses: [404], keys: ['404.001'], because: 'outside the API' };
   if (c.auth.kind === 'broken') return { statuses: [401, 429], keys: ['401.501', '429.001'], because: 'bad credentials' };
+  const who = c.auth.who;
+  // A write the credential may never make is refused before its body is read (prechecks.ts).
+  if (c.route === 'operation' && c.operation!.method !== 'GET') {
+    if (who === 'readOnly') return { statuses: [403], keys: ['403.017'], because: 'read-only credential writes' };
+    const raw = c.params?.customerIdentifier?.raw;
+    const customer = raw === undefined ? undefined : decodeSegment(raw);
+    if (who === 'restricted' && customer !== undefined && !RESTRICTED_TO.has(customer)) {
+      return { statuses: [403], keys: ['403.007'], because: 'restricted credential writes under another customer' };
+    }
+  }
   if (rendered.bodyPhase) return { statuses: rendered.bodyPhase, because: `body: ${'how' in c.body ? c.body.how : c.body.kind}` };
+  // ...and a limited credential's createCustomer as soon as its body is parsed.
+  const parsed = rendered.parsed as Record<string, unknown> | undefined;
+  if (who === 'restricted' && c.operation?.operationId === 'createCustomer' && parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    const customer = parsed.customerIdentifier;
+    if (typeof customer === 'string' && !RESTRICTED_TO.has(customer)) return { statuses: [403], keys: ['403.007'], because: 'restricted credential creates another customer' };
+  }
   if (c.route === 'unknown-route') return { statuses: [404], keys: ['404.001'], because: 'unknown route' };
   if (c.route === 'unknown-method') return { statuses: [405], keys: ['405.001'], because: 'unknown method' };
 
