@@ -3,8 +3,17 @@
  * more each; every one of them failed before its fix. Costs are proved by counters (database
  * sessions, store calls, connections), never by timing: `pnpm bench` measures the time.
  */
-import { connect, type Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import { createApp } from '../src/app.js';
+import { ensurePlatform, issueCredential } from '../src/auth/platforms.js';
+import { createLogger } from '../src/logger.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../src/store/store.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { inject } from 'vitest';
 import { STORE_KINDS, type TestServer, basic, startTestServer } from './support/harness.js';
@@ -178,6 +187,82 @@ describe('query numbers are decimal', () => {
 
   test.each(['/accounts?paginate=true&maxResults=010', '/accounts?minBalance=-1.5', '/accounts?maxBalance=1e3', '/accounts?minBalance=0'])('GET %s is accepted', async (target) => {
     expect((await server.raw('GET', target, { headers: { authorization: basic(server.one) } })).status).toBe(200);
+  });
+});
+
+describe('the failed-authentication throttle never locks out a client that authenticates', () => {
+  let dir: string;
+  let store: SqliteStore;
+  let server: Server;
+  let base: string;
+  let valid: string;
+  const lookups = { credentials: 0, platforms: 0 };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'raas-throttle-'));
+    store = new SqliteStore(`file:${join(dir, 'raas.db')}`);
+    await ensurePlatform(store, 'throttle-platform');
+    const issued = await issueCredential(store, 'throttle-platform');
+    valid = basic({ name: issued.platformName, key: issued.platformKey });
+    // Counts what authentication asks of the database.
+    const counted = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'activeCredentials') lookups.credentials++;
+        if (property === 'listPlatforms') lookups.platforms++;
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as Store;
+    const app = createApp({ store: counted, logger: createLogger('silent'), authFailures: { limit: 3, windowMs: 60_000 }, credentialCacheMs: 1000 });
+    server = await new Promise((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const get = async (authorization?: string) => {
+    const client = rawClient(base, 1);
+    try {
+      return await client.send({ method: 'GET', path: '/raas/v2/customers', headers: authorization === undefined ? {} : { authorization } });
+    } finally {
+      client.close();
+    }
+  };
+  const wrong = (name: string) => basic({ name, key: 'not-the-key-0123456789-abcdefghijkl' });
+
+  test('requests without credentials are challenged, never counted: a client that authenticates after the challenge always passes', async () => {
+    for (let i = 0; i < 30; i++) {
+      // What curl --anyauth and urllib's HTTPBasicAuthHandler do: ask bare, then with credentials.
+      const bare = await get();
+      expect(bare.status, `bare request ${i + 1}`).toBe(401);
+      expect(bare.headers['www-authenticate']).toMatch(/^Basic /);
+      expect((await get(valid)).status, `authenticated request ${i + 1}`).toBe(200);
+    }
+    expect((await get('')).status).toBe(401);
+  });
+
+  test('once blocked: guesses answer 429 with the challenge, cost no lookup, and valid credentials still pass', async () => {
+    for (let i = 0; i < 3; i++) expect((await get(wrong('throttle-platform'))).status).toBe(401);
+    const blocked = await get(wrong('throttle-platform'));
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers['www-authenticate']).toMatch(/^Basic /);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+
+    // Names no platform has: once the names of the platforms are read, no lookup at all.
+    await get(wrong('guess-0'));
+    const before = { ...lookups };
+    for (let i = 1; i <= 50; i++) expect((await get(wrong(`guess-${i}`))).status).toBe(429);
+    expect(lookups).toEqual(before);
+
+    // Still challenged without credentials, still let in with valid ones, from the same address.
+    expect((await get()).status).toBe(401);
+    expect((await get(valid)).status).toBe(200);
   });
 });
 

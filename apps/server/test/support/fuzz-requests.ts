@@ -782,6 +782,10 @@ function domainOutcome(op: Operation, who: Who, params: Record<string, string>, 
 export function expectedFor(c: FuzzCase, rendered: ReturnType<typeof renderBody>): Expected {
   if (c.target.length > MAX_URL_LENGTH) return { statuses: [414], keys: ['414.001'], because: 'URL over the limit' };
   if (c.route === 'outside-api') return { statuses: [404], keys: ['404.001'], because: 'outside the API' };
+  // No credentials at all is a challenge (401), never counted or throttled; bad ones may be throttled.
+  if (c.auth.kind === 'broken' && (c.auth.how === 'missing' || c.auth.how === 'literal:')) {
+    return { statuses: [401], keys: ['401.501'], because: 'no credentials' };
+  }
   if (c.auth.kind === 'broken') return { statuses: [401, 429], keys: ['401.501', '429.001'], because: 'bad credentials' };
   const who = c.auth.who;
   // A write the credential may never make is refused before its body is read (prechecks.ts).
