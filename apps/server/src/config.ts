@@ -21,6 +21,11 @@ const environment = z
     PG_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    // An API request is small (64 KiB at most): a client that takes longer than this to send it
+    // (or its headers) holds a connection for nothing.
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+    HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
+    MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
     AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(20),
     AUTH_FAILURE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
@@ -41,6 +46,10 @@ const environment = z
       .optional(),
     RAAS_PLATFORM_KEY: z.string().min(MIN_KEY_LENGTH).optional(),
   })
+  .refine((env) => env.HEADERS_TIMEOUT_MS <= env.REQUEST_TIMEOUT_MS, {
+    message: 'must not exceed REQUEST_TIMEOUT_MS (the headers are part of the request)',
+    path: ['HEADERS_TIMEOUT_MS'],
+  })
   .refine((env) => (env.RAAS_PLATFORM_NAME === undefined) === (env.RAAS_PLATFORM_KEY === undefined), {
     message: 'set both RAAS_PLATFORM_NAME and RAAS_PLATFORM_KEY, or neither',
     path: ['RAAS_PLATFORM_KEY'],
@@ -60,6 +69,8 @@ export interface Config {
   postgres: { poolMax: number; connectTimeoutMs: number; queryTimeoutMs: number };
   logLevel: (typeof LOG_LEVELS)[number];
   shutdownTimeoutMs: number;
+  /** Node's http server limits: whole request, headers, and open connections. */
+  connections: { requestTimeoutMs: number; headersTimeoutMs: number; max: number };
   authFailures: { limit: number; windowMs: number };
   credentialCacheMs: number;
   trustProxy: number | string | false;
@@ -84,6 +95,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     postgres: { poolMax: e.PG_POOL_MAX, connectTimeoutMs: e.PG_CONNECT_TIMEOUT_MS, queryTimeoutMs: e.PG_QUERY_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    connections: { requestTimeoutMs: e.REQUEST_TIMEOUT_MS, headersTimeoutMs: e.HEADERS_TIMEOUT_MS, max: e.MAX_CONNECTIONS },
     authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowMs: e.AUTH_FAILURE_WINDOW_MS },
     credentialCacheMs: e.AUTH_CACHE_TTL_MS,
     trustProxy: e.TRUST_PROXY,

@@ -1,5 +1,6 @@
 /** The process: read configuration, open the store, listen, and shut down gracefully. */
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { provisionAtStart } from './auth/platforms.js';
@@ -28,7 +29,19 @@ async function main(): Promise<void> {
     trustProxy: config.trustProxy,
     credentialCacheMs: config.credentialCacheMs,
   });
-  const server = app.listen(config.port, config.host);
+  const { requestTimeoutMs, headersTimeoutMs, max } = config.connections;
+  const server = createServer(
+    {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: headersTimeoutMs,
+      // Node checks those timeouts on this interval (30 s by default, longer than they are).
+      connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
+    },
+    app,
+  );
+  // Past this many open connections, new ones are closed at once rather than served slowly.
+  server.maxConnections = max;
+  server.listen(config.port, config.host);
   await once(server, 'listening');
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;

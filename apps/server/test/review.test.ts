@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { inject } from 'vitest';
 import { STORE_KINDS, type TestServer, basic, startTestServer } from './support/harness.js';
 import { inPool, rawClient } from './support/http.js';
+import { startServerProcess } from './support/process.js';
 
 const json = { 'content-type': 'application/json' };
 
@@ -266,4 +267,137 @@ describe('the failed-authentication throttle never locks out a client that authe
   });
 });
 
-export { connect, type Socket };
+interface Dribbled {
+  /** What the server sent. */
+  text: string;
+  /** Whether the server closed the connection within the wait. */
+  closed: boolean;
+}
+
+/**
+ * Opens a connection, writes `head`, then one more byte every `everyMs` (a slow or abandoned
+ * body, or headers), until the server closes the connection or `waitMs` passes.
+ */
+function dribble(url: string, head: string, { everyMs = 200, waitMs = 8_000 } = {}): Promise<Dribbled> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket: Socket = connect(Number(port), hostname);
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    socket.on('error', () => {});
+    socket.write(head);
+    const drip = setInterval(() => socket.writable && socket.write('x'), everyMs);
+    const finish = (closed: boolean) => {
+      clearInterval(drip);
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ text, closed });
+    };
+    const timer = setTimeout(() => finish(false), waitMs);
+    socket.on('close', () => finish(true));
+  });
+}
+
+describe('slow and abandoned bodies do not hold connections', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('sqlite');
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const head = (lines: string[]) => `${['POST /raas/v2/customers HTTP/1.1', 'Host: 127.0.0.1', ...lines].join('\r\n')}\r\n\r\n{`;
+
+  test.each([
+    ['401 (no credentials)', 401, ['Content-Length: 100000']],
+    ['413 (declared over 64 KiB)', 413, ['Content-Length: 100000', 'Content-Type: application/json']],
+    ['415 (not JSON)', 415, ['Content-Length: 60000', 'Content-Type: text/plain']],
+    ['403 (read-only)', 403, ['Content-Length: 60000', 'Content-Type: application/json']],
+  ] as const)('after a %s the connection is closed without reading the rest of the body', async (_what, status, lines) => {
+    const authorization = status === 401 ? [] : [`Authorization: ${basic(status === 403 ? server.oneReadOnly : server.one)}`];
+    const { text, closed } = await dribble(server.baseUrl, head([...lines, ...authorization]));
+    expect(text).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+    expect(text.toLowerCase()).toContain('connection: close');
+    expect(closed).toBe(true);
+  });
+
+  test('a GET that carries a body it does not read closes its connection after the answer', async () => {
+    const { text, closed } = await dribble(server.baseUrl, `GET /raas/v2/customers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${basic(server.one)}\r\nContent-Length: 100000\r\n\r\n{`);
+    expect(text).toMatch(/^HTTP\/1.1 200 /);
+    expect(closed).toBe(true);
+  });
+
+  test('a request whose body was read keeps its connection', async () => {
+    const body = JSON.stringify({ customerIdentifier: 'keeps-alive', displayName: 'Keeps alive' });
+    const { text, closed } = await dribble(
+      server.baseUrl,
+      `POST /raas/v2/customers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${basic(server.one)}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      { everyMs: 60_000, waitMs: 1_000 },
+    );
+    expect(text).toMatch(/^HTTP\/1.1 201 /);
+    expect(closed).toBe(false);
+  });
+});
+
+describe('request and header timeouts, and a bound on open connections (the server process)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'raas-connections-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const env = (extra: Record<string, string>) => ({ DATABASE_URL: `file:${join(dir, `${Object.values(extra).join('-')}.db`)}`, LOG_LEVEL: 'silent', ...extra });
+
+  test('REQUEST_TIMEOUT_MS and HEADERS_TIMEOUT_MS end a request that comes too slowly', { timeout: 30_000 }, async () => {
+    const server = await startServerProcess(env({ REQUEST_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '1000' }));
+    try {
+      // Headers sent, body trickling (the review's client held its connection for 304 s).
+      const body = await dribble(server.baseUrl, 'POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n{');
+      expect(body.closed).toBe(true);
+      // Headers trickling, never finished.
+      const headers = await dribble(server.baseUrl, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+      expect(headers.closed).toBe(true);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('MAX_CONNECTIONS bounds the open connections; one freed is one more served', { timeout: 30_000 }, async () => {
+    const server = await startServerProcess(env({ MAX_CONNECTIONS: '3' }));
+    const { hostname, port } = new URL(server.baseUrl);
+    const open = (): Promise<{ socket: Socket; answered: boolean }> =>
+      new Promise((resolve) => {
+        const socket = connect(Number(port), hostname);
+        socket.on('error', () => {});
+        socket.once('data', () => resolve({ socket, answered: true }));
+        socket.once('close', () => resolve({ socket, answered: false }));
+        socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      });
+    const sockets: Socket[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const { socket, answered } = await open();
+        sockets.push(socket);
+        expect(answered, `connection ${i + 1}`).toBe(true);
+      }
+      const fourth = await open();
+      sockets.push(fourth.socket);
+      expect(fourth.answered).toBe(false);
+      sockets[0]!.destroy();
+      // The server notices the freed connection on its own schedule: try a few times.
+      let answered = false;
+      for (let attempt = 0; attempt < 50 && !answered; attempt++) {
+        const next = await open();
+        sockets.push(next.socket);
+        answered = next.answered;
+        if (!answered) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(answered).toBe(true);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await server.stop();
+    }
+  });
+});

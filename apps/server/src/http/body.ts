@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import { ApiError, type FieldViolation, fieldViolation } from '../domain/errors.js';
 
@@ -18,15 +19,29 @@ export function jsonBody(afterParse: RequestHandler[] = []): RequestHandler[] {
     if (hasBody && !req.is('application/json')) throw new ApiError('415.001');
     next();
   };
-  // Only creates and updates take a body; one sent with a read is ignored, as HTTP allows.
+  // Only creates and updates take a body; one sent with a read is ignored, as HTTP allows, and
+  // the connection closed after the answer rather than kept to read the rest of it.
   const onlyWithBody =
     (handler: RequestHandler): RequestHandler =>
-    (req, res, next) =>
-      METHODS_WITH_BODY.has(req.method) ? handler(req, res, next) : next();
+    (req, res, next) => {
+      if (METHODS_WITH_BODY.has(req.method)) return handler(req, res, next);
+      if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
+      next();
+    };
   return [guard, express.json({ limit: BODY_LIMIT_BYTES, strict: true }), ...afterParse, noPrototypeKeys].map(onlyWithBody);
 }
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * The request declares a body that was not read to its end. Answering it and keeping the
+ * connection would mean reading the rest first (Node does, to find the next request), however
+ * slowly it comes: such an answer closes the connection instead.
+ */
+export function hasUnreadBody(req: IncomingMessage): boolean {
+  const declared = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  return declared && !req.readableEnded;
+}
 
 /** Member names of every object: no schema here defines them, and as keys they trip libraries. */
 const PROTOTYPE_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));

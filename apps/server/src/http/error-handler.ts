@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { ApiError, FIELD_I18N_KEY, type FieldViolation, type I18nKey } from '../domain/errors.js';
 import type { ErrorInfo } from '../domain/model.js';
 import { StoreUnavailable } from '../store/store.js';
+import { hasUnreadBody } from './body.js';
 
 
 /** ajv keyword -> the constraint name the public API reports (Bean Validation style). */
@@ -161,6 +162,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
+    // Refused before its body was read (401, 403, 413, 415...): close the connection rather than
+    // read the rest of a body already refused, however slowly it comes.
+    if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
     const body = errorInfo(apiError, req, String(res.locals.requestId));
     // A 405 names the methods the path has (the validator's error carries the Allow header).
     const headers = (error as { headers?: Record<string, string> } | undefined)?.headers;
