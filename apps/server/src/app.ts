@@ -1,9 +1,11 @@
 /**
  * createApp builds the HTTP application without listening. The middleware order is the
- * architecture: request id -> security headers -> access log -> URL bound -> authentication ->
- * write access -> body -> cheap bounds -> validator -> routes -> one error handler. Authentication comes before the body is read, so an unauthenticated caller
- * never makes the server parse anything.
+ * architecture: request id -> security headers -> access log -> origin-form target -> URL bound
+ * -> authentication -> write access -> body -> cheap bounds -> validator -> routes -> one error
+ * handler. Authentication comes before the body is read, so an unauthenticated caller never
+ * makes the server parse anything.
  */
+import type { IncomingMessage } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
@@ -18,6 +20,7 @@ import { jsonBody } from './http/body.js';
 import { boundedInput, createAccess, writeAccess } from './http/prechecks.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
+import { refuseOtherSchemes, toOriginForm } from './http/request-target.js';
 import { apiRoutes } from './http/routes.js';
 import { requestLog } from './logger.js';
 import { API_BASE_PATH, bundledSpecText, loadSpec } from './spec.js';
@@ -60,10 +63,19 @@ export function createApp({
   app.set('case sensitive routing', true);
   app.set('trust proxy', trustProxy);
 
+  // Absolute-form targets become origin-form before the router sees them (request-target.ts).
+  const routed = app as unknown as { handle: (req: IncomingMessage, ...rest: unknown[]) => void };
+  const handle = routed.handle.bind(app);
+  routed.handle = (req, ...rest) => {
+    toOriginForm(req);
+    handle(req, ...rest);
+  };
+
   app.use(requestId);
   // JSON answers load nothing: the strictest policy (the docs site sets its own).
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
   app.use(requestLog(logger));
+  app.use(refuseOtherSchemes);
   app.use(boundedUrl);
 
   app.get('/healthz', (_req, res) => {

@@ -22,6 +22,7 @@ import type { Account, Customer } from '../src/domain/model.js';
 import { STORE_KINDS, type StoreKind, type TestServer, startTestServer } from './support/harness.js';
 import {
   API,
+  AUTHORITY_SECRET,
   type FuzzCase,
   type Who,
   errorInfoProblems,
@@ -83,7 +84,7 @@ function describeRequest(c: FuzzCase, rendered: ReturnType<typeof renderBody>, r
   const body = rendered.data ? rendered.data.subarray(0, 160).toString('utf8') + (rendered.data.length > 160 ? `… (${rendered.data.length} bytes)` : '') : '';
   const auth = c.auth.kind === 'valid' ? `valid:${c.auth.who}` : `broken:${c.auth.how}`;
   const answer = response ? `→ ${response.status} ${response.text.slice(0, 300)}` : '';
-  return `${c.method} ${c.target.slice(0, 200)}${c.target.length > 200 ? `… (${c.target.length} chars)` : ''} [${auth}] ${JSON.stringify(rendered.headers)} ${JSON.stringify(body)} ${answer}`;
+  return `${c.method} ${c.authority ?? ''}${c.target.slice(0, 200)}${c.target.length > 200 ? `… (${c.target.length} chars)` : ''} [${auth}] ${JSON.stringify(rendered.headers)} ${JSON.stringify(body)} ${answer}`;
 }
 
 /** Every check of one response against what the request deserves and what the spec documents. */
@@ -94,6 +95,7 @@ function responseProblemsOf(c: FuzzCase, rendered: ReturnType<typeof renderBody>
   if (status >= 500) problems.push(`answered ${status}`);
   else if (!expected.statuses.includes(status)) problems.push(`answered ${status}, expected ${expected.statuses.join('/')} (${expected.because})`);
 
+  if (response.text.includes(AUTHORITY_SECRET)) problems.push('echoed the user information of an absolute-form target');
   const requestId = response.headers['x-request-id'];
   if (typeof requestId !== 'string' || !UUID.test(requestId)) problems.push('no X-REQUEST-ID');
   if (!String(response.headers['content-type'] ?? '').startsWith('application/json')) problems.push(`content-type ${response.headers['content-type']}`);
@@ -198,7 +200,7 @@ describe.each(STORE_KINDS)('fuzzing on %s', (kind) => {
           const authorization = renderAuth(c.auth, creds);
           const headers = { ...r.headers, ...(authorization === undefined ? {} : { authorization }) };
           try {
-            return await client.send({ method: c.method, path: c.target, headers, body: r.data, chunked: r.chunked });
+            return await client.send({ method: c.method, path: `${c.authority ?? ''}${c.target}`, headers, body: r.data, chunked: r.chunked });
           } catch (error) {
             problems.add(`${c.label.split(':')[0]}: no answer (${(error as Error).message})`, describeRequest(c, r));
             return undefined;

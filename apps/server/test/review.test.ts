@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createApp } from '../src/app.js';
@@ -399,5 +400,70 @@ describe('request and header timeouts, and a bound on open connections (the serv
       for (const socket of sockets) socket.destroy();
       await server.stop();
     }
+  });
+});
+
+describe('absolute-form request targets', () => {
+  let dir: string;
+  let store: SqliteStore;
+  let server: Server;
+  let base: string;
+  let authorization: string;
+  let logs = '';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'raas-absolute-'));
+    store = new SqliteStore(`file:${join(dir, 'raas.db')}`);
+    await ensurePlatform(store, 'absolute-platform');
+    const issued = await issueCredential(store, 'absolute-platform');
+    authorization = basic({ name: issued.platformName, key: issued.platformKey });
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs += chunk.toString();
+        done();
+      },
+    });
+    const app = createApp({ store, logger: createLogger('trace', destination), validateResponses: true });
+    server = await new Promise((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // node:http sends `path` as the request target, exactly as given.
+  const send = async (target: string) => {
+    const client = rawClient(base, 1);
+    try {
+      return await client.send({ method: 'GET', path: target, headers: { authorization } });
+    } finally {
+      client.close();
+    }
+  };
+
+  test('are routed by their path; user information is never echoed or logged', async () => {
+    const unknown = await send('http://user-marker:secret-marker@127.0.0.1/raas/v2/customers/no-such-customer');
+    expect(unknown.status, unknown.text).toBe(404);
+    expect(unknown.json).toMatchObject({ i18nKey: '404.002', path: '/raas/v2/customers/no-such-customer' });
+    expect(unknown.text).not.toMatch(/marker/);
+
+    expect((await send('HTTP://127.0.0.1:9/raas/v2/customers')).status).toBe(200);
+    const page = await send('https://secret-marker@example.test/raas/v2/customers?paginate=true');
+    expect(page.status).toBe(200);
+    expect(page.json).toMatchObject({ items: [] });
+
+    // Another scheme is refused, its authority dropped all the same.
+    const ftp = await send('ftp://user-marker:secret-marker@127.0.0.1/raas/v2/customers');
+    expect(ftp.status).toBe(400);
+    expect(ftp.json).toMatchObject({ path: '/raas/v2/customers' });
+    expect(ftp.text).not.toMatch(/marker/);
+
+    expect(logs).toContain('/raas/v2/customers/no-such-customer');
+    expect(logs).not.toMatch(/marker/);
   });
 });

@@ -671,8 +671,13 @@ export interface FuzzCase {
   label: string;
   operation?: Operation;
   method: string;
-  /** The request target as sent (absolute path with query). */
+  /** The request target in origin form (absolute path with query). */
   target: string;
+  /**
+   * Sent before the target when set: an absolute-form target (`http://user:pass@host/path`),
+   * which must be answered exactly as the origin form, never echoing the user information.
+   */
+  authority?: string;
   auth: Auth;
   body: Body;
   /** Set when the route is a spec operation whose path parameters and query are known. */
@@ -736,8 +741,14 @@ const routeCase: fc.Arbitrary<FuzzCase> = fc.oneof(
     .map(([path, method, auth]) => ({ label: `outside-api:${method} ${path}`, method, target: path, auth, body: { kind: 'none' }, route: 'outside-api' }) as FuzzCase),
 );
 
-/** One request: mostly spec operations, some unknown routes and methods. */
-export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.oneof({ weight: 9, arbitrary: operationCase }, { weight: 1, arbitrary: routeCase });
+/** User information an absolute-form target carries: it must never come back in an answer. */
+export const AUTHORITY_SECRET = 'fuzz-secret';
+const AUTHORITIES = [`http://fuzz-user:${AUTHORITY_SECRET}@127.0.0.1`, `HTTPS://${AUTHORITY_SECRET}@example.test:8443`, 'http://127.0.0.1:1'];
+
+/** One request: mostly spec operations, some unknown routes and methods; some in absolute form. */
+export const fuzzCase: fc.Arbitrary<FuzzCase> = fc
+  .tuple(fc.oneof({ weight: 9, arbitrary: operationCase }, { weight: 1, arbitrary: routeCase }), fc.option(fc.constantFrom(...AUTHORITIES), { freq: 12 }))
+  .map(([c, authority]) => (authority === null ? c : { ...c, authority, label: `${c.label},absolute-form` }));
 
 // ---------------------------------------------------------------------------------------------
 // The expected answer
