@@ -1,7 +1,7 @@
 /** The environment, validated once at start; a bad value stops the process with a clear message. */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { MIN_KEY_LENGTH, PLATFORM_NAME_PATTERN } from './auth/credentials.js';
+import { MIN_KEY_BITS, MIN_KEY_LENGTH, PLATFORM_NAME_PATTERN, WEAK_KEY_ADVICE, keyStrengthBits } from './auth/credentials.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -44,7 +44,13 @@ const environment = z
       .string()
       .regex(PLATFORM_NAME_PATTERN, 'letters, digits, ".", "_" and "-", 3-64 characters')
       .optional(),
-    RAAS_PLATFORM_KEY: z.string().min(MIN_KEY_LENGTH).optional(),
+    RAAS_PLATFORM_KEY: z
+      .string()
+      .min(MIN_KEY_LENGTH, `at least ${MIN_KEY_LENGTH} characters: ${WEAK_KEY_ADVICE}`)
+      .refine((key) => keyStrengthBits(key) >= MIN_KEY_BITS, {
+        message: `guessable (repeated, sequential or too few kinds of characters): ${WEAK_KEY_ADVICE}`,
+      })
+      .optional(),
   })
   .refine((env) => env.HEADERS_TIMEOUT_MS <= env.REQUEST_TIMEOUT_MS, {
     message: 'must not exceed REQUEST_TIMEOUT_MS (the headers are part of the request)',

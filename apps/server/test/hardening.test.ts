@@ -23,8 +23,8 @@ import { type RawClient, type RawResponse, rawClient } from './support/http.js';
 import { type RunningServer, startServerProcess } from './support/process.js';
 import { operationFor, responseProblems } from './support/spec.js';
 
-const PLATFORM = { name: 'hardening-platform', key: 'hardening-key-0123456789-0123456789-abcdef' };
-const OTHER = { name: 'other-platform', key: 'other-platform-key-0123456789-0123456789-ab' };
+const PLATFORM = { name: 'hardening-platform', key: '5KQJtIJQ6sM8sMcnv_HSDS3SvIR585fufTNWgif2a6I' };
+const OTHER = { name: 'other-platform', key: 'gU-MioOK2QyqXEMkznWrVJFVcOBe6d0lopzyDJdgVgI' };
 
 let dir: string;
 beforeEach(() => {
