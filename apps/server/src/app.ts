@@ -95,6 +95,11 @@ export function createApp({
     res.type('application/json').send(bundledSpecText);
   });
 
+  // Every answer of the API is a platform's data, or says who may read it: never cached.
+  app.use(API_BASE_PATH, (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.use(API_BASE_PATH, authenticate(new CredentialCache(store, credentialCacheMs), new FailureThrottle(authFailures)));
   // A write the credential may never make is refused before its body is read or validated, and
   // the cheap bounds (array sizes, decimal numbers) come before the validator's costlier keywords.

@@ -4,10 +4,11 @@
  * sessions, store calls, connections), never by timing: `pnpm bench` measures the time.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { type IncomingHttpHeaders, type Server, get as httpGet } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createApp } from '../src/app.js';
@@ -465,5 +466,65 @@ describe('absolute-form request targets', () => {
 
     expect(logs).toContain('/raas/v2/customers/no-such-customer');
     expect(logs).not.toMatch(/marker/);
+  });
+});
+
+describe('caching', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('sqlite');
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  test('every answer of the API carries Cache-Control: no-store', async () => {
+    const auth = { authorization: basic(server.one) };
+    const answers = [
+      await server.raw('GET', '/customers', { headers: auth }),
+      await server.raw('POST', '/customers', { headers: { ...auth, ...json }, body: JSON.stringify({ customerIdentifier: 'no-store', displayName: 'No store' }) }),
+      await server.raw('GET', '/customers/no-store', { headers: auth }),
+      await server.raw('GET', '/customers/nobody-here', { headers: auth }),
+      await server.raw('POST', '/customers', { headers: { ...auth, ...json }, body: '{}' }),
+      await server.raw('GET', '/customers'),
+    ];
+    expect(answers.map((r) => [r.status, r.headers.get('cache-control')])).toEqual([200, 201, 200, 404, 400, 401].map((status) => [status, 'no-store']));
+  });
+
+  test('the docs site is served compressed, with an ETag, and cacheable', async () => {
+    const origin = new URL(server.baseUrl).origin;
+    // node:http does not decompress: the bytes are as sent.
+    const fetchRaw = (path: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        httpGet(`${origin}${path}`, { headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        }).on('error', reject);
+      });
+    const plain = await fetchRaw('/docs/', {});
+    expect(plain.status).toBe(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const page = plain.body.toString('utf8');
+    expect(page).toContain('RaaS Customers API');
+
+    const br = await fetchRaw('/docs/', { 'accept-encoding': 'gzip, deflate, br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.body.length).toBeLessThan(plain.body.length / 2);
+    expect(brotliDecompressSync(br.body).toString('utf8')).toBe(page);
+    const gzip = await fetchRaw('/docs/', { 'accept-encoding': 'gzip;q=1, br;q=0' });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzip.body).toString('utf8')).toBe(page);
+
+    for (const answer of [plain, br, gzip]) {
+      expect(answer.headers['cache-control']).toMatch(/max-age=\d+/);
+      expect(answer.headers.vary).toMatch(/Accept-Encoding/i);
+      expect(answer.headers.etag).toBe(plain.headers.etag);
+    }
+    const revalidated = await fetchRaw('/docs/', { 'if-none-match': String(plain.headers.etag), 'accept-encoding': 'br' });
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.body.length).toBe(0);
+    expect((await fetchRaw('/docs/openapi.json', { 'accept-encoding': 'gzip' })).headers['content-encoding']).toBe('gzip');
+    expect((await fetchRaw('/docs/nothing-here', {})).status).toBe(404);
   });
 });
