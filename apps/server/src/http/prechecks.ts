@@ -97,12 +97,19 @@ function oversizeArrays(schemaNode: unknown, value: unknown, path: string, error
   }
 }
 
-/** Decimal query numbers and bounded arrays, checked before the validator runs. */
-export const boundedInput: RequestHandler = (req, _res, next) => {
+/** Arrays within their maxItems, checked as soon as the body is parsed (before anything walks it). */
+export const boundedArrays: RequestHandler = (req, _res, next) => {
+  const schema = operationFor(req)?.operation.bodySchema;
+  const errors: ValidatorItem[] = [];
+  if (schema && req.body !== undefined) oversizeArrays(schema, req.body, '/body', errors);
+  if (errors.length > 0) throw invalid(errors);
+  next();
+};
+
+/** Decimal query numbers, checked before the validator coerces them. */
+export const decimalQuery: RequestHandler = (req, _res, next) => {
   const match = operationFor(req);
-  if (!match) return next();
-  const errors = looseNumbers(req, match.operation);
-  if (match.operation.bodySchema && req.body !== undefined) oversizeArrays(match.operation.bodySchema, req.body, '/body', errors);
+  const errors = match ? looseNumbers(req, match.operation) : [];
   if (errors.length > 0) throw invalid(errors);
   next();
 };
