@@ -23,7 +23,9 @@ test('the smoke benchmark produces a complete report', async () => {
   }
   // Our server must have answered every request as intended: a benchmark of errors measures nothing.
   for (const row of report.http!.rows.filter((r) => r.server === 'raas-customers')) expect(row.non2xx, row.scenario).toBe(0);
-  expect(report.targets!.length).toBeGreaterThanOrEqual(7);
+  expect(report.targets!.length).toBeGreaterThanOrEqual(8);
+  // Every hostile body got its refusal (never a 5xx, never accepted), beside the normal 400.
+  expect(report.hostile?.map((row) => row.status)).toEqual([400, 400, 403, 400, 400, 400]);
   expect(report.scale?.map((row) => `${row.store}@${row.customers}`)).toEqual([
     'sqlite@1000',
     'sqlite@5000',

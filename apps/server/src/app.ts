@@ -17,7 +17,7 @@ import { RaasService } from './domain/raas-service.js';
 import { authenticate } from './http/authenticate.js';
 import { docsSite } from './http/docs.js';
 import { jsonBody } from './http/body.js';
-import { boundedArrays, createAccess, decimalQuery, writeAccess } from './http/prechecks.js';
+import { boundedBody, createAccess, decimalQuery, writeAccess } from './http/prechecks.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
 import { refuseOtherSchemes, toOriginForm } from './http/request-target.js';
@@ -104,7 +104,7 @@ export function createApp({
   // A write the credential may never make is refused before its body is read or validated, and
   // the cheap bounds (array sizes, decimal numbers) come before the validator's costlier keywords.
   app.use(API_BASE_PATH, writeAccess);
-  app.use(API_BASE_PATH, jsonBody([createAccess, boundedArrays]));
+  app.use(API_BASE_PATH, jsonBody([createAccess, boundedBody]));
   app.use(API_BASE_PATH, decimalQuery);
   app.use(
     OpenApiValidator.middleware({

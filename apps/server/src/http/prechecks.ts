@@ -2,7 +2,8 @@
  * Cheap checks that run before the expensive ones, so that no single request can cost much:
  *   - a write the credential may never make is refused before its body is read or validated;
  *   - an array over its `maxItems` is refused before the validator, whose `allErrors` mode
- *     would otherwise still run `uniqueItems` (quadratic) over all of it;
+ *     would otherwise still run `uniqueItems` (quadratic) over all of it; so are thousands of
+ *     unknown properties, each of which would cost the validator a reported error;
  *   - query numbers must be written in decimal: the validator's coercion reads `0x10` as 16 and
  *     ` ` as 0.
  * Each failure is shaped like the validator's own errors, so the error handler renders it alike.
@@ -81,27 +82,44 @@ function looseNumbers(req: Request, operation: SpecOperation): ValidatorItem[] {
   return errors;
 }
 
-/** Arrays over their schema's maxItems, anywhere in the body (only where the schema names them). */
-function oversizeArrays(schemaNode: unknown, value: unknown, path: string, errors: ValidatorItem[]): void {
+/**
+ * More violations than an answer lists (error-handler.ts lists 50): past this many unknown
+ * properties the request is refused on them alone, as the validator would spend a reported
+ * error (with `allErrors`) on each of thousands.
+ */
+const MAX_UNKNOWN_PROPERTIES = 50;
+
+/**
+ * What is far out of bounds, where the schema names it: an array over its maxItems (not walked
+ * further), and unknown properties of objects that allow none, once more than
+ * MAX_UNKNOWN_PROPERTIES in all. The walk visits only what the schema describes, at most
+ * maxItems items of an array, so it costs little whatever the body holds.
+ */
+function outOfBounds(schemaNode: unknown, value: unknown, path: string, found: { errors: ValidatorItem[]; unknown: ValidatorItem[] }): void {
   const schema = resolve(schemaNode);
   if (Array.isArray(value)) {
     if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) {
-      errors.push({ path, message: `must NOT have more than ${schema.maxItems} items`, errorCode: 'maxItems.openapi.validation' });
+      found.errors.push({ path, message: `must NOT have more than ${schema.maxItems} items`, errorCode: 'maxItems.openapi.validation' });
     } else if (schema.items) {
-      value.forEach((item, i) => oversizeArrays(schema.items, item, `${path}/${i}`, errors));
+      value.forEach((item, i) => outOfBounds(schema.items, item, `${path}/${i}`, found));
     }
-  } else if (value !== null && typeof value === 'object' && schema.properties) {
-    for (const [name, property] of Object.entries(schema.properties as Json)) {
-      if (Object.hasOwn(value, name)) oversizeArrays(property, (value as Json)[name], `${path}/${name}`, errors);
+  } else if (value !== null && typeof value === 'object') {
+    const properties = (schema.properties ?? {}) as Json;
+    for (const name of Object.keys(value)) {
+      if (Object.hasOwn(properties, name)) outOfBounds(properties[name], (value as Json)[name], `${path}/${name}`, found);
+      else if (schema.additionalProperties === false && found.unknown.length <= MAX_UNKNOWN_PROPERTIES) {
+        found.unknown.push({ path: `${path}/${name}`, message: 'must NOT have additional properties', errorCode: 'additionalProperties.openapi.validation' });
+      }
     }
   }
 }
 
-/** Arrays within their maxItems, checked as soon as the body is parsed (before anything walks it). */
-export const boundedArrays: RequestHandler = (req, _res, next) => {
+/** A body within its bounds (outOfBounds), checked as soon as it is parsed, before anything else walks it. */
+export const boundedBody: RequestHandler = (req, _res, next) => {
   const schema = operationFor(req)?.operation.bodySchema;
-  const errors: ValidatorItem[] = [];
-  if (schema && req.body !== undefined) oversizeArrays(schema, req.body, '/body', errors);
+  const found = { errors: [] as ValidatorItem[], unknown: [] as ValidatorItem[] };
+  if (schema && req.body !== undefined) outOfBounds(schema, req.body, '/body', found);
+  const errors = found.unknown.length > MAX_UNKNOWN_PROPERTIES ? [...found.errors, ...found.unknown.slice(0, MAX_UNKNOWN_PROPERTIES)] : found.errors;
   if (errors.length > 0) throw invalid(errors);
   next();
 };

@@ -265,6 +265,11 @@ function buildMutatedBody(schema: Json): fc.Arbitrary<{ how: string; value: unkn
       delete copy[name];
       return { how: `missing:${name}`, value: copy };
     }),
+    // Thousands of unknown properties (each a reported error to a validator in allErrors mode).
+    fc.tuple(base, fc.constantFrom(51, 3_000)).map(([b, n]) => ({
+      how: `many-unknown-properties:${n}`,
+      value: { ...b, ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`unknown${i}`, i])) },
+    })),
     fc.constant({ how: 'empty-object', value: {} }),
     fc.oneof(fc.constant([]), fc.constant(null), fc.string(), fc.integer(), fc.array(base, { maxLength: 2 })).map((v) => ({
       how: 'not-an-object',
