@@ -189,6 +189,7 @@ describe.each(STORE_KINDS)('fuzzing on %s', (kind) => {
     const problems = new Problems();
     const statuses = new Map<number, number>();
     const reachedDomain = { count: 0 };
+    let bareWhileThrottled = 0;
     let sent = 0;
     const started = performance.now();
 
@@ -216,6 +217,8 @@ describe.each(STORE_KINDS)('fuzzing on %s', (kind) => {
         batch.forEach((c, i) => {
           const response = responses[i];
           if (!response) return;
+          // A request without credentials once this address is throttled: it must still be a 401.
+          if (c.auth.kind === 'broken' && c.auth.how === 'missing' && statuses.has(429)) bareWhileThrottled++;
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
           const r = rendered[i]!;
           const found = responseProblemsOf(c, r, response);
@@ -276,9 +279,12 @@ describe.each(STORE_KINDS)('fuzzing on %s', (kind) => {
     console.log(
       `fuzz ${kind}: seed ${SEED}, ${sent} requests in ${seconds.toFixed(1)} s (${Math.round(sent / seconds)}/s), ` +
         `${reachedDomain.count} accepted by the domain, ${state.one.customers.size + state.two.customers.size} customers and ` +
-        `${state.one.accounts.size + state.two.accounts.size} accounts created; statuses ${histogram}`,
+        `${state.one.accounts.size + state.two.accounts.size} accounts created; statuses ${histogram}; ` +
+        `${bareWhileThrottled} requests without credentials once throttled`,
     );
     expect(sent).toBeGreaterThanOrEqual(REQUESTS[kind]);
+    // The throttle engaged and bare requests kept coming (and got their 401, checked above).
+    if (REQUESTS[kind] >= 2_000) expect(bareWhileThrottled).toBeGreaterThan(0);
     expect(problems.groups.size, `seed ${SEED} on ${kind}: ${problems.groups.size} distinct problems\n${problems.report()}`).toBe(0);
   });
 });
