@@ -17,7 +17,7 @@ import { RaasService } from './domain/raas-service.js';
 import { authenticate } from './http/authenticate.js';
 import { docsSite } from './http/docs.js';
 import { jsonBody } from './http/body.js';
-import { boundedBody, createAccess, decimalQuery, writeAccess } from './http/prechecks.js';
+import { boundedBody, createAccess, decimalQuery, refuseLooseNumbers, writeAccess } from './http/prechecks.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
 import { refuseOtherSchemes, toOriginForm } from './http/request-target.js';
@@ -116,6 +116,7 @@ export function createApp({
       validateFormats: true,
     }),
   );
+  app.use(API_BASE_PATH, refuseLooseNumbers);
   app.use(API_BASE_PATH, apiRoutes(service));
 
   app.use(notFound);

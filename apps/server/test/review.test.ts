@@ -198,6 +198,13 @@ describe('query numbers are decimal', () => {
     expect(errors.map((e) => e.path)).toEqual([parameter]);
   });
 
+  test('a loose number is listed beside the other invalid parameters', async () => {
+    const response = await server.raw('GET', '/accounts?paginate=true&maxResults=0x10&minBalance=lots&status=BOGUS', { headers: { authorization: basic(server.one) } });
+    expect(response.status).toBe(400);
+    const { errors } = (await response.json()) as { errors: { path: string }[] };
+    expect(errors.map((e) => e.path).sort()).toEqual(['maxResults', 'minBalance', 'status']);
+  });
+
   test.each(['/accounts?paginate=true&maxResults=010', '/accounts?minBalance=-1.5', '/accounts?maxBalance=1e3', '/accounts?minBalance=0'])('GET %s is accepted', async (target) => {
     expect((await server.raw('GET', target, { headers: { authorization: basic(server.one) } })).status).toBe(200);
   });

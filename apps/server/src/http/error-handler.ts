@@ -9,6 +9,7 @@ import { ApiError, FIELD_I18N_KEY, type FieldViolation, type I18nKey } from '../
 import type { ErrorInfo } from '../domain/model.js';
 import { StoreUnavailable } from '../store/store.js';
 import { hasUnreadBody } from './body.js';
+import { looseNumbersOf } from './prechecks.js';
 
 
 /** ajv keyword -> the constraint name the public API reports (Bean Validation style). */
@@ -104,6 +105,12 @@ function statusKey(status: number): I18nKey {
   }
 }
 
+/** The validator's errors and the loose query numbers it could not see (prechecks.ts), each once. */
+function withLooseNumbers(errors: ValidatorItem[], req: Request): ValidatorItem[] {
+  const reported = new Set(errors.map((item) => item.path));
+  return [...errors, ...looseNumbersOf(req).filter((item) => !reported.has(item.path))];
+}
+
 /** Turns any thrown value into an ApiError; `unexpected` marks the ones worth an error log. */
 export function toApiError(error: unknown, req: Request): { apiError: ApiError; unexpected: boolean } {
   if (error instanceof ApiError) return { apiError: error, unexpected: false };
@@ -127,7 +134,7 @@ export function toApiError(error: unknown, req: Request): { apiError: ApiError; 
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
     const key = statusKey(e.status);
     // At most MAX_VIOLATIONS listed: a body of a thousand bad items must not answer tenfold.
-    const items = key === '400.001' && Array.isArray(e.errors) ? e.errors.slice(0, MAX_VIOLATIONS) : [];
+    const items = key === '400.001' && Array.isArray(e.errors) ? withLooseNumbers(e.errors, req).slice(0, MAX_VIOLATIONS) : [];
     return {
       apiError: new ApiError(key, {}, items.length > 0 ? items.map((item) => fieldViolation(req, item)) : undefined),
       unexpected: false,

@@ -69,17 +69,28 @@ export const createAccess: RequestHandler = (req, res, next) => {
 
 const DECIMAL = { integer: /^-?\d+$/, number: /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/ };
 
+/**
+ * Query numbers the validator would take although they are not decimal: its coercion accepts
+ * any non-empty string equal to its own Number() (`0x10`, ` `, `Infinity`, `1e1`). Any other bad
+ * value (`abc`, a repeated parameter) is the validator's to report.
+ */
 function looseNumbers(req: Request, operation: SpecOperation): ValidatorItem[] {
   const errors: ValidatorItem[] = [];
   const query = req.query as Record<string, unknown>;
   for (const [name, type] of operation.numericQuery) {
     const value = query[name];
-    // A repeated parameter (an array) is the validator's to refuse.
-    if (typeof value === 'string' && !DECIMAL[type].test(value)) {
+    if (typeof value === 'string' && value !== '' && !Number.isNaN(Number(value)) && !DECIMAL[type].test(value)) {
       errors.push({ path: `/query/${name}`, message: `must be a decimal ${type}`, errorCode: 'type.openapi.validation' });
     }
   }
   return errors;
+}
+
+const pendingQueryErrors = new WeakMap<Request, ValidatorItem[]>();
+
+/** Loose query numbers found before the validator ran: its own 400 lists them too. */
+export function looseNumbersOf(req: Request): ValidatorItem[] {
+  return pendingQueryErrors.get(req) ?? [];
 }
 
 /**
@@ -124,10 +135,19 @@ export const boundedBody: RequestHandler = (req, _res, next) => {
   next();
 };
 
-/** Decimal query numbers, checked before the validator coerces them. */
+/**
+ * Decimal query numbers: read before the validator coerces them, refused after it (so that a
+ * 400 of the validator lists them beside its own errors, through looseNumbersOf).
+ */
 export const decimalQuery: RequestHandler = (req, _res, next) => {
   const match = operationFor(req);
   const errors = match ? looseNumbers(req, match.operation) : [];
+  if (errors.length > 0) pendingQueryErrors.set(req, errors);
+  next();
+};
+
+export const refuseLooseNumbers: RequestHandler = (req, _res, next) => {
+  const errors = looseNumbersOf(req);
   if (errors.length > 0) throw invalid(errors);
   next();
 };
