@@ -146,6 +146,14 @@ describe.each(STORE_KINDS)('no single request can cost much, on %s', (kind) => {
     expect(errors.map((e) => `${e.path} ${e.constraint}`)).toEqual(Array.from({ length: 50 }, (_, i) => `p${i} UnknownProperty`));
   });
 
+  test('a trailing slash reaches the same operation, and the same bounds', async () => {
+    const body = JSON.stringify(hostileRecipients());
+    const bounded = await server.raw('PATCH', `${path}/`, { headers: { ...json, authorization: basic(server.one) }, body });
+    expect(bounded.status).toBe(400);
+    expect(((await bounded.json()) as { errors: unknown[] }).errors).toEqual([expect.objectContaining({ path: 'fundingNotification', constraint: 'Size' })]);
+    expect((await server.raw('PATCH', `${path}/`, { headers: { ...json, authorization: basic(server.oneReadOnly) }, body: '{"not json' })).status).toBe(403);
+  });
+
   test('an array over its maxItems inside a create is refused the same way', async () => {
     const body = JSON.stringify({ accountIdentifier: 'hostile-create', displayName: 'Hostile create', contactEmail: 'a@acme.example', ...hostileRecipients(51) });
     const response = await server.raw('POST', '/customers/restricted-one/accounts', { headers: { ...json, authorization: basic(server.one) }, body });

@@ -60,10 +60,13 @@ const operations: SpecOperation[] = Object.entries(spec.paths).flatMap(([path, r
 /**
  * The operation a request targets, and its raw (still percent-encoded) path parameters; `path`
  * is relative to the API's base path, as Express gives it under `app.use(API_BASE_PATH, …)`.
- * Matching is exact, as the router's: no other path reaches an operation.
+ * Matching is the router's: case-sensitive, one trailing slash allowed; no other path reaches an
+ * operation.
  */
 export function operationOf(method: string, path: string): { operation: SpecOperation; params: Record<string, string> } | undefined {
   const segments = path.split('/').slice(1);
+  // Non-strict routing, as Express's and the validator's: one trailing slash is the same path.
+  if (segments.length > 1 && segments.at(-1) === '') segments.pop();
   for (const operation of operations) {
     if (operation.method !== method || operation.segments.length !== segments.length) continue;
     const params: Record<string, string> = {};

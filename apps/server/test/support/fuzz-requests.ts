@@ -752,8 +752,16 @@ const AUTHORITIES = [`http://fuzz-user:${AUTHORITY_SECRET}@127.0.0.1`, `HTTPS://
 
 /** One request: mostly spec operations, some unknown routes and methods; some in absolute form. */
 export const fuzzCase: fc.Arbitrary<FuzzCase> = fc
-  .tuple(fc.oneof({ weight: 9, arbitrary: operationCase }, { weight: 1, arbitrary: routeCase }), fc.option(fc.constantFrom(...AUTHORITIES), { freq: 12 }))
-  .map(([c, authority]) => (authority === null ? c : { ...c, authority, label: `${c.label},absolute-form` }));
+  .tuple(
+    fc.oneof({ weight: 9, arbitrary: operationCase }, { weight: 1, arbitrary: routeCase }),
+    fc.option(fc.constantFrom(...AUTHORITIES), { freq: 12 }),
+    // A trailing slash reaches the same operation (non-strict routing), so the same checks apply.
+    fc.nat({ max: 15 }).map((n) => n === 0),
+  )
+  .map(([c, authority, slash]) => {
+    const slashed = slash && c.route === 'operation' ? { ...c, target: c.target.replace(/^([^?]*)/, '$1/'), label: `${c.label},trailing-slash` } : c;
+    return authority === null ? slashed : { ...slashed, authority, label: `${slashed.label},absolute-form` };
+  });
 
 // ---------------------------------------------------------------------------------------------
 // The expected answer
