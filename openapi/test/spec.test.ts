@@ -70,7 +70,7 @@ const OPERATIONS: Record<string, { method: string; path: string; tag: string; st
     method: 'get',
     path: '/accounts/{accountIdentifier}',
     tag: 'Accounts',
-    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
+    statuses: ['200', '400', '401', '404', '414', '429', '500', '503'],
   },
 };
 

@@ -48,7 +48,7 @@ const prismBin = join(require.resolve('@stoplight/prism-cli/package.json'), '../
 const tsx = ['--import', 'tsx'];
 const baseline = (file: string) => fileURLToPath(new URL(`./baselines/${file}`, import.meta.url));
 
-const READ = { name: 'bench-read', key: 'bench-read-key-0123456789-0123456789-abcdef' };
+const READ = { name: 'bench-read', key: 'LEb8sS_0HwO5q0p3N2aeXx2FQ9lo4VRgHNgVyU8ee40' };
 const runId = randomBytes(3).toString('hex');
 let counter = 0;
 

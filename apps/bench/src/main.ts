@@ -1,14 +1,15 @@
 /**
  * pnpm bench: the HTTP benchmark against the baselines, then lists at scale.
  *   --smoke          a few seconds of each, to prove the harness works (what CI runs)
- *   --only=http|scale
+ *   --only=http|hostile|scale
  * Reports go to reports/ (not committed): latest.json and latest.md, plus dated copies.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { runHostile } from './hostile.js';
 import { runHttp } from './http.js';
-import { type Report, checkTargets, toMarkdown } from './report.js';
+import { type Report, checkTargets, hostileTarget, toMarkdown } from './report.js';
 import { runScale } from './scale.js';
 
 export async function runBench(argv: string[], log: (line: string) => void = console.log): Promise<Report> {
@@ -20,7 +21,7 @@ export async function runBench(argv: string[], log: (line: string) => void = con
     machine: `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
     mode: smoke ? 'smoke' : 'full',
   };
-  if (only !== 'scale') {
+  if (only === undefined || only === 'http') {
     log('HTTP: our server, raw node:http, bare Express 5, Prism');
     report.http = await runHttp(
       smoke
@@ -30,7 +31,12 @@ export async function runBench(argv: string[], log: (line: string) => void = con
     );
     report.targets = checkTargets(report.http);
   }
-  if (only !== 'http') {
+  if (only === undefined || only === 'hostile') {
+    log('Hostile bodies: what one request costs the event loop, beside a normal 400');
+    report.hostile = await runHostile(smoke ? { sequential: 20, rounds: 3 } : { sequential: 200, rounds: 30 }, log);
+    report.targets = [...(report.targets ?? []), hostileTarget(report.hostile)];
+  }
+  if (only === undefined || only === 'scale') {
     log('Lists at scale');
     report.scale = await runScale(
       smoke

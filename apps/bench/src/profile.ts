@@ -21,7 +21,7 @@ const outDir = fileURLToPath(new URL('../reports/profile/', import.meta.url));
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 const dataDir = mkdtempSync(join(tmpdir(), 'raas-profile-'));
-const platform = { RAAS_PLATFORM_NAME: 'profile-platform', RAAS_PLATFORM_KEY: 'profile-platform-key-0123456789-0123456789' };
+const platform = { RAAS_PLATFORM_NAME: 'profile-platform', RAAS_PLATFORM_KEY: 'GNggSj1Q5DCOlAQFr0CJnU6tyJvY-_oYP7oFiNY1aCA' };
 const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${outDir}`, serverMain], {
   env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'info', DATABASE_URL: `file:${dataDir}/raas.db`, ...platform },
   stdio: ['ignore', 'pipe', 'pipe'],

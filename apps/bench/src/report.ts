@@ -1,4 +1,5 @@
 /** The benchmark report: tables per scenario with ratios to the baselines, targets, and lists at scale. */
+import type { HostileRow } from './hostile.js';
 import type { HttpRow } from './http.js';
 import type { ScaleRow } from './scale.js';
 
@@ -8,6 +9,7 @@ export interface Report {
   mode: 'full' | 'smoke';
   http?: { rows: HttpRow[]; peakRssMb: Record<string, number> };
   scale?: ScaleRow[];
+  hostile?: HostileRow[];
   targets?: TargetCheck[];
 }
 
@@ -49,6 +51,12 @@ export function checkTargets(http: NonNullable<Report['http']>): TargetCheck[] {
   return checks;
 }
 
+/** Issue 13: the worst hostile body costs at most twice a normal 400 (server time, same run). */
+export function hostileTarget(rows: HostileRow[]): TargetCheck {
+  const worst = Math.max(...rows.map((r) => r.ratio));
+  return { target: 'worst hostile body ≤ 2× a normal 400 (server time)', measured: `${fixed(worst, 2)}×`, met: worst <= 2 };
+}
+
 export function toMarkdown(report: Report): string {
   const lines = [`# Benchmark report (${report.mode})`, '', `${report.date} — ${report.machine}`, ''];
   if (report.http) {
@@ -68,6 +76,15 @@ export function toMarkdown(report: Report): string {
     }
     lines.push('## Peak RSS', '', '| server | MB |', '|---|---:|');
     for (const [server, mb] of Object.entries(peakRssMb)) lines.push(`| ${server} | ${fixed(mb, 0)} |`);
+    lines.push('');
+  }
+  if (report.hostile) {
+    lines.push('## Hostile bodies (PATCH an account; medians, ms)', '');
+    lines.push('| request | status | body bytes | server time | × normal 400 | /healthz p50 with 8 in flight | × normal 400 | /healthz max |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const row of report.hostile) {
+      lines.push(`| ${row.kind} | ${row.status} | ${row.bodyBytes} | ${fixed(row.serverMs, 2)} | ${fixed(row.ratio, 2)} | ${fixed(row.probeP50Ms, 2)} | ${fixed(row.probeRatio, 2)} | ${fixed(row.probeMaxMs, 1)} |`);
+    }
     lines.push('');
   }
   if (report.targets) {

@@ -30,7 +30,7 @@ export interface ScaleRow {
   cursorWalkRequests: number;
 }
 
-const PLATFORM = { RAAS_PLATFORM_NAME: 'scale-platform', RAAS_PLATFORM_KEY: 'scale-platform-key-0123456789-0123456789' };
+const PLATFORM = { RAAS_PLATFORM_NAME: 'scale-platform', RAAS_PLATFORM_KEY: 'iWCU3Fv59tIyHGrS8QZgMHq3HYEW0Bv1ypUBvHtLxPk' };
 const OTHER_CUSTOMERS = 10_000;
 const T0 = Date.UTC(2020, 0, 1);
 

@@ -26,7 +26,9 @@ test('the smoke benchmark produces a complete report', async () => {
     expect(row.non2xx, row.scenario).toBe(0);
     expect(row.errors, row.scenario).toBe(0);
   }
-  expect(report.targets!.length).toBeGreaterThanOrEqual(7);
+  expect(report.targets!.length).toBeGreaterThanOrEqual(8);
+  // Every hostile body got its refusal (never a 5xx, never accepted), beside the normal 400.
+  expect(report.hostile?.map((row) => row.status)).toEqual([400, 400, 403, 400, 400, 400]);
   expect(report.scale?.map((row) => `${row.store}@${row.customers}`)).toEqual([
     'sqlite@1000',
     'sqlite@5000',

@@ -1,9 +1,11 @@
 /**
  * createApp builds the HTTP application without listening. The middleware order is the
- * architecture: request id -> security headers -> access log -> URL bound -> authentication ->
- * body -> validator -> routes -> one error handler. Authentication comes before the body is read, so an unauthenticated caller
- * never makes the server parse anything.
+ * architecture: request id -> security headers -> access log -> origin-form target -> URL bound
+ * -> authentication -> write access -> body -> cheap bounds -> validator -> routes -> one error
+ * handler. Authentication comes before the body is read, so an unauthenticated caller never
+ * makes the server parse anything.
  */
+import type { IncomingMessage } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
@@ -15,8 +17,10 @@ import { RaasService } from './domain/raas-service.js';
 import { authenticate } from './http/authenticate.js';
 import { docsSite } from './http/docs.js';
 import { jsonBody } from './http/body.js';
+import { boundedBody, createAccess, decimalQuery, refuseLooseNumbers, writeAccess } from './http/prechecks.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
+import { refuseOtherSchemes, toOriginForm } from './http/request-target.js';
 import { apiRoutes } from './http/routes.js';
 import { requestLog } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -83,11 +87,20 @@ export function createApp({
   app.set('case sensitive routing', true);
   app.set('trust proxy', trustProxy);
 
+  // Absolute-form targets become origin-form before the router sees them (request-target.ts).
+  const routed = app as unknown as { handle: (req: IncomingMessage, ...rest: unknown[]) => void };
+  const handle = routed.handle.bind(app);
+  routed.handle = (req, ...rest) => {
+    toOriginForm(req);
+    handle(req, ...rest);
+  };
+
   app.use(requestId);
   // JSON answers load nothing: the strictest policy (the docs site sets its own).
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
   app.use(requestLog(logger));
   if (metrics) app.use(metrics.observeRequests());
+  app.use(refuseOtherSchemes);
   app.use(boundedUrl);
 
   app.get('/healthz', (_req, res) => {
@@ -107,8 +120,17 @@ export function createApp({
     res.type('application/json').send(bundledSpecText);
   });
 
+  // Every answer of the API is a platform's data, or says who may read it: never cached.
+  app.use(API_BASE_PATH, (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.use(API_BASE_PATH, authenticate(new CredentialCache(store, credentialCacheMs), new FailureThrottle(authFailures)));
-  app.use(API_BASE_PATH, jsonBody({ strictBodies }));
+  // A write the credential may never make is refused before its body is read or validated, and
+  // the cheap bounds (array sizes, decimal numbers) come before the validator's costlier keywords.
+  app.use(API_BASE_PATH, writeAccess);
+  app.use(API_BASE_PATH, jsonBody({ strictBodies, checks: [createAccess, boundedBody] }));
+  app.use(API_BASE_PATH, decimalQuery);
   app.use(
     headAsGet(
       OpenApiValidator.middleware({
@@ -121,6 +143,7 @@ export function createApp({
       }),
     ),
   );
+  app.use(API_BASE_PATH, refuseLooseNumbers);
   app.use(API_BASE_PATH, apiRoutes(service));
 
   app.use(notFound);

@@ -1,7 +1,7 @@
 /** The environment, validated once at start; a bad value stops the process with a clear message. */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { MIN_KEY_LENGTH, PLATFORM_NAME_PATTERN } from './auth/credentials.js';
+import { MIN_KEY_BITS, MIN_KEY_LENGTH, PLATFORM_NAME_PATTERN, WEAK_KEY_ADVICE, keyStrengthBits } from './auth/credentials.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -55,6 +55,11 @@ const variables = z.object({
   PG_QUERY_TIMEOUT_MS: integer(100, 600_000).default(10_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   SHUTDOWN_TIMEOUT_MS: integer(0, MAX_TIMER_MS).default(10_000),
+  // An API request is small (64 KiB at most): a client that takes longer than this to send it
+  // (or its headers) holds a connection for nothing.
+  REQUEST_TIMEOUT_MS: integer(1000, 600_000).default(30_000),
+  HEADERS_TIMEOUT_MS: integer(1000, 600_000).default(10_000),
+  MAX_CONNECTIONS: integer(1, 1_000_000).default(1000),
   // Off by default: unknown body properties are ignored, as the real platform does.
   STRICT_BODIES: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   AUTH_CACHE_TTL_MS: integer(0, 60_000).default(1000),
@@ -75,13 +80,24 @@ const variables = z.object({
     .string()
     .regex(PLATFORM_NAME_PATTERN, 'letters, digits, ".", "_" and "-", 3-64 characters')
     .optional(),
-  RAAS_PLATFORM_KEY: z.string().min(MIN_KEY_LENGTH).optional(),
+  RAAS_PLATFORM_KEY: z
+    .string()
+    .min(MIN_KEY_LENGTH, `at least ${MIN_KEY_LENGTH} characters: ${WEAK_KEY_ADVICE}`)
+    .refine((key) => keyStrengthBits(key) >= MIN_KEY_BITS, {
+      message: `guessable (repeated, sequential or too few kinds of characters): ${WEAK_KEY_ADVICE}`,
+    })
+    .optional(),
 });
 
-const environment = variables.refine((env) => (env.RAAS_PLATFORM_NAME === undefined) === (env.RAAS_PLATFORM_KEY === undefined), {
-  message: 'set both RAAS_PLATFORM_NAME and RAAS_PLATFORM_KEY, or neither',
-  path: ['RAAS_PLATFORM_KEY'],
-});
+const environment = variables
+  .refine((env) => env.HEADERS_TIMEOUT_MS <= env.REQUEST_TIMEOUT_MS, {
+    message: 'must not exceed REQUEST_TIMEOUT_MS (the headers are part of the request)',
+    path: ['HEADERS_TIMEOUT_MS'],
+  })
+  .refine((env) => (env.RAAS_PLATFORM_NAME === undefined) === (env.RAAS_PLATFORM_KEY === undefined), {
+    message: 'set both RAAS_PLATFORM_NAME and RAAS_PLATFORM_KEY, or neither',
+    path: ['RAAS_PLATFORM_KEY'],
+  });
 
 /** One entry of `trust proxy`: a proxy-addr keyword, an address, or a subnet. */
 function isTrustedProxy(entry: string): boolean {
@@ -102,6 +118,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Reject body properties the spec does not name (400) instead of ignoring them. */
   strictBodies: boolean;
+  /** Node's http server limits: whole request, headers, and open connections. */
+  connections: { requestTimeoutMs: number; headersTimeoutMs: number; max: number };
   authFailures: { limit: number; windowMs: number };
   credentialCacheMs: number;
   trustProxy: number | string | false;
@@ -143,6 +161,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     strictBodies: e.STRICT_BODIES,
+    connections: { requestTimeoutMs: e.REQUEST_TIMEOUT_MS, headersTimeoutMs: e.HEADERS_TIMEOUT_MS, max: e.MAX_CONNECTIONS },
     authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowMs: e.AUTH_FAILURE_WINDOW_MS },
     credentialCacheMs: e.AUTH_CACHE_TTL_MS,
     trustProxy: e.TRUST_PROXY,

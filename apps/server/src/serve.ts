@@ -1,5 +1,6 @@
 /** The server process: read configuration, open the store, listen, and shut down gracefully. */
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo, Server } from 'node:net';
 import { createApp } from './app.js';
@@ -75,7 +76,19 @@ export async function serve(): Promise<void> {
     credentialCacheMs: config.credentialCacheMs,
     strictBodies: config.strictBodies,
   });
-  const server = app.listen(config.port, config.host);
+  const { requestTimeoutMs, headersTimeoutMs, max } = config.connections;
+  const server = createServer(
+    {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: headersTimeoutMs,
+      // Node checks those timeouts on this interval (30 s by default, longer than they are).
+      connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
+    },
+    app,
+  );
+  // Past this many open connections, new ones are closed at once rather than served slowly.
+  server.maxConnections = max;
+  server.listen(config.port, config.host);
   const metricsServer = config.metrics && metrics?.listen(config.metrics.port, config.metrics.host);
 
   // Signals are handled from the moment a listener exists: a SIGTERM during the start must

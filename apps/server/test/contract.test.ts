@@ -444,7 +444,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       }
     });
 
-    test('a credential limited to some customers sees and touches only those (403.007)', async () => {
+    test('a credential limited to some customers sees and touches only those (403.007; other accounts do not exist for it)', async () => {
       const allowed = await createCustomer('restricted-one');
       const allowedAccount = await createAccount(allowed.customerIdentifier);
       const outside = await createCustomer();
@@ -456,11 +456,14 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const accounts = (await client.GET('/accounts')).data as { accountIdentifier: string }[];
       expect(accounts.map((a) => a.accountIdentifier)).toEqual([allowedAccount.accountIdentifier]);
       expect((await client.GET('/accounts/{accountIdentifier}', { params: { path: allowedAccount } })).response.status).toBe(200);
+      // An account of another customer does not exist for this credential (a 403 would say it does).
+      const hidden = await client.GET('/accounts/{accountIdentifier}', { params: { path: outsideAccount } });
+      expect(hidden.response.status).toBe(404);
+      expect(hidden.error).toMatchObject({ i18nKey: '404.016' });
 
       const denied = await Promise.all([
         client.GET('/customers/{customerIdentifier}', { params: { path: outside } }),
         client.GET('/customers/{customerIdentifier}/accounts', { params: { path: outside } }),
-        client.GET('/accounts/{accountIdentifier}', { params: { path: outsideAccount } }),
         client.POST('/customers', { body: { customerIdentifier: unique('other'), displayName: 'Not allowed' } }),
         client.POST('/customers/{customerIdentifier}/accounts', {
           params: { path: outside },

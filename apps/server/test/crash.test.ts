@@ -20,7 +20,7 @@ import { basic } from './support/harness.js';
 import { isPartialResponse, rawClient } from './support/http.js';
 import { type RunningServer, startServerProcess } from './support/process.js';
 
-const PLATFORM = { name: 'crash-platform', key: 'crash-test-key-0123456789-0123456789-abcdef' };
+const PLATFORM = { name: 'crash-platform', key: 'OXRSjf1Hjz1lgHi2hDmtEg-zPdpM6rLT9pYyxpJuFzM' };
 const LOOPS = 16;
 
 let dir: string;

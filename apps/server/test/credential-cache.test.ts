@@ -6,6 +6,10 @@ import type { Store, StoredCredential } from '../src/store/store.js';
 function countingStore(fail = false) {
   const calls: string[] = [];
   const store = {
+    listPlatforms: async () => {
+      calls.push('(platforms)');
+      return [{ id: 1, name: 'exists', createdAt: '' }];
+    },
     activeCredentials: async (platformName: string): Promise<StoredCredential[]> => {
       calls.push(platformName);
       if (fail) throw new Error('database down');
@@ -40,4 +44,18 @@ test('a ttl of 0 always asks the store, and a failed read is not kept', async ()
   await expect(cache.activeCredentials('a')).rejects.toThrow('database down');
   await expect(cache.activeCredentials('a')).rejects.toThrow('database down');
   expect(failing.calls).toHaveLength(2);
+});
+
+test('for a throttled client, only platforms that exist are looked up, and the platform names at most once a minute', async () => {
+  let now = 0;
+  const { store, calls } = countingStore();
+  const cache = new CredentialCache(store, 1000, 10, () => now);
+  expect(await cache.knownCredentials('guess-1')).toEqual([]);
+  expect(await cache.knownCredentials('guess-2')).toEqual([]);
+  expect((await cache.knownCredentials('exists'))[0]?.platformName).toBe('exists');
+  expect(await cache.knownCredentials('exists')).toHaveLength(1);
+  expect(calls).toEqual(['(platforms)', 'exists']);
+  now = 60_000;
+  await cache.knownCredentials('guess-3');
+  expect(calls).toEqual(['(platforms)', 'exists', '(platforms)']);
 });

@@ -4,9 +4,10 @@
  *       (`X-Frame-Options` or a CSP `frame-ancestors`), no `X-Powered-By`. HSTS is not required:
  *       the server speaks plain HTTP on loopback and TLS is terminated in front of it.
  *   (b) repeated failed authentication from one client is throttled: after AUTH_FAILURE_LIMIT
- *       failures within AUTH_FAILURE_WINDOW_MS, further failing or unauthenticated attempts answer
- *       429 with Retry-After and an ErrorInfo (429.001), until the window ends; valid credentials
- *       are always let through, undelayed, even from the same address for the same platform.
+ *       failures within AUTH_FAILURE_WINDOW_MS, further failing attempts answer 429 with
+ *       Retry-After, the Basic challenge and an ErrorInfo (429.001), until the window ends; a
+ *       request without credentials is no failure and always gets the 401 challenge; valid
+ *       credentials are always let through, undelayed, even from the same address.
  *       The counter is per address only: keyed on (address, platform name) a guesser could
  *       multiply its attempts by cycling platform names.
  *   (c) an over-long URL is refused (414, or 431/400) with an ErrorInfo, oversized headers get
@@ -22,8 +23,8 @@ import { type RawClient, type RawResponse, rawClient } from './support/http.js';
 import { type RunningServer, startServerProcess } from './support/process.js';
 import { operationFor, responseProblems } from './support/spec.js';
 
-const PLATFORM = { name: 'hardening-platform', key: 'hardening-key-0123456789-0123456789-abcdef' };
-const OTHER = { name: 'other-platform', key: 'other-platform-key-0123456789-0123456789-ab' };
+const PLATFORM = { name: 'hardening-platform', key: '5KQJtIJQ6sM8sMcnv_HSDS3SvIR585fufTNWgif2a6I' };
+const OTHER = { name: 'other-platform', key: 'gU-MioOK2QyqXEMkznWrVJFVcOBe6d0lopzyDJdgVgI' };
 
 let dir: string;
 beforeEach(() => {
@@ -99,9 +100,15 @@ describe('(b) failed authentication is throttled per client', () => {
       const get = (authorization?: string) => client.send({ method: 'GET', path: `${base}/customers`, headers: authorization ? { authorization } : {} });
       for (let i = 0; i < 5; i++) expect((await get(wrongKey)).status, `failure ${i + 1}`).toBe(401);
 
-      for (const [what, authorization] of [['wrong key', wrongKey], ['no credentials', undefined], ['malformed header', 'Basic %%%']] as const) {
+      // A request without credentials is not a failure: it always gets the 401 challenge.
+      const bare = await get();
+      expect(bare.status).toBe(401);
+      expect(bare.headers['www-authenticate']).toMatch(/^Basic /);
+
+      for (const [what, authorization] of [['wrong key', wrongKey], ['malformed header', 'Basic %%%']] as const) {
         const blocked = await get(authorization);
         expect(blocked.status, what).toBe(429);
+        expect(blocked.headers['www-authenticate'], what).toMatch(/^Basic /);
         const retryAfter = Number(blocked.headers['retry-after']);
         expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${blocked.headers['retry-after']}`).toBe(true);
         expect(errorInfoProblems(blocked.json)).toEqual([]);

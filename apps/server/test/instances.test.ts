@@ -8,7 +8,7 @@ import { migrations } from '../src/store/migrations.js';
 import { basic, freshDatabase } from './support/harness.js';
 import { type RunningServer, startServerProcess } from './support/process.js';
 
-const platform = { RAAS_PLATFORM_NAME: 'multi-platform', RAAS_PLATFORM_KEY: 'multi-instance-key-0123456789-0123456789' };
+const platform = { RAAS_PLATFORM_NAME: 'multi-platform', RAAS_PLATFORM_KEY: 'h0un3e8cUIJeNZPsnwa-LJa8jvyodtXCXU2ffRf2Pbo' };
 const headers = {
   authorization: basic({ name: platform.RAAS_PLATFORM_NAME, key: platform.RAAS_PLATFORM_KEY }),
   'content-type': 'application/json',

@@ -11,7 +11,7 @@ import { basic } from './support/harness.js';
 import { type RunningServer, startServerProcess } from './support/process.js';
 
 const CUSTOMERS = 100_000;
-const platform = { RAAS_PLATFORM_NAME: 'large-platform', RAAS_PLATFORM_KEY: 'large-platform-key-0123456789-0123456789' };
+const platform = { RAAS_PLATFORM_NAME: 'large-platform', RAAS_PLATFORM_KEY: 'nmI9cc_x4H0hTKDM5iMvj6HvOFNCYDzTyOGw1q87Vvo' };
 const dir = mkdtempSync(join(tmpdir(), 'raas-large-'));
 const file = join(dir, 'raas.db');
 let server: RunningServer;

@@ -80,6 +80,9 @@ describe('pnpm start, the README way', () => {
       LOG_LEVEL: 'debug',
       SHUTDOWN_TIMEOUT_MS: '4321',
       STRICT_BODIES: 'true',
+      REQUEST_TIMEOUT_MS: '20000',
+      HEADERS_TIMEOUT_MS: '5000',
+      MAX_CONNECTIONS: '50',
       AUTH_CACHE_TTL_MS: '0',
       AUTH_FAILURE_LIMIT: '2',
       AUTH_FAILURE_WINDOW_MS: '5000',
@@ -104,6 +107,8 @@ describe('pnpm start, the README way', () => {
         shutdownTimeoutMs: 4321,
         credentialCacheMs: 0,
         strictBodies: true,
+        // Their effects are proved in review.test.ts; here, that they arrive.
+        connections: { requestTimeoutMs: 20000, headersTimeoutMs: 5000, max: 50 },
         trustProxy: 1,
         postgres: { poolMax: 3, connectTimeoutMs: 1500, queryTimeoutMs: 7000 },
         authFailures: { limit: 2, windowMs: 5000 },

@@ -8,7 +8,7 @@ import { basic } from './support/harness.js';
 import { type Cluster, createDatabase, startCluster } from '@raas-customers/pg-cluster';
 import { type RunningServer, startServerProcess } from './support/process.js';
 
-const platform = { RAAS_PLATFORM_NAME: 'outage-platform', RAAS_PLATFORM_KEY: 'outage-platform-key-0123456789-0123456789' };
+const platform = { RAAS_PLATFORM_NAME: 'outage-platform', RAAS_PLATFORM_KEY: 'j7OHYt77r4R7TPGcqbzk8lyzlkSS72e42yfxW8CFyDI' };
 const headers = {
   authorization: basic({ name: platform.RAAS_PLATFORM_NAME, key: platform.RAAS_PLATFORM_KEY }),
   'content-type': 'application/json',

@@ -1,10 +1,12 @@
 /** The server as a process: configuration, first start, persistence, logs and graceful shutdown. */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { readConfig } from '../src/config.js';
+import { MIN_KEY_BITS, keyStrengthBits } from '../src/auth/credentials.js';
 import { basic as basicOf } from './support/harness.js';
 import { runServerOnce, startServerProcess } from './support/process.js';
 
@@ -17,7 +19,7 @@ afterEach(() => {
 });
 
 const basic = (name: string, key: string) => basicOf({ name, key });
-const KEY = 'k'.repeat(12) + '-integration-test-key-0123456789';
+const KEY = '7unisYGVTQcZ9qkk-YiWrgxEbDMeQvwT3zcRXX5YGDE';
 
 describe('configuration', () => {
   test.each([
@@ -29,6 +31,8 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'mysql://db/raas' }, 'DATABASE_URL'],
     [{ RAAS_PLATFORM_NAME: 'acme-platform' }, 'RAAS_PLATFORM_KEY'],
     [{ RAAS_PLATFORM_NAME: 'acme-platform', RAAS_PLATFORM_KEY: 'short' }, 'RAAS_PLATFORM_KEY'],
+    [{ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '6000' }, 'HEADERS_TIMEOUT_MS'],
+    [{ MAX_CONNECTIONS: '0' }, 'MAX_CONNECTIONS'],
   ])('%o stops the start with a message naming %s', async (env, variable) => {
     const { code, stderr } = await runServerOnce({ DATABASE_URL: `file:${join(dir, 'raas.db')}`, ...env });
     expect(code).toBe(1);
@@ -41,6 +45,31 @@ test('STRICT_BODIES is off unless set to true', () => {
   expect(readConfig({}).strictBodies).toBe(false);
   expect(readConfig({ STRICT_BODIES: 'false' }).strictBodies).toBe(false);
   expect(readConfig({ STRICT_BODIES: 'true' }).strictBodies).toBe(true);
+});
+
+describe('a guessable RAAS_PLATFORM_KEY', () => {
+  // Each is 32 characters or more: length alone let them through.
+  test.each([
+    'x'.repeat(43),
+    'acme-platform-key-0123456789-0123456789',
+    'Password1!Password1!Password1!Password1!',
+    'abcdefghijklmnopqrstuvwxyz0123456789',
+    'qwertyuiopasdfghjklzxcvbnm1234567890',
+    '0123456789abcdef0123456789abcdef',
+  ])('%s is refused at start, with how to make a good one', async (key) => {
+    const { code, stderr } = await runServerOnce({ DATABASE_URL: `file:${join(dir, 'raas.db')}`, RAAS_PLATFORM_NAME: 'acme-platform', RAAS_PLATFORM_KEY: key });
+    expect(code).toBe(1);
+    expect(stderr).toContain('RAAS_PLATFORM_KEY: guessable');
+    expect(stderr).toContain('openssl rand -base64 32');
+  });
+
+  test('32 random bytes, as base64 or hex, always pass', () => {
+    for (let i = 0; i < 2000; i++) {
+      for (const key of [randomBytes(32).toString('base64'), randomBytes(32).toString('hex'), randomBytes(32).toString('base64url')]) {
+        expect(keyStrengthBits(key), key).toBeGreaterThanOrEqual(MIN_KEY_BITS);
+      }
+    }
+  });
 });
 
 describe('provisioning from the environment', () => {

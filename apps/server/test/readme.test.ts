@@ -14,7 +14,7 @@ test('the README curl session creates a customer and an account', async () => {
   const block = /<!-- readme-session[^>]*-->\s*```sh\n([\s\S]*?)```\s*<!-- \/readme-session -->/.exec(readme)?.[1];
   expect(block).toContain('curl');
   const dir = mkdtempSync(join(tmpdir(), 'raas-readme-'));
-  const platform = { RAAS_PLATFORM_NAME: 'readme-platform', RAAS_PLATFORM_KEY: 'readme-key-0123456789-0123456789-abcdef' };
+  const platform = { RAAS_PLATFORM_NAME: 'readme-platform', RAAS_PLATFORM_KEY: '_9RgWA18JHvLuavr8rit98tW_11Kg6e9Pe_9cbcCzrg' };
   const server = await startServerProcess({ DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'silent', ...platform });
   try {
     const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', block!], {

@@ -17,7 +17,7 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const readme = readFileSync(join(packageDir, 'README.md'), 'utf8');
 const example = /<!-- example[^>]*-->\s*```ts\n([\s\S]*?)```/.exec(readme)?.[1];
 
-const platform = { RAAS_PLATFORM_NAME: 'consumer-platform', RAAS_PLATFORM_KEY: 'consumer-key-0123456789-0123456789-abc' };
+const platform = { RAAS_PLATFORM_NAME: 'consumer-platform', RAAS_PLATFORM_KEY: 'ujzUyGKBMQq279OGY4WJYrtvrzoMHqdyOoJIzLKrmk0' };
 let work: string;
 let tarball: string;
 

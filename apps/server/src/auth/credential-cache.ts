@@ -11,8 +11,15 @@ interface Entry {
   expiresAt: number;
 }
 
+/** How often, at most, the names of all platforms are read again for a throttled request. */
+const PLATFORM_NAMES_REFRESH_MS = 60_000;
+
 export class CredentialCache {
   readonly #entries = new Map<string, Entry>();
+  /** Names of the platforms that exist, as last read (all of them, or found by a lookup since). */
+  readonly #platformNames = new Set<string>();
+  #namesReadAt = Number.NEGATIVE_INFINITY;
+  #namesRead: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: Store,
@@ -32,6 +39,7 @@ export class CredentialCache {
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
     const credentials = this.store.activeCredentials(platformName);
+    void credentials.then((found) => found.length > 0 && this.#platformNames.add(platformName), () => {});
     const entry = { credentials, expiresAt: now + this.ttlMs };
     this.#entries.delete(platformName);
     this.#entries.set(platformName, entry);
@@ -40,5 +48,30 @@ export class CredentialCache {
       if (this.#entries.get(platformName) === entry) this.#entries.delete(platformName);
     });
     return credentials;
+  }
+
+  /**
+   * For a throttled client: the credentials of a platform that exists, as activeCredentials
+   * would give them, and none for a name no platform has, without a lookup or a cache entry.
+   * Guesses from a blocked address then cost no database work and evict nobody's credentials,
+   * while a valid key still passes. The names of all platforms are read at most once a minute.
+   */
+  async knownCredentials(platformName: string): Promise<StoredCredential[]> {
+    const cached = this.#entries.get(platformName);
+    if (cached && cached.expiresAt > this.now()) return cached.credentials;
+    if (!this.#platformNames.has(platformName)) await this.#readPlatformNames();
+    return this.#platformNames.has(platformName) ? this.activeCredentials(platformName) : [];
+  }
+
+  #readPlatformNames(): Promise<void> {
+    if (this.now() - this.#namesReadAt >= PLATFORM_NAMES_REFRESH_MS) {
+      this.#namesReadAt = this.now();
+      this.#namesRead = this.store.listPlatforms().then(
+        (platforms) => platforms.forEach((platform) => this.#platformNames.add(platform.name)),
+        // The database is down: try again on the next throttled request.
+        () => void (this.#namesReadAt = Number.NEGATIVE_INFINITY),
+      );
+    }
+    return this.#namesRead;
   }
 }

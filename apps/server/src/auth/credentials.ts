@@ -10,6 +10,34 @@ import type { StoredCredential } from '../store/store.js';
 export const PLATFORM_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$/;
 export const MIN_KEY_LENGTH = 32;
 
+/** A chosen key (RAAS_PLATFORM_KEY) must be estimated at least this strong: see keyStrengthBits. */
+export const MIN_KEY_BITS = 160;
+
+export const WEAK_KEY_ADVICE = 'use 32 random bytes, e.g. `openssl rand -base64 32` (the stored hash is only sound for a random key)';
+
+/**
+ * A conservative estimate of a chosen key's strength in bits. The fast hash (above) is sound
+ * only for random keys, so a key an operator typed must look random: each character is worth
+ * log2 of the alphabet its character classes span (lower, upper, digits, others), except one
+ * that a guesser would predict: the same as or next to the previous one (`aaaa`, `1234`,
+ * `abcd`), or continuing a three-character run seen earlier in the key (a repeated word).
+ * 32 random bytes, base64 (44 characters) or hex (64), always pass; dictionary words are not
+ * recognised, which is why the advice is a generated key.
+ */
+export function keyStrengthBits(key: string): number {
+  const chars = [...key];
+  const alphabet =
+    (/[a-z]/.test(key) ? 26 : 0) + (/[A-Z]/.test(key) ? 26 : 0) + (/[0-9]/.test(key) ? 10 : 0) + (/[^a-zA-Z0-9]/.test(key) ? 33 : 0);
+  const perCharacter = Math.log2(Math.max(alphabet, 2));
+  let bits = 0;
+  for (let i = 0; i < chars.length; i++) {
+    const step = i === 0 ? Infinity : Math.abs(chars[i]!.codePointAt(0)! - chars[i - 1]!.codePointAt(0)!);
+    const repeated = i >= 2 && chars.slice(0, i - 1).join('').includes(chars.slice(i - 2, i + 1).join(''));
+    if (step > 1 && !repeated) bits += perCharacter;
+  }
+  return Math.floor(bits);
+}
+
 export function newPlatformKey(): string {
   return randomBytes(32).toString('base64url');
 }

@@ -183,15 +183,23 @@ export class RaasService {
   }
 
   async getAccount(principal: Principal, accountIdentifier: string): Promise<Account> {
-    const found = await this.store.findAccount(principal.platformId, accountIdentifier);
+    const found = await this.#visibleAccount(principal, accountIdentifier);
     if (!found) throw new ApiError('404.016');
-    assertMayTouch(principal, found.customerIdentifier);
     return found.account;
+  }
+
+  /**
+   * The account, unless the credential may not see its customer: then it does not exist for this
+   * credential, and answers exactly as a made-up identifier would (a 403 would confirm it exists).
+   */
+  async #visibleAccount(principal: Principal, accountIdentifier: string): Promise<{ account: Account; customerIdentifier: string } | undefined> {
+    const found = await this.store.findAccount(principal.platformId, accountIdentifier);
+    return found && mayTouch(principal, found.customerIdentifier) ? found : undefined;
   }
 
   async #assertAccountOfCustomer(principal: Principal, customerIdentifier: string, accountIdentifier: string): Promise<void> {
     await this.#assertCustomer(principal, customerIdentifier);
-    const found = await this.store.findAccount(principal.platformId, accountIdentifier);
+    const found = await this.#visibleAccount(principal, accountIdentifier);
     if (!found) throw new ApiError('404.016');
     if (found.customerIdentifier !== customerIdentifier) throw new ApiError('404.020');
   }
@@ -205,8 +213,10 @@ function assertMayWrite(principal: Principal): void {
   if (principal.readOnly) throw new ApiError('403.017');
 }
 
+function mayTouch(principal: Principal, customerIdentifier: string): boolean {
+  return !principal.allowedCustomers || principal.allowedCustomers.has(customerIdentifier);
+}
+
 function assertMayTouch(principal: Principal, customerIdentifier: string): void {
-  if (principal.allowedCustomers && !principal.allowedCustomers.has(customerIdentifier)) {
-    throw new ApiError('403.007');
-  }
+  if (!mayTouch(principal, customerIdentifier)) throw new ApiError('403.007');
 }

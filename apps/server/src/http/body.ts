@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import { ApiError, type FieldViolation, fieldViolation } from '../domain/errors.js';
 import { loadSpec } from '../spec.js';
@@ -10,9 +11,10 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
  * Reads a request body in the order the reference implies: too large (413) before wrong media
  * type (415) before malformed JSON (400.501). A declared Content-Length over the limit is refused
  * before a byte is read; a chunked body is cut off by the parser at the same limit. Unless
- * `strictBodies`, properties the spec does not name are dropped once the body is parsed.
+ * `strictBodies`, properties the spec does not name are dropped once the body is parsed; then
+ * `checks` run on it, before anything else walks it.
  */
-export function jsonBody({ strictBodies = false }: { strictBodies?: boolean } = {}): RequestHandler[] {
+export function jsonBody({ strictBodies = false, checks = [] }: { strictBodies?: boolean; checks?: RequestHandler[] } = {}): RequestHandler[] {
   const guard: RequestHandler = (req, _res, next) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > BODY_LIMIT_BYTES) throw new ApiError('413.001');
@@ -20,18 +22,33 @@ export function jsonBody({ strictBodies = false }: { strictBodies?: boolean } = 
     if (hasBody && !req.is('application/json')) throw new ApiError('415.001');
     next();
   };
-  // Only creates and updates take a body; one sent with a read is ignored, as HTTP allows.
+  // Only creates and updates take a body; one sent with a read is ignored, as HTTP allows, and
+  // the connection closed after the answer rather than kept to read the rest of it.
   const onlyWithBody =
     (handler: RequestHandler): RequestHandler =>
-    (req, res, next) =>
-      METHODS_WITH_BODY.has(req.method) ? handler(req, res, next) : next();
+    (req, res, next) => {
+      if (METHODS_WITH_BODY.has(req.method)) return handler(req, res, next);
+      if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
+      next();
+    };
   const parse = express.json({ limit: BODY_LIMIT_BYTES, strict: true });
-  // Dropped before the prototype-key check: an unknown `valueOf` is ignored like any other name.
-  const handlers = strictBodies ? [guard, parse, noPrototypeKeys] : [guard, parse, dropUnknownProperties(loadSpec() as never), noPrototypeKeys];
-  return handlers.map(onlyWithBody);
+  // Dropped before the bounds and the prototype-key check: an unknown `valueOf`, or thousands of
+  // unknown names, are ignored like any other unknown property.
+  const drop = strictBodies ? [] : [dropUnknownProperties(loadSpec() as never)];
+  return [guard, parse, ...drop, ...checks, noPrototypeKeys].map(onlyWithBody);
 }
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * The request declares a body that was not read to its end. Answering it and keeping the
+ * connection would mean reading the rest first (Node does, to find the next request), however
+ * slowly it comes: such an answer closes the connection instead.
+ */
+export function hasUnreadBody(req: IncomingMessage): boolean {
+  const declared = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  return declared && !req.readableEnded;
+}
 
 /** Member names of every object: no schema here defines them, and as keys they trip libraries. */
 const PROTOTYPE_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));

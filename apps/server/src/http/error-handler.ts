@@ -9,6 +9,8 @@ import { ApiError, type FieldViolation, type I18nKey } from '../domain/errors.js
 import type { ErrorInfo } from '../domain/model.js';
 import { loadSpec } from '../spec.js';
 import { StoreUnavailable } from '../store/store.js';
+import { hasUnreadBody } from './body.js';
+import { looseNumbersOf } from './prechecks.js';
 
 type FieldError = NonNullable<ErrorInfo['errors']>[number];
 
@@ -183,6 +185,12 @@ function statusKey(status: number): I18nKey {
   }
 }
 
+/** The validator's errors and the loose query numbers it could not see (prechecks.ts), each once. */
+function withLooseNumbers(errors: ValidatorItem[], req: Request): ValidatorItem[] {
+  const reported = new Set(errors.map((item) => item.path));
+  return [...errors, ...looseNumbersOf(req).filter((item) => !reported.has(item.path))];
+}
+
 /** Turns any thrown value into an ApiError; `unexpected` marks the ones worth an error log. */
 export function toApiError(error: unknown, req: Request): { apiError: ApiError; unexpected: boolean } {
   if (error instanceof ApiError) return { apiError: error, unexpected: false };
@@ -206,7 +214,7 @@ export function toApiError(error: unknown, req: Request): { apiError: ApiError; 
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
     const key = statusKey(e.status);
     // At most MAX_VIOLATIONS listed: a body of a thousand bad items must not answer tenfold.
-    const items = key === '400.001' && Array.isArray(e.errors) ? e.errors.slice(0, MAX_VIOLATIONS) : [];
+    const items = key === '400.001' && Array.isArray(e.errors) ? withLooseNumbers(e.errors, req).slice(0, MAX_VIOLATIONS) : [];
     return {
       apiError: new ApiError(key, {}, items.length > 0 ? items.map((item) => fieldViolation(req, item)) : undefined),
       unexpected: false,
@@ -241,6 +249,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
+    // Refused before its body was read (401, 403, 413, 415...): close the connection rather than
+    // read the rest of a body already refused, however slowly it comes.
+    if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
     const body = errorInfo(apiError, req, String(res.locals.requestId));
     // A 405 names the methods the path has (the validator's error carries the Allow header), and
     // HEAD wherever GET is (app.ts answers it).

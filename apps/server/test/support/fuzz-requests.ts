@@ -144,9 +144,11 @@ export function errorInfoProblems(body: unknown): string[] {
 /** A query value as the validator sees it: coerced to the parameter's type like ajv's coerceTypes. */
 function coerceQuery(schema: Json, raw: string): unknown {
   switch (schema.type) {
+    // Query numbers are decimal (the server refuses `0x10`, ` `, `+5`, `.5`, `Infinity`).
     case 'integer':
+      return /^-?\d+$/.test(raw) ? Number(raw) : raw;
     case 'number':
-      return raw.trim() === '' ? raw : Number(raw);
+      return /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(raw) ? Number(raw) : raw;
     case 'boolean':
       return raw === 'true' ? true : raw === 'false' ? false : raw;
     default:
@@ -280,6 +282,11 @@ function buildMutatedBody(schema: Json): fc.Arbitrary<{ how: string; value: unkn
       delete copy[name];
       return { how: `missing:${name}`, value: copy };
     }),
+    // Thousands of unknown properties (each a reported error to a validator in allErrors mode).
+    fc.tuple(base, fc.constantFrom(51, 3_000)).map(([b, n]) => ({
+      how: `many-unknown-properties:${n}`,
+      value: { ...b, ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`unknown${i}`, i])) },
+    })),
     fc.constant({ how: 'empty-object', value: {} }),
     fc.oneof(fc.constant([]), fc.constant(null), fc.string(), fc.integer(), fc.array(base, { maxLength: 2 })).map((v) => ({
       how: 'not-an-object',
@@ -309,6 +316,12 @@ function buildMutatedBody(schema: Json): fc.Arbitrary<{ how: string; value: unkn
       fc.tuple(base, fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.constant({}), fc.record({ emailAddress: fc.string({ maxLength: 20 }) }), item.map((i) => ({ ...(i as Json), extra: 1 })))).map(([b, i]) => ({
         how: `bad-item:${arrayName}`,
         value: { ...b, [arrayName]: [i] },
+      })),
+      // Far over maxItems, all distinct (a uniqueness check would compare every pair), under 64 KiB:
+      // refused on the array's size before any costlier check (prechecks.ts).
+      fc.tuple(base, fc.constantFrom(51, 1_000, 5_000)).map(([b, n]) => ({
+        how: `over-max-items:${arrayName}:${n}`,
+        value: { ...b, [arrayName]: Array.from({ length: n }, (_, i) => (n <= 1_000 ? { emailAddress: `r${i}@acme.example` } : { e: i })) },
       })),
       // Items whose keys shadow Object.prototype members: uniqueItems compares them pairwise.
       fc
@@ -457,7 +470,7 @@ function buildQueryArb(op: Operation): fc.Arbitrary<Query> {
 
   const scalarNames = usable.filter((p) => p.schema.type !== 'array').map((p) => p.name);
   const broken: fc.Arbitrary<Query>[] = [
-    fc.constantFrom('0', '201', '-1', '1.5', 'abc', '', '10abc', '[]').map((v) => ({ pairs: [['paginate', 'true'], ['maxResults', v]] as QueryPairs, how: `maxResults=${v}`, valid: false })),
+    fc.constantFrom('0', '201', '-1', '1.5', 'abc', '', '10abc', '[]', '0x10', ' ', '1e1', '+5', '0b11', ' 5').map((v) => ({ pairs: [['paginate', 'true'], ['maxResults', v]] as QueryPairs, how: `maxResults=${v}`, valid: false })),
     fc.constantFrom('yes', '1', 'TRUE', '', 'null', 'on').map((v) => ({ pairs: [['paginate', v]] as QueryPairs, how: `paginate=${v}`, valid: false })),
     fc.constant<Query>({ pairs: [['paginate', 'true'], ['maxResults', '1'], ['maxResults', '2']], how: 'duplicate-maxResults', valid: false }),
     fc.constant<Query>({ pairs: [['paginate', 'true'], ['paginate', 'true']], how: 'duplicate-paginate', valid: false }),
@@ -479,7 +492,7 @@ function buildQueryArb(op: Operation): fc.Arbitrary<Query> {
     if (s.format === 'date-time') bad.push('2020-01-01', 'yesterday', '2020-01-01 00:00:00', '');
     if (s.format === 'email') bad.push('not-an-email', 'a@', '@b.example', '');
     if (s.pattern) bad.push('', 'x', 'A1234567', 'a'.repeat(101));
-    if (s.type === 'number') bad.push('abc', 'NaN', '', '1,5');
+    if (s.type === 'number') bad.push('abc', 'NaN', '', '1,5', '0x10', ' ', '+5', '.5', '0b11', '5 ', 'Infinity', '1_000');
     if (s.type === 'string' && s.maxLength && !s.pattern && !s.format) bad.push('x'.repeat(Number(s.maxLength) + 1));
     const invalid = bad.filter((v) => !validAgainst(s, coerceQuery(s, v)));
     if (invalid.length > 0) {
@@ -680,8 +693,13 @@ export interface FuzzCase {
   label: string;
   operation?: Operation;
   method: string;
-  /** The request target as sent (absolute path with query). */
+  /** The request target in origin form (absolute path with query). */
   target: string;
+  /**
+   * Sent before the target when set: an absolute-form target (`http://user:pass@host/path`),
+   * which must be answered exactly as the origin form, never echoing the user information.
+   */
+  authority?: string;
   auth: Auth;
   body: Body;
   /** Set when the route is a spec operation whose path parameters and query are known. */
@@ -745,8 +763,22 @@ const routeCase: fc.Arbitrary<FuzzCase> = fc.oneof(
     .map(([path, method, auth]) => ({ label: `outside-api:${method} ${path}`, method, target: path, auth, body: { kind: 'none' }, route: 'outside-api' }) as FuzzCase),
 );
 
-/** One request: mostly spec operations, some unknown routes and methods. */
-export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.oneof({ weight: 9, arbitrary: operationCase }, { weight: 1, arbitrary: routeCase });
+/** User information an absolute-form target carries: it must never come back in an answer. */
+export const AUTHORITY_SECRET = 'fuzz-secret';
+const AUTHORITIES = [`http://fuzz-user:${AUTHORITY_SECRET}@127.0.0.1`, `HTTPS://${AUTHORITY_SECRET}@example.test:8443`, 'http://127.0.0.1:1'];
+
+/** One request: mostly spec operations, some unknown routes and methods; some in absolute form. */
+export const fuzzCase: fc.Arbitrary<FuzzCase> = fc
+  .tuple(
+    fc.oneof({ weight: 9, arbitrary: operationCase }, { weight: 1, arbitrary: routeCase }),
+    fc.option(fc.constantFrom(...AUTHORITIES), { freq: 12 }),
+    // A trailing slash reaches the same operation (non-strict routing), so the same checks apply.
+    fc.nat({ max: 15 }).map((n) => n === 0),
+  )
+  .map(([c, authority, slash]) => {
+    const slashed = slash && c.route === 'operation' ? { ...c, target: c.target.replace(/^([^?]*)/, '$1/'), label: `${c.label},trailing-slash` } : c;
+    return authority === null ? slashed : { ...slashed, authority, label: `${slashed.label},absolute-form` };
+  });
 
 // ---------------------------------------------------------------------------------------------
 // The expected answer
@@ -782,9 +814,8 @@ function domainOutcome(op: Operation, who: Who, params: Record<string, string>, 
     case 'updateCustomerAccount':
       return { statuses: [200, 404, 409], keys: ['404.002', '404.016', '404.020', '409.017'], because: 'valid update' };
     case 'getAccount':
-      return who === 'restricted'
-        ? { statuses: [200, 403, 404], keys: ['403.007', '404.016'], because: 'restricted read of an account' }
-        : { statuses: [200, 404], keys: ['404.016'], because: 'valid read of an account' };
+      // For a restricted credential an account of another customer does not exist: 404.016 too.
+      return { statuses: [200, 404], keys: ['404.016'], because: 'valid read of an account' };
     default:
       throw new Error(`no domain outcome for ${op.operationId}`);
   }
@@ -793,8 +824,28 @@ function domainOutcome(op: Operation, who: Who, params: Record<string, string>, 
 export function expectedFor(c: FuzzCase, rendered: ReturnType<typeof renderBody>): Expected {
   if (c.target.length > MAX_URL_LENGTH) return { statuses: [414], keys: ['414.001'], because: 'URL over the limit' };
   if (c.route === 'outside-api') return { statuses: [404], keys: ['404.001'], because: 'outside the API' };
+  // No credentials at all is a challenge (401), never counted or throttled; bad ones may be throttled.
+  if (c.auth.kind === 'broken' && (c.auth.how === 'missing' || c.auth.how === 'literal:')) {
+    return { statuses: [401], keys: ['401.501'], because: 'no credentials' };
+  }
   if (c.auth.kind === 'broken') return { statuses: [401, 429], keys: ['401.501', '429.001'], because: 'bad credentials' };
+  const who = c.auth.who;
+  // A write the credential may never make is refused before its body is read (prechecks.ts).
+  if (c.route === 'operation' && c.operation!.method !== 'GET') {
+    if (who === 'readOnly') return { statuses: [403], keys: ['403.017'], because: 'read-only credential writes' };
+    const raw = c.params?.customerIdentifier?.raw;
+    const customer = raw === undefined ? undefined : decodeSegment(raw);
+    if (who === 'restricted' && customer !== undefined && !RESTRICTED_TO.has(customer)) {
+      return { statuses: [403], keys: ['403.007'], because: 'restricted credential writes under another customer' };
+    }
+  }
   if (rendered.bodyPhase) return { statuses: rendered.bodyPhase, because: `body: ${'how' in c.body ? c.body.how : c.body.kind}` };
+  // ...and a limited credential's createCustomer as soon as its body is parsed.
+  const parsed = rendered.parsed as Record<string, unknown> | undefined;
+  if (who === 'restricted' && c.operation?.operationId === 'createCustomer' && parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    const customer = parsed.customerIdentifier;
+    if (typeof customer === 'string' && !RESTRICTED_TO.has(customer)) return { statuses: [403], keys: ['403.007'], because: 'restricted credential creates another customer' };
+  }
   if (c.route === 'unknown-route') return { statuses: [404], keys: ['404.001'], because: 'unknown route' };
   if (c.route === 'unknown-method') return { statuses: [405], keys: ['405.001'], because: 'unknown method' };
 

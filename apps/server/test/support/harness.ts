@@ -85,6 +85,8 @@ function unavailable(store: Store): Store {
 export interface TestServer {
   kind: StoreKind;
   baseUrl: string;
+  /** The database the server uses (a fresh one per server). */
+  databaseUrl: string;
   store: Store;
   /** Full access on platform one. */
   one: Credentials;
@@ -132,6 +134,7 @@ export async function startTestServer(
   return {
     kind,
     baseUrl,
+    databaseUrl: database.url,
     store,
     one,
     oneReadOnly,

@@ -174,14 +174,31 @@ export class PostgresStore implements Store {
     }
   }
 
+  /**
+   * One query on a pooled connection. Not `pool.query`: it hands every error to `release(err)`,
+   * which destroys the connection, so each 409 (a unique violation) cost a new session. An error
+   * the server answered (a DatabaseError) leaves the connection usable; only a broken or timed-out
+   * connection is discarded.
+   */
   async #query<Row extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<Row>> {
+    let client: pg.PoolClient;
     try {
-      const result = await this.#pool.query<Row>(text, values);
-      this.#reached(true);
-      return result;
+      client = await this.#pool.connect();
     } catch (error) {
       if (isOutage(error)) this.#reached(false, error);
       throw translate(error);
+    }
+    let broken: Error | undefined;
+    try {
+      const result = await client.query<Row>(text, values);
+      this.#reached(true);
+      return result;
+    } catch (error) {
+      if (!(error instanceof pg.DatabaseError) || isUnavailable(error)) broken = error instanceof Error ? error : new Error(String(error));
+      if (isOutage(error)) this.#reached(false, error);
+      throw translate(error);
+    } finally {
+      client.release(broken);
     }
   }
 

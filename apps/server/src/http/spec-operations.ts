@@ -1,0 +1,82 @@
+/**
+ * The spec's operations as this server's own middleware needs them, before the validator runs:
+ * which operation a request targets, which of its query parameters are numbers, its request body
+ * schema. Read once from the bundled spec, so the checks below follow the contract.
+ */
+import { loadSpec } from '../spec.js';
+
+type Json = Record<string, unknown>;
+
+export interface SpecOperation {
+  operationId: string;
+  method: string;
+  /** The path template's segments, e.g. ['customers', '{customerIdentifier}', 'accounts']. */
+  segments: string[];
+  /** Query parameters whose schema type is a number, by name. */
+  numericQuery: Map<string, 'integer' | 'number'>;
+  /** The JSON request body's schema ($refs resolved lazily through `resolve`). */
+  bodySchema: Json | undefined;
+}
+
+const spec = loadSpec() as Json & { paths: Record<string, Json> };
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+/** Follows a local $ref (`#/components/...`) to the schema it names. */
+export function resolve(node: unknown): Json {
+  let value = node as Json;
+  for (let hops = 0; value && typeof value.$ref === 'string' && hops < 20; hops++) {
+    value = value.$ref
+      .slice(2)
+      .split('/')
+      .reduce<unknown>((n, key) => (n as Json | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], spec) as Json;
+  }
+  return value ?? {};
+}
+
+const operations: SpecOperation[] = Object.entries(spec.paths).flatMap(([path, rawItem]) => {
+  const item = resolve(rawItem);
+  return Object.entries(item)
+    .filter(([method]) => METHODS.includes(method))
+    .map(([method, rawOperation]) => {
+      const operation = rawOperation as Json;
+      const parameters = [...((item.parameters as unknown[]) ?? []), ...((operation.parameters as unknown[]) ?? [])].map(resolve);
+      const numericQuery = new Map<string, 'integer' | 'number'>();
+      for (const parameter of parameters) {
+        const type = resolve(parameter.schema).type;
+        if (parameter.in === 'query' && (type === 'integer' || type === 'number')) numericQuery.set(String(parameter.name), type);
+      }
+      const content = resolve(operation.requestBody).content as Json | undefined;
+      const body = content?.['application/json'] as Json | undefined;
+      return {
+        operationId: String(operation.operationId),
+        method: method.toUpperCase(),
+        segments: path.split('/').slice(1),
+        numericQuery,
+        bodySchema: body?.schema ? resolve(body.schema) : undefined,
+      };
+    });
+});
+
+/**
+ * The operation a request targets, and its raw (still percent-encoded) path parameters; `path`
+ * is relative to the API's base path, as Express gives it under `app.use(API_BASE_PATH, …)`.
+ * Matching is the router's: case-sensitive, one trailing slash allowed; no other path reaches an
+ * operation.
+ */
+export function operationOf(method: string, path: string): { operation: SpecOperation; params: Record<string, string> } | undefined {
+  const segments = path.split('/').slice(1);
+  // Non-strict routing, as Express's and the validator's: one trailing slash is the same path.
+  if (segments.length > 1 && segments.at(-1) === '') segments.pop();
+  for (const operation of operations) {
+    if (operation.method !== method || operation.segments.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    const matches = operation.segments.every((template, i) => {
+      const segment = segments[i]!;
+      if (!template.startsWith('{')) return template === segment;
+      params[template.slice(1, -1)] = segment;
+      return segment.length > 0;
+    });
+    if (matches) return { operation, params };
+  }
+  return undefined;
+}
