@@ -17,7 +17,7 @@ import { RaasService } from './domain/raas-service.js';
 import { authenticate } from './http/authenticate.js';
 import { docsSite } from './http/docs.js';
 import { jsonBody } from './http/body.js';
-import { boundedBody, createAccess, decimalQuery, refuseLooseNumbers, writeAccess } from './http/prechecks.js';
+import { boundedBody, createAccess, decimalQuery, refuseLooseNumbers, takesBody, writeAccess } from './http/prechecks.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
 import { refuseOtherSchemes, toOriginForm } from './http/request-target.js';
@@ -129,7 +129,9 @@ export function createApp({
   // A write the credential may never make is refused before its body is read or validated, and
   // the cheap bounds (array sizes, decimal numbers) come before the validator's costlier keywords.
   app.use(API_BASE_PATH, writeAccess);
-  app.use(API_BASE_PATH, jsonBody({ strictBodies, checks: [createAccess, boundedBody] }));
+  // Unknown properties are dropped (unless strict) before the prototype-key check: an unknown
+  // `valueOf`, or thousands of unknown names, are ignored like any other.
+  app.use(API_BASE_PATH, jsonBody({ takesBody, checks: [createAccess, boundedBody({ strictBodies })] }));
   app.use(API_BASE_PATH, decimalQuery);
   app.use(
     headAsGet(

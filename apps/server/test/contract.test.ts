@@ -897,6 +897,8 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
           ...(parameters.includes('Paginate') ? [{ label: `${op.operationId} page`, path: `${found}?paginate=true`, headers: auth, status: 200 }] : []),
           ...(op.path.includes('{') ? [{ label: `${op.operationId} 404`, path: fill(op.path, 'no-such-customer', 'no-such-account'), headers: auth, status: 404 }] : []),
           { label: `${op.operationId} 400`, path: `${found}${found.includes('?') ? '&' : '?'}colour=blue`, headers: auth, status: 400 },
+          // Our own checks before the validator see a HEAD as its GET too (decimal query numbers).
+          ...(parameters.includes('MaxResults') ? [{ label: `${op.operationId} 400 (0x10)`, path: `${found}?paginate=true&maxResults=0x10`, headers: auth, status: 400 }] : []),
           { label: `${op.operationId} 401`, path: found, headers: {}, status: 401 },
         ];
       });

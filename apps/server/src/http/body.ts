@@ -1,8 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { ApiError, type FieldViolation, fieldViolation } from '../domain/errors.js';
-import { loadSpec } from '../spec.js';
-import { dropUnknownProperties } from './unknown-properties.js';
 
 /** Decision of the reference: a body over 64 KiB is refused, whatever it contains. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -10,11 +8,11 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 /**
  * Reads a request body in the order the reference implies: too large (413) before wrong media
  * type (415) before malformed JSON (400.501). A declared Content-Length over the limit is refused
- * before a byte is read; a chunked body is cut off by the parser at the same limit. Unless
- * `strictBodies`, properties the spec does not name are dropped once the body is parsed; then
- * `checks` run on it, before anything else walks it.
+ * before a byte is read; a chunked body is cut off by the parser at the same limit. Only a
+ * request that `takesBody` has its body read; `checks` run on the parsed body before anything
+ * else walks it.
  */
-export function jsonBody({ strictBodies = false, checks = [] }: { strictBodies?: boolean; checks?: RequestHandler[] } = {}): RequestHandler[] {
+export function jsonBody({ takesBody, checks = [] }: { takesBody: (req: Request) => boolean; checks?: RequestHandler[] }): RequestHandler[] {
   const guard: RequestHandler = (req, _res, next) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > BODY_LIMIT_BYTES) throw new ApiError('413.001');
@@ -22,20 +20,16 @@ export function jsonBody({ strictBodies = false, checks = [] }: { strictBodies?:
     if (hasBody && !req.is('application/json')) throw new ApiError('415.001');
     next();
   };
-  // Only creates and updates take a body; one sent with a read is ignored, as HTTP allows, and
-  // the connection closed after the answer rather than kept to read the rest of it.
+  // Only an operation that takes a body has it read; one sent with anything else is ignored, as
+  // HTTP allows, and the connection closed after the answer rather than kept to read the rest.
   const onlyWithBody =
     (handler: RequestHandler): RequestHandler =>
     (req, res, next) => {
-      if (METHODS_WITH_BODY.has(req.method)) return handler(req, res, next);
+      if (METHODS_WITH_BODY.has(req.method) && takesBody(req)) return handler(req, res, next);
       if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
       next();
     };
-  const parse = express.json({ limit: BODY_LIMIT_BYTES, strict: true });
-  // Dropped before the bounds and the prototype-key check: an unknown `valueOf`, or thousands of
-  // unknown names, are ignored like any other unknown property.
-  const drop = strictBodies ? [] : [dropUnknownProperties(loadSpec() as never)];
-  return [guard, parse, ...drop, ...checks, noPrototypeKeys].map(onlyWithBody);
+  return [guard, express.json({ limit: BODY_LIMIT_BYTES, strict: true }), ...checks, noPrototypeKeys].map(onlyWithBody);
 }
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);

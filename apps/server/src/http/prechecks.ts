@@ -2,8 +2,9 @@
  * Cheap checks that run before the expensive ones, so that no single request can cost much:
  *   - a write the credential may never make is refused before its body is read or validated;
  *   - an array over its `maxItems` is refused before the validator, whose `allErrors` mode
- *     would otherwise still run `uniqueItems` (quadratic) over all of it; so are thousands of
- *     unknown properties, each of which would cost the validator a reported error;
+ *     would otherwise still run `uniqueItems` (quadratic) over all of it; unknown properties are
+ *     dropped (by default) or, in strict mode, refused when thousands, each of which would cost
+ *     the validator a reported error;
  *   - query numbers must be written in decimal: the validator's coercion reads `0x10` as 16 and
  *     ` ` as 0.
  * Each failure is shaped like the validator's own errors, so the error handler renders it alike.
@@ -26,12 +27,18 @@ function invalid(errors: ValidatorItem[]): Error {
   return Object.assign(new Error('Bad Request'), { status: 400, errors });
 }
 
-/** The operation of this request, looked up once and kept on the request. */
+/** The operation of this request (a HEAD's is its GET's), looked up once and kept on the request. */
 function operationFor(req: Request): ReturnType<typeof operationOf> {
   const holder = req as Request & { specOperation?: ReturnType<typeof operationOf> | null };
-  if (holder.specOperation === undefined) holder.specOperation = operationOf(req.method, req.path) ?? null;
+  if (holder.specOperation === undefined) holder.specOperation = operationOf(req.method === 'HEAD' ? 'GET' : req.method, req.path) ?? null;
   return holder.specOperation ?? undefined;
 }
+
+/**
+ * Whether the request's body is to be read at all: only for an operation that takes one. A write
+ * to a path with no such operation (its 404 or 405 is coming) is never parsed.
+ */
+export const takesBody = (req: Request): boolean => operationFor(req)?.operation.bodySchema !== undefined;
 
 function decoded(raw: string): string | undefined {
   try {
@@ -95,45 +102,55 @@ export function looseNumbersOf(req: Request): ValidatorItem[] {
 
 /**
  * More violations than an answer lists (error-handler.ts lists 50): past this many unknown
- * properties the request is refused on them alone, as the validator would spend a reported
- * error (with `allErrors`) on each of thousands.
+ * properties a strict-mode request is refused on them alone, as the validator would spend a
+ * reported error (with `allErrors`) on each of thousands.
  */
 const MAX_UNKNOWN_PROPERTIES = 50;
 
 /**
- * What is far out of bounds, where the schema names it: an array over its maxItems (not walked
- * further), and unknown properties of objects that allow none, once more than
- * MAX_UNKNOWN_PROPERTIES in all. The walk visits only what the schema describes, at most
- * maxItems items of an array, so it costs little whatever the body holds.
+ * One walk over the body, where the schema describes it, before anything else looks at it:
+ *   - an array over its `maxItems` is an error, and is not walked further;
+ *   - a property that a closed object (`additionalProperties: false`) does not name is dropped,
+ *     in place, as Tango Card's platform ignores it (real clients send them); in strict mode it
+ *     is counted instead, and past MAX_UNKNOWN_PROPERTIES the request is refused on those alone.
+ * Dropping before validation, and not with ajv's `removeAdditional`, keeps `minProperties`
+ * honest: a PATCH of nothing but unknown properties is an empty update. The walk visits at most
+ * `maxItems` items of an array, so it costs little whatever the body holds.
  */
-function outOfBounds(schemaNode: unknown, value: unknown, path: string, found: { errors: ValidatorItem[]; unknown: ValidatorItem[] }): void {
+function walkBody(schemaNode: unknown, value: unknown, path: string, strict: boolean, found: { errors: ValidatorItem[]; unknown: ValidatorItem[] }): void {
   const schema = resolve(schemaNode);
   if (Array.isArray(value)) {
     if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) {
       found.errors.push({ path, message: `must NOT have more than ${schema.maxItems} items`, errorCode: 'maxItems.openapi.validation' });
     } else if (schema.items) {
-      value.forEach((item, i) => outOfBounds(schema.items, item, `${path}/${i}`, found));
+      value.forEach((item, i) => walkBody(schema.items, item, `${path}/${i}`, strict, found));
     }
   } else if (value !== null && typeof value === 'object') {
     const properties = (schema.properties ?? {}) as Json;
-    for (const name of Object.keys(value)) {
-      if (Object.hasOwn(properties, name)) outOfBounds(properties[name], (value as Json)[name], `${path}/${name}`, found);
-      else if (schema.additionalProperties === false && found.unknown.length <= MAX_UNKNOWN_PROPERTIES) {
+    const record = value as Json;
+    for (const name of Object.keys(record)) {
+      // Own names only: `__proto__` or `toString` must not find Object.prototype's members.
+      if (Object.hasOwn(properties, name)) walkBody(properties[name], record[name], `${path}/${name}`, strict, found);
+      else if (schema.additionalProperties !== false) continue;
+      else if (!strict) delete record[name];
+      else if (found.unknown.length <= MAX_UNKNOWN_PROPERTIES) {
         found.unknown.push({ path: `${path}/${name}`, message: 'must NOT have additional properties', errorCode: 'additionalProperties.openapi.validation' });
       }
     }
   }
 }
 
-/** A body within its bounds (outOfBounds), checked as soon as it is parsed, before anything else walks it. */
-export const boundedBody: RequestHandler = (req, _res, next) => {
-  const schema = operationFor(req)?.operation.bodySchema;
-  const found = { errors: [] as ValidatorItem[], unknown: [] as ValidatorItem[] };
-  if (schema && req.body !== undefined) outOfBounds(schema, req.body, '/body', found);
-  const errors = found.unknown.length > MAX_UNKNOWN_PROPERTIES ? [...found.errors, ...found.unknown.slice(0, MAX_UNKNOWN_PROPERTIES)] : found.errors;
-  if (errors.length > 0) throw invalid(errors);
-  next();
-};
+/** The body within its bounds, unknown properties dropped unless `strictBodies` (walkBody), as soon as it is parsed. */
+export function boundedBody({ strictBodies }: { strictBodies: boolean }): RequestHandler {
+  return (req, _res, next) => {
+    const schema = operationFor(req)?.operation.bodySchema;
+    const found = { errors: [] as ValidatorItem[], unknown: [] as ValidatorItem[] };
+    if (schema && req.body !== undefined) walkBody(schema, req.body, '/body', strictBodies, found);
+    const errors = found.unknown.length > MAX_UNKNOWN_PROPERTIES ? [...found.errors, ...found.unknown.slice(0, MAX_UNKNOWN_PROPERTIES)] : found.errors;
+    if (errors.length > 0) throw invalid(errors);
+    next();
+  };
+}
 
 /**
  * Decimal query numbers: read before the validator coerces them, refused after it (so that a
