@@ -11,8 +11,12 @@ interface Entry {
   expiresAt: number;
 }
 
-/** How often, at most, the names of all platforms are read again for a throttled request. */
-const PLATFORM_NAMES_REFRESH_MS = 60_000;
+/**
+ * How often, at most, the names of all platforms are read again for a throttled request: all
+ * throttled traffic together costs at most one query a second, and a platform created since the
+ * last read (by the CLI, or another instance) gets in within a second even from a blocked address.
+ */
+const PLATFORM_NAMES_REFRESH_MS = 1_000;
 
 export class CredentialCache {
   readonly #entries = new Map<string, Entry>();
@@ -54,7 +58,7 @@ export class CredentialCache {
    * For a throttled client: the credentials of a platform that exists, as activeCredentials
    * would give them, and none for a name no platform has, without a lookup or a cache entry.
    * Guesses from a blocked address then cost no database work and evict nobody's credentials,
-   * while a valid key still passes. The names of all platforms are read at most once a minute.
+   * while a valid key still passes. The names of all platforms are read at most once a second.
    */
   async knownCredentials(platformName: string): Promise<StoredCredential[]> {
     const cached = this.#entries.get(platformName);
