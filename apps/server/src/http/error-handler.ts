@@ -253,6 +253,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // read the rest of a body already refused, however slowly it comes.
     if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
     const body = errorInfo(apiError, req, String(res.locals.requestId));
+    // An error is about one request: never cached, wherever it arose (before the API's own
+    // no-store middleware too, e.g. a refused request target).
+    res.setHeader('Cache-Control', 'no-store');
     // A 405 names the methods the path has (the validator's error carries the Allow header), and
     // HEAD wherever GET is (app.ts answers it).
     const headers = (error as { headers?: Record<string, string> } | undefined)?.headers;
