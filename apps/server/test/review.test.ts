@@ -217,11 +217,13 @@ describe('query numbers are decimal', () => {
     ['/accounts?minBalance=Infinity', 'minBalance'],
     ['/accounts?minBalance=.5', 'minBalance'],
     ['/accounts?minBalance=5%20', 'minBalance'],
-  ])('GET %s is a 400 naming %s', async (target, parameter) => {
+  ])('GET %s is a 400 naming %s, and echoing the value as sent', async (target, parameter) => {
     const response = await server.raw('GET', target, { headers: { authorization: basic(server.one) } });
     expect(response.status).toBe(400);
-    const { errors } = (await response.json()) as { errors: { path: string; constraint: string }[] };
+    const { errors } = (await response.json()) as { errors: { path: string; constraint: string; invalidValue: unknown }[] };
     expect(errors.map((e) => e.path)).toEqual([parameter]);
+    // Not the validator's coerced number (16 for 0x10, 0 for a blank).
+    expect(errors[0]!.invalidValue).toBe(new URL(target, 'http://x').searchParams.get(parameter));
   });
 
   test('a loose number is listed beside the other invalid parameters', async () => {

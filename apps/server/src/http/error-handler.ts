@@ -10,7 +10,7 @@ import type { ErrorInfo } from '../domain/model.js';
 import { loadSpec } from '../spec.js';
 import { StoreUnavailable } from '../store/store.js';
 import { hasUnreadBody } from './body.js';
-import { looseNumbersOf } from './prechecks.js';
+import { looseNumbersOf, rawQueryOf } from './prechecks.js';
 
 type FieldError = NonNullable<ErrorInfo['errors']>[number];
 
@@ -69,6 +69,10 @@ function fieldViolation(req: Request, item: ValidatorItem): FieldViolation {
   for (const segment of fieldSegments) {
     value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
   }
+  // The validator coerces query values in place: where that changed what was sent (`0x10` read
+  // as 16, a blank as 0, `Infinity`), echo the text as sent.
+  const sent = part === 'query' && fieldSegments.length === 1 ? rawQueryOf(req)?.[fieldSegments[0]!] : undefined;
+  if (typeof sent === 'string' && (String(value) !== sent || (typeof value === 'number' && !Number.isFinite(value)))) value = sent;
   const keyword = item.errorCode?.replace(/\.openapi\.validation$/, '') ?? '';
   const isUnknownQuery = /^Unknown query parameter/.test(item.message ?? '');
   return {
@@ -185,10 +189,15 @@ function statusKey(status: number): I18nKey {
   }
 }
 
-/** The validator's errors and the loose query numbers it could not see (prechecks.ts), each once. */
+/**
+ * The validator's errors and the loose query numbers it could not see (prechecks.ts), one per
+ * field: for a loose number the validator judged its coerced value (a blank as 0), so the
+ * decimal rule is the one to report.
+ */
 function withLooseNumbers(errors: ValidatorItem[], req: Request): ValidatorItem[] {
-  const reported = new Set(errors.map((item) => item.path));
-  return [...errors, ...looseNumbersOf(req).filter((item) => !reported.has(item.path))];
+  const loose = looseNumbersOf(req);
+  const replaced = new Set(loose.map((item) => item.path));
+  return [...errors.filter((item) => item.path === undefined || !replaced.has(item.path)), ...loose];
 }
 
 /** Turns any thrown value into an ApiError; `unexpected` marks the ones worth an error log. */

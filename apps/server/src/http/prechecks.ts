@@ -94,6 +94,12 @@ function looseNumbers(req: Request, operation: SpecOperation): ValidatorItem[] {
 }
 
 const pendingQueryErrors = new WeakMap<Request, ValidatorItem[]>();
+const rawQueries = new WeakMap<Request, Record<string, unknown>>();
+
+/** The query as the client sent it, before the validator coerced it (`0x10`, not 16): what an error echoes. */
+export function rawQueryOf(req: Request): Record<string, unknown> | undefined {
+  return rawQueries.get(req);
+}
 
 /** Loose query numbers found before the validator ran: its own 400 lists them too. */
 export function looseNumbersOf(req: Request): ValidatorItem[] {
@@ -157,6 +163,7 @@ export function boundedBody({ strictBodies }: { strictBodies: boolean }): Reques
  * 400 of the validator lists them beside its own errors, through looseNumbersOf).
  */
 export const decimalQuery: RequestHandler = (req, _res, next) => {
+  rawQueries.set(req, { ...(req.query as Record<string, unknown>) });
   const match = operationFor(req);
   const errors = match ? looseNumbers(req, match.operation) : [];
   if (errors.length > 0) pendingQueryErrors.set(req, errors);
