@@ -252,7 +252,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // Refused before its body was read (401, 403, 413, 415...): close the connection rather than
     // read the rest of a body already refused, however slowly it comes.
     if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
-    const body = errorInfo(apiError, req, String(res.locals.requestId));
+    const body = errorInfo(apiError, req, res.locals.requestId);
     // A 405 names the methods the path has (the validator's error carries the Allow header), and
     // HEAD wherever GET is (app.ts answers it).
     const headers = (error as { headers?: Record<string, string> } | undefined)?.headers;
