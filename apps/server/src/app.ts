@@ -26,7 +26,7 @@ import { mountOperations } from './http/operations.js';
 import { requestLog } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { API_BASE_PATH, bundledSpecText, loadSpec } from './spec.js';
-import type { Store } from './store/store.js';
+import type { Store } from './domain/ports.js';
 
 export interface AppDeps {
   store: Store;

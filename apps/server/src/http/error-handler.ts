@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { ApiError, type FieldViolation, type I18nKey } from '../domain/errors.js';
 import type { ErrorInfo } from '../domain/model.js';
 import { loadSpec } from '../spec.js';
-import { StoreUnavailable } from '../store/store.js';
+import { StoreUnavailable } from '../domain/ports.js';
 import { hasUnreadBody } from './body.js';
 import { looseNumbersOf } from './prechecks.js';
 

@@ -1,9 +1,10 @@
 /**
- * Rows as both SQL stores read them (the same column names in both schemas), and their mapping
- * to the contract's shapes. Timestamps are epoch milliseconds; balances are minor units.
+ * Rows as both databases return them (one schema), and their mapping to the contract's shapes:
+ * adding a column touches its migration and its mapping here. Timestamps are epoch milliseconds;
+ * balances are minor units.
  */
 import type { Account, AccountSummary, Customer, FundingNotification } from '../domain/model.js';
-import type { CredentialInfo, Position, Positioned, StoredCredential } from './store.js';
+import type { CredentialInfo, Position, Positioned, StoredCredential } from '../domain/ports.js';
 
 export interface CustomerRow {
   id: number;
