@@ -110,21 +110,25 @@ export function mountOperations(handlers: Handlers): Router {
 async function streamArray(res: Response, batches: AsyncIterable<unknown[]>): Promise<void> {
   const iterator = batches[Symbol.asyncIterator]();
   const first = await iterator.next();
-  res.status(200).type('application/json');
-  // A HEAD has no body: its status and headers are known once the first batch is read.
-  if (res.req.method === 'HEAD') {
-    await iterator.return?.(undefined);
-    res.end();
+  // A list that fits one batch (most do) is one string: no stream to set up (a HEAD gets the
+  // same headers, Content-Length included, and no body).
+  const second = first.done ? first : await iterator.next();
+  if (second.done) {
+    res.status(200).type('application/json').send(first.done ? '[]' : JSON.stringify(first.value));
     return;
   }
+  // A longer HEAD has no body either: its status and headers are known now.
+  if (res.req.method === 'HEAD') {
+    await iterator.return?.(undefined);
+    res.status(200).type('application/json').end();
+    return;
+  }
+  res.status(200).type('application/json');
   async function* chunks(): AsyncGenerator<string> {
     try {
-      if (first.done) {
-        yield '[]';
-        return;
-      }
       // One stringify per batch: the array's brackets come off and the separators go back in.
       yield `[${JSON.stringify(first.value).slice(1, -1)}`;
+      yield `,${JSON.stringify(second.value).slice(1, -1)}`;
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
         yield `,${JSON.stringify(next.value).slice(1, -1)}`;
       }
