@@ -14,6 +14,7 @@ import { ACCOUNT_COLUMNS, CUSTOMER_COLUMNS, accountWindowQuery, accountsOfCustom
 import {
   type AccountRow,
   type CustomerRow,
+  type SummaryRow,
   customersWithAccounts,
   inCreationOrder,
   positionedAccount,
@@ -47,7 +48,7 @@ export class CustomerSql implements CustomerStore {
     const row = (await this.db.all<CustomerRow>(FIND_CUSTOMER, [platformId, customerIdentifier]))[0];
     if (!row) return undefined;
     const accounts = accountsOfCustomersQuery([row.id]);
-    return customersWithAccounts([row], await this.db.all<AccountRow>(accounts.text, accounts.values))[0];
+    return customersWithAccounts([row], await this.db.all<SummaryRow>(accounts.text, accounts.values))[0];
   }
 
   async customerExists(platformId: number, customerIdentifier: string): Promise<boolean> {
@@ -59,7 +60,7 @@ export class CustomerSql implements CustomerStore {
     const customers = inCreationOrder(await this.db.all<CustomerRow>(query.text, query.values), query.descending);
     if (customers.length === 0) return [];
     const accounts = accountsOfCustomersQuery(customers.map((row) => row.id));
-    return positionedCustomers(customers, await this.db.all<AccountRow>(accounts.text, accounts.values));
+    return positionedCustomers(customers, await this.db.all<SummaryRow>(accounts.text, accounts.values));
   }
 
   async insertAccount(platformId: number, customerIdentifier: string, account: NewAccount, now: Date): Promise<Account | undefined> {
