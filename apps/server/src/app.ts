@@ -1,7 +1,7 @@
 /**
  * createApp builds the HTTP application without listening. The middleware order is the
  * architecture: request id -> security headers -> access log -> origin-form target -> URL bound
- * -> authentication -> write access -> body -> cheap bounds -> validator -> routes -> one error
+ * -> authentication -> write access -> body -> cheap bounds -> validator -> operation handlers -> one error
  * handler. Authentication comes before the body is read, so an unauthenticated caller never
  * makes the server parse anything.
  */
@@ -21,11 +21,12 @@ import { boundedBody, createAccess, decimalQuery, refuseLooseNumbers, takesBody,
 import { errorHandler, notFound } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
 import { refuseOtherSchemes, toOriginForm } from './http/request-target.js';
-import { apiRoutes } from './http/routes.js';
+import { operationHandlers } from './http/handlers.js';
+import { mountOperations } from './http/operations.js';
 import { requestLog } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { API_BASE_PATH, bundledSpecText, loadSpec } from './spec.js';
-import type { Store } from './store/store.js';
+import type { Store } from './domain/ports.js';
 
 export interface AppDeps {
   store: Store;
@@ -146,7 +147,7 @@ export function createApp({
     ),
   );
   app.use(API_BASE_PATH, refuseLooseNumbers);
-  app.use(API_BASE_PATH, apiRoutes(service));
+  app.use(API_BASE_PATH, mountOperations(operationHandlers(service)));
 
   app.use(notFound);
   app.use(errorHandler(logger));

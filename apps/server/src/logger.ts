@@ -30,7 +30,7 @@ export function requestLog(logger: Logger): RequestHandler {
     res.once('close', () => {
       logger.info(
         {
-          req: { id: res.locals.requestId as string, method: req.method, path: req.originalUrl.split('?', 1)[0] },
+          req: { id: res.locals.requestId, method: req.method, path: req.originalUrl.split('?', 1)[0] },
           res: { status: res.statusCode },
           durationMs: Math.round((performance.now() - started) * 1000) / 1000,
           ...(res.writableFinished ? {} : { aborted: true }),

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { assertPlatformName, issueCredential } from './auth/platforms.js';
 import { readConfig } from './config.js';
 import { openStore } from './store/open-store.js';
-import type { Store } from './store/store.js';
+import type { Store } from './domain/ports.js';
 
 /** Each command's one-line usage and what it does, for `--help`. */
 const COMMANDS: Record<string, { usage: string; summary: string }> = {

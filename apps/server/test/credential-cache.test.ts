@@ -1,7 +1,7 @@
 /** The credential cache: one store read per platform per ttl, failures not remembered. */
 import { expect, test } from 'vitest';
 import { CredentialCache } from '../src/auth/credential-cache.js';
-import type { Store, StoredCredential } from '../src/store/store.js';
+import type { Store, StoredCredential } from '../src/domain/ports.js';
 
 function countingStore(fail = false) {
   const calls: string[] = [];

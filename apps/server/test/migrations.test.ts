@@ -6,10 +6,10 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, test } from 'vitest';
-import { migrations } from '../src/store/migrations.js';
+import { migrationSql, migrations } from '../src/store/migrations.js';
 import { openStore } from '../src/store/open-store.js';
 import { sqliteFilename } from '../src/store/sqlite/sqlite-store.js';
-import { UniqueViolation } from '../src/store/store.js';
+import { UniqueViolation } from '../src/domain/ports.js';
 import { STORE_KINDS, type StoreKind, freshDatabase } from './support/harness.js';
 import { runServerOnce } from './support/process.js';
 
@@ -33,7 +33,7 @@ async function olderDatabaseWithDuplicates(kind: StoreKind, url: string): Promis
   try {
     await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
     for (const migration of migrations.filter((m) => m.version <= 2)) {
-      await db.exec(kind === 'sqlite' ? migration.sqlite : migration.postgres);
+      await db.exec(migrationSql(migration, kind));
       await db.exec(`INSERT INTO schema_migrations VALUES (${migration.version}, '${migration.name}', 0)`);
     }
     await db.exec(`INSERT INTO platforms (id, name, created_at) VALUES (1, 'platform-one', 0), (2, 'platform-two', 0)`);
@@ -88,7 +88,7 @@ describe.each(STORE_KINDS)('migration 3 on %s', (kind) => {
       const store = await openStore(database.url);
       try {
         expect(await appliedVersions(kind, database.url)).toEqual(migrations.map((m) => m.version));
-        const taken = store.insertAccount(1, 'acme-one', { accountIdentifier: 'pool-new', displayName: 'Solo pool', contactEmail: 'a@acme.example', accountNumber: 'A00000009' }, new Date());
+        const taken = store.insertAccount(1, 'acme-one', { accountIdentifier: 'pool-new', displayName: 'Solo pool', contactEmail: 'a@acme.example', accountNumber: 'A00000009', currencyCode: 'USD', fundingNotification: [], status: 'ACTIVE' }, new Date());
         await expect(taken).rejects.toEqual(new UniqueViolation('accountDisplayName'));
         const renamed = store.updateAccount(1, 'pool-second', { displayName: 'Shared pool' });
         await expect(renamed).rejects.toEqual(new UniqueViolation('accountDisplayName'));
@@ -114,4 +114,45 @@ test('the server refuses to start on such a database, naming the accounts, witho
   } finally {
     await database.drop();
   }
+});
+
+describe.each(STORE_KINDS)('a database the two-text runner migrated (%s)', (kind) => {
+  test('is recognised by its versions, never migrated again, and its unique constraints still become domain errors', async () => {
+    const database = await freshDatabase(kind);
+    try {
+      const db = await connect(kind, database.url);
+      await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+      for (const migration of migrations) {
+        // The texts before the single one: SQLite's carried no constraint names (PostgreSQL's did).
+        const text = migrationSql(migration, kind);
+        await db.exec(kind === 'sqlite' ? text.replace(/CONSTRAINT \w+ /g, '') : text);
+        await db.exec(`INSERT INTO schema_migrations VALUES (${migration.version}, '${migration.name}', ${migration.version})`);
+      }
+      await db.close();
+      const store = await openStore(database.url);
+      try {
+        const check = await connect(kind, database.url);
+        const rows = await check.exec('SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
+        await check.close();
+        expect(rows.map((row) => ({ ...(row as object), applied_at: Number((row as { applied_at: unknown }).applied_at) }))).toEqual(
+          migrations.map((m) => ({ version: m.version, name: m.name, applied_at: m.version })),
+        );
+        const platform = await store.createPlatform('bridge-platform', new Date());
+        await expect(store.createPlatform('bridge-platform', new Date())).rejects.toEqual(new UniqueViolation('platform'));
+        await store.insertCustomer(platform.id, { customerIdentifier: 'bridge-one', displayName: 'Bridge', status: 'active' }, new Date());
+        await expect(
+          store.insertCustomer(platform.id, { customerIdentifier: 'bridge-one', displayName: 'Bridge', status: 'active' }, new Date()),
+        ).rejects.toEqual(new UniqueViolation('customer'));
+        const account = { accountIdentifier: 'bridge-account', displayName: 'Bridge pool', contactEmail: 'b@acme.example', accountNumber: 'A00000001', currencyCode: 'USD' as const, fundingNotification: [], status: 'ACTIVE' as const };
+        expect((await store.insertAccount(platform.id, 'bridge-one', account, new Date()))?.currencyCode).toBe('USD');
+        await expect(store.insertAccount(platform.id, 'bridge-one', { ...account, accountNumber: 'A00000002', displayName: 'Other' }, new Date())).rejects.toEqual(new UniqueViolation('account'));
+        await expect(store.insertAccount(platform.id, 'bridge-one', { ...account, accountIdentifier: 'bridge-other', displayName: 'Other' }, new Date())).rejects.toEqual(new UniqueViolation('accountNumber'));
+        await expect(store.insertAccount(platform.id, 'bridge-one', { ...account, accountIdentifier: 'bridge-other', accountNumber: 'A00000003' }, new Date())).rejects.toEqual(new UniqueViolation('accountDisplayName'));
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
 });

@@ -15,7 +15,7 @@ import { createApp } from '../src/app.js';
 import { ensurePlatform, issueCredential } from '../src/auth/platforms.js';
 import { createLogger } from '../src/logger.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { Store } from '../src/store/store.js';
+import type { Store } from '../src/domain/ports.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { inject } from 'vitest';
 import { STORE_KINDS, type TestServer, basic, startTestServer } from './support/harness.js';

@@ -4,7 +4,7 @@
  * is cached (hashes, never a presented key), so a revoked or new credential takes effect on every
  * instance within `ttlMs`. A ttl of 0 reads the store every time.
  */
-import type { Store, StoredCredential } from '../store/store.js';
+import type { Store, StoredCredential } from '../domain/ports.js';
 
 interface Entry {
   credentials: Promise<StoredCredential[]>;

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../domain/model.js';
-import type { StoredCredential } from '../store/store.js';
+import type { StoredCredential } from '../domain/ports.js';
 
 export const PLATFORM_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$/;
 export const MIN_KEY_LENGTH = 32;

@@ -2,7 +2,7 @@
  * Creating platforms and credentials: shared by the operator CLI and by start-up provisioning.
  */
 import { ConfigError } from '../config.js';
-import { type Store, UniqueViolation } from '../store/store.js';
+import { type Store, UniqueViolation } from '../domain/ports.js';
 import { MIN_KEY_LENGTH, PLATFORM_NAME_PATTERN, hashKey, newKeyId, newPlatformKey } from './credentials.js';
 
 export interface IssuedCredential {

@@ -5,7 +5,7 @@
  * and a cursor from another platform, list or filter set does not open.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import type { Position } from '../store/store.js';
+import type { Position } from './ports.js';
 
 export type CursorDirection = 'next' | 'prev';
 

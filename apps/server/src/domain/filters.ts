@@ -1,5 +1,5 @@
 /** The list queries of the contract, as the store's filters (times in ms, balances in minor units). */
-import type { AccountFilters, CustomerFilters } from '../store/store.js';
+import type { AccountFilters, CustomerFilters } from './ports.js';
 import { invalidField } from './errors.js';
 import type { ListAccountsQuery, ListCustomersQuery } from './model.js';
 

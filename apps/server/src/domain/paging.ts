@@ -3,7 +3,7 @@
  * of a page does not grow with the list), or everything, fetched in bounded batches so that the
  * whole list is never held in memory.
  */
-import type { ListWindow, Position, Positioned } from '../store/store.js';
+import type { ListWindow, Position, Positioned } from './ports.js';
 import type { CursorCodec, CursorDirection, CursorScope } from './cursors.js';
 import { ApiError, type FieldViolation, fieldViolation } from './errors.js';
 

@@ -4,7 +4,8 @@
  * HTTP nor SQL: it takes a Principal and the contract's shapes, and throws ApiError.
  */
 import { randomInt } from 'node:crypto';
-import { type Store, UniqueViolation } from '../store/store.js';
+import { defaults } from './defaults.js';
+import { type CustomerStore, type SettingStore, UniqueViolation } from './ports.js';
 import { CursorCodec, type CursorScope } from './cursors.js';
 import { ApiError } from './errors.js';
 import { accountFilters, customerFilters, filtersOf } from './filters.js';
@@ -34,7 +35,7 @@ export class RaasService {
   #codec: Promise<CursorCodec> | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: CustomerStore & SettingStore,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -109,7 +110,7 @@ export class RaasService {
     assertMayWrite(principal);
     assertMayTouch(principal, criteria.customerIdentifier);
     try {
-      return await this.store.insertCustomer(principal.platformId, criteria, this.clock());
+      return await this.store.insertCustomer(principal.platformId, { ...criteria, status: defaults.customerStatus }, this.clock());
     } catch (error) {
       if (error instanceof UniqueViolation && error.target === 'customer') {
         throw new ApiError('409.012', { id: criteria.customerIdentifier });
@@ -137,7 +138,13 @@ export class RaasService {
         const account = await this.store.insertAccount(
           principal.platformId,
           customerIdentifier,
-          { ...criteria, accountNumber: newAccountNumber() },
+          {
+            ...criteria,
+            accountNumber: newAccountNumber(),
+            currencyCode: criteria.currencyCode ?? defaults.currencyCode,
+            fundingNotification: criteria.fundingNotification ?? defaults.fundingNotification(),
+            status: defaults.accountStatus,
+          },
           this.clock(),
         );
         if (!account) throw new ApiError('404.002');

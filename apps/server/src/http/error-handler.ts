@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { ApiError, type FieldViolation, type I18nKey } from '../domain/errors.js';
 import type { ErrorInfo } from '../domain/model.js';
 import { loadSpec } from '../spec.js';
-import { StoreUnavailable } from '../store/store.js';
+import { StoreUnavailable } from '../domain/ports.js';
 import { hasUnreadBody } from './body.js';
 import { looseNumbersOf, rawQueryOf } from './prechecks.js';
 
@@ -261,7 +261,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // Refused before its body was read (401, 403, 413, 415...): close the connection rather than
     // read the rest of a body already refused, however slowly it comes.
     if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
-    const body = errorInfo(apiError, req, String(res.locals.requestId));
+    const body = errorInfo(apiError, req, res.locals.requestId);
     // An error is about one request: never cached, wherever it arose (before the API's own
     // no-store middleware too, e.g. a refused request target).
     res.setHeader('Cache-Control', 'no-store');

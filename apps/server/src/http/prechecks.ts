@@ -11,7 +11,6 @@
  */
 import type { Request, RequestHandler } from 'express';
 import { ApiError } from '../domain/errors.js';
-import type { Principal } from '../domain/model.js';
 import { type SpecOperation, operationOf, resolve } from './spec-operations.js';
 
 type Json = Record<string, unknown>;
@@ -56,7 +55,7 @@ function decoded(raw: string): string | undefined {
 export const writeAccess: RequestHandler = (req, res, next) => {
   const match = operationFor(req);
   if (!match || match.operation.method === 'GET') return next();
-  const principal = res.locals.principal as Principal;
+  const { principal } = res.locals;
   if (principal.readOnly) throw new ApiError('403.017');
   const customer = match.params.customerIdentifier === undefined ? undefined : decoded(match.params.customerIdentifier);
   if (principal.allowedCustomers && customer !== undefined && !principal.allowedCustomers.has(customer)) throw new ApiError('403.007');
@@ -65,7 +64,7 @@ export const writeAccess: RequestHandler = (req, res, next) => {
 
 /** createCustomer names its customer in the body: a limited credential's is checked once parsed. */
 export const createAccess: RequestHandler = (req, res, next) => {
-  const principal = res.locals.principal as Principal;
+  const { principal } = res.locals;
   const body = req.body as unknown;
   if (principal.allowedCustomers && operationFor(req)?.operation.operationId === 'createCustomer' && body !== null && typeof body === 'object' && !Array.isArray(body)) {
     const customer = (body as Json).customerIdentifier;

@@ -10,6 +10,8 @@ type Json = Record<string, unknown>;
 export interface SpecOperation {
   operationId: string;
   method: string;
+  /** The path template as the spec writes it, relative to the API's base path, e.g. `/customers/{customerIdentifier}`. */
+  path: string;
   /** The path template's segments, e.g. ['customers', '{customerIdentifier}', 'accounts']. */
   segments: string[];
   /** Query parameters whose schema type is a number, by name. */
@@ -50,12 +52,18 @@ const operations: SpecOperation[] = Object.entries(spec.paths).flatMap(([path, r
       return {
         operationId: String(operation.operationId),
         method: method.toUpperCase(),
+        path,
         segments: path.split('/').slice(1),
         numericQuery,
         bodySchema: body?.schema ? resolve(body.schema) : undefined,
       };
     });
 });
+
+/** Every operation of the spec, in the spec's order. */
+export function specOperations(): readonly SpecOperation[] {
+  return operations;
+}
 
 /**
  * The operation a request targets, and its raw (still percent-encoded) path parameters; `path`

@@ -1,12 +1,9 @@
 /**
- * The SQL of every list, for both stores: filters, scope and the keyset window in creation order
- * (created_at, id), each backed by an index of migration 2. Only the placeholder style differs.
+ * The SQL of every list, for both databases: filters, scope and the keyset window in creation
+ * order (created_at, id), each backed by an index of migration 2. Placeholders are `?` (the
+ * driver numbers them for PostgreSQL).
  */
-import type { AccountFilters, CustomerFilters, CustomerScope, ListWindow } from './store.js';
-
-export type Placeholder = (position: number) => string;
-export const sqlitePlaceholder: Placeholder = () => '?';
-export const postgresPlaceholder: Placeholder = (position) => `$${position}`;
+import type { AccountFilters, CustomerFilters, CustomerScope, ListWindow } from '../domain/ports.js';
 
 export interface Query {
   text: string;
@@ -15,10 +12,9 @@ export interface Query {
 
 class Parameters {
   readonly values: unknown[] = [];
-  constructor(private readonly placeholder: Placeholder) {}
   add(value: unknown): string {
     this.values.push(value);
-    return this.placeholder(this.values.length);
+    return '?';
   }
   list(values: readonly unknown[]): string {
     return values.map((value) => this.add(value)).join(', ');
@@ -73,13 +69,12 @@ const orderBy = (alias: 'a' | 'c', descending: boolean) =>
 
 /** Rows come back nearest-first; `descending` tells the store to reverse them into creation order. */
 export function customerWindowQuery(
-  placeholder: Placeholder,
   platformId: number,
   scope: CustomerScope,
   filters: CustomerFilters,
   window: ListWindow,
 ): Query & { descending: boolean } {
-  const p = new Parameters(placeholder);
+  const p = new Parameters();
   const conditions = [`c.platform_id = ${p.add(platformId)}`, ...scopeCondition(scope, p)];
   if (filters.displayName !== undefined) conditions.push(`c.display_name = ${p.add(filters.displayName)}`);
   if (filters.status !== undefined) conditions.push(`c.status = ${p.add(filters.status)}`);
@@ -97,13 +92,12 @@ export function customerWindowQuery(
 }
 
 export function accountWindowQuery(
-  placeholder: Placeholder,
   platformId: number,
   scope: CustomerScope & { customerIdentifier?: string },
   filters: AccountFilters,
   window: ListWindow,
 ): Query & { descending: boolean } {
-  const p = new Parameters(placeholder);
+  const p = new Parameters();
   const conditions = [`a.platform_id = ${p.add(platformId)}`, ...scopeCondition(scope, p)];
   if (scope.customerIdentifier !== undefined) {
     // Resolve the customer first, so the (customer_id, created_at, id) index drives the scan.
@@ -119,10 +113,16 @@ export function accountWindowQuery(
   return { text, values: p.values, descending };
 }
 
-/** The accounts of a page of customers, in creation order: one query for the whole page. */
-export function accountsOfCustomersQuery(placeholder: Placeholder, customerIds: readonly number[]): Query {
-  const p = new Parameters(placeholder);
-  const text = `SELECT ${ACCOUNT_COLUMNS} FROM accounts a JOIN customers c ON c.id = a.customer_id
-    WHERE a.customer_id IN (${p.list(customerIds)}) ORDER BY a.created_at, a.id`;
+/** What a customer shows of each account (AccountSummary), and whose it is. */
+export const SUMMARY_COLUMNS = 'a.customer_id, a.account_identifier, a.account_number, a.display_name, a.currency_code, a.status, a.created_at';
+
+/**
+ * The account summaries of a page of customers, each customer's in creation order: one query for
+ * the whole page, in the order of the (customer_id, created_at, id) index, so nothing is sorted.
+ */
+export function accountsOfCustomersQuery(customerIds: readonly number[]): Query {
+  const p = new Parameters();
+  const text = `SELECT ${SUMMARY_COLUMNS} FROM accounts a
+    WHERE a.customer_id IN (${p.list(customerIds)}) ORDER BY a.customer_id, a.created_at, a.id`;
   return { text, values: p.values };
 }

@@ -1,8 +1,14 @@
 /**
- * Versioned schema migrations, applied in order at start. Once released, a migration is never
- * edited: a change is a new version. Each version is written for both dialects side by side so
- * that the two stores keep one schema.
+ * Versioned schema migrations, applied in order at start. Once released, a migration's schema is
+ * never changed: a change is a new version. Each version is one text for both databases; the few
+ * words that differ (`{id}`, `{bigint}`, `{boolean}`, `{false}`) come from the driver seam
+ * (sql/driver.ts), and unique constraints carry the names constraints.ts translates.
+ *
+ * Versions 1 to 3 were first written as two texts, one per dialect; the single text renders the
+ * same schema (SQLite now also records the constraint names, which it does not report), so a
+ * database they migrated is recognised by its schema_migrations rows and left as it is.
  */
+import { type Dialect, ddl } from './sql/driver.js';
 export interface Migration {
   version: number;
   name: string;
@@ -12,8 +18,13 @@ export interface Migration {
    * fails with `describe`'s message, naming them.
    */
   refuseWhen?: { query: string; describe(rows: Record<string, unknown>[]): string };
-  sqlite: string;
-  postgres: string;
+  /** The migration, once for both dialects. */
+  sql: string;
+}
+
+/** A migration's text for one database. */
+export function migrationSql(migration: Migration, dialect: Dialect): string {
+  return ddl(migration.sql, dialect);
 }
 
 /** A migration that refused to run (see Migration.refuseWhen): nothing was changed. */
@@ -36,93 +47,47 @@ export const migrations: readonly Migration[] = [
   {
     version: 1,
     name: 'platforms, credentials, customers and accounts',
-    sqlite: `
+    sql: `
       CREATE TABLE platforms (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
-        created_at INTEGER NOT NULL
-      );
-      CREATE TABLE credentials (
-        id INTEGER PRIMARY KEY,
-        platform_id INTEGER NOT NULL REFERENCES platforms(id),
-        key_id TEXT NOT NULL UNIQUE,
-        key_hash TEXT NOT NULL,
-        label TEXT,
-        read_only INTEGER NOT NULL DEFAULT 0,
-        allowed_customers TEXT,
-        created_at INTEGER NOT NULL,
-        revoked_at INTEGER
-      );
-      CREATE INDEX credentials_platform ON credentials(platform_id) WHERE revoked_at IS NULL;
-      CREATE UNIQUE INDEX credentials_key_hash_unique ON credentials(key_hash);
-      CREATE TABLE customers (
-        id INTEGER PRIMARY KEY,
-        platform_id INTEGER NOT NULL REFERENCES platforms(id),
-        customer_identifier TEXT NOT NULL,
-        display_name TEXT NOT NULL,
-        status TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        UNIQUE (platform_id, customer_identifier)
-      );
-      CREATE TABLE accounts (
-        id INTEGER PRIMARY KEY,
-        platform_id INTEGER NOT NULL REFERENCES platforms(id),
-        customer_id INTEGER NOT NULL REFERENCES customers(id),
-        account_identifier TEXT NOT NULL,
-        account_number TEXT NOT NULL UNIQUE,
-        display_name TEXT NOT NULL,
-        currency_code TEXT NOT NULL,
-        current_balance_minor INTEGER NOT NULL DEFAULT 0,
-        contact_email TEXT NOT NULL,
-        funding_notification TEXT NOT NULL DEFAULT '[]',
-        status TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        UNIQUE (platform_id, account_identifier)
-      );
-      CREATE INDEX accounts_customer ON accounts(customer_id, id);
-      CREATE INDEX accounts_platform ON accounts(platform_id, id);
-    `,
-    postgres: `
-      CREATE TABLE platforms (
-        id BIGSERIAL PRIMARY KEY,
+        id {id},
         name TEXT NOT NULL CONSTRAINT platforms_name_unique UNIQUE,
-        created_at BIGINT NOT NULL
+        created_at {bigint} NOT NULL
       );
       CREATE TABLE credentials (
-        id BIGSERIAL PRIMARY KEY,
-        platform_id BIGINT NOT NULL REFERENCES platforms(id),
+        id {id},
+        platform_id {bigint} NOT NULL REFERENCES platforms(id),
         key_id TEXT NOT NULL CONSTRAINT credentials_key_id_unique UNIQUE,
         key_hash TEXT NOT NULL,
         label TEXT,
-        read_only BOOLEAN NOT NULL DEFAULT false,
+        read_only {boolean} NOT NULL DEFAULT {false},
         allowed_customers TEXT,
-        created_at BIGINT NOT NULL,
-        revoked_at BIGINT
+        created_at {bigint} NOT NULL,
+        revoked_at {bigint}
       );
       CREATE INDEX credentials_platform ON credentials(platform_id) WHERE revoked_at IS NULL;
       CREATE UNIQUE INDEX credentials_key_hash_unique ON credentials(key_hash);
       CREATE TABLE customers (
-        id BIGSERIAL PRIMARY KEY,
-        platform_id BIGINT NOT NULL REFERENCES platforms(id),
+        id {id},
+        platform_id {bigint} NOT NULL REFERENCES platforms(id),
         customer_identifier TEXT NOT NULL,
         display_name TEXT NOT NULL,
         status TEXT NOT NULL,
-        created_at BIGINT NOT NULL,
+        created_at {bigint} NOT NULL,
         CONSTRAINT customers_identifier_unique UNIQUE (platform_id, customer_identifier)
       );
       CREATE TABLE accounts (
-        id BIGSERIAL PRIMARY KEY,
-        platform_id BIGINT NOT NULL REFERENCES platforms(id),
-        customer_id BIGINT NOT NULL REFERENCES customers(id),
+        id {id},
+        platform_id {bigint} NOT NULL REFERENCES platforms(id),
+        customer_id {bigint} NOT NULL REFERENCES customers(id),
         account_identifier TEXT NOT NULL,
         account_number TEXT NOT NULL CONSTRAINT accounts_number_unique UNIQUE,
         display_name TEXT NOT NULL,
         currency_code TEXT NOT NULL,
-        current_balance_minor BIGINT NOT NULL DEFAULT 0,
+        current_balance_minor {bigint} NOT NULL DEFAULT 0,
         contact_email TEXT NOT NULL,
         funding_notification TEXT NOT NULL DEFAULT '[]',
         status TEXT NOT NULL,
-        created_at BIGINT NOT NULL,
+        created_at {bigint} NOT NULL,
         CONSTRAINT accounts_identifier_unique UNIQUE (platform_id, account_identifier)
       );
       CREATE INDEX accounts_customer ON accounts(customer_id, id);
@@ -132,18 +97,7 @@ export const migrations: readonly Migration[] = [
   {
     version: 2,
     name: 'list indexes in creation order, settings',
-    sqlite: `
-      CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE INDEX customers_platform_created ON customers(platform_id, created_at, id);
-      CREATE INDEX customers_platform_display_name ON customers(platform_id, display_name, created_at, id);
-      DROP INDEX accounts_customer;
-      DROP INDEX accounts_platform;
-      CREATE INDEX accounts_customer_created ON accounts(customer_id, created_at, id);
-      CREATE INDEX accounts_platform_created ON accounts(platform_id, created_at, id);
-      CREATE INDEX accounts_platform_display_name ON accounts(platform_id, display_name, created_at, id);
-      CREATE INDEX accounts_platform_contact_email ON accounts(platform_id, contact_email, created_at, id);
-    `,
-    postgres: `
+    sql: `
       CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE INDEX customers_platform_created ON customers(platform_id, created_at, id);
       CREATE INDEX customers_platform_display_name ON customers(platform_id, display_name, created_at, id);
@@ -181,11 +135,7 @@ export const migrations: readonly Migration[] = [
       },
     },
     // The unique index serves the display-name filters too: the plain one goes.
-    sqlite: `
-      DROP INDEX accounts_platform_display_name;
-      CREATE UNIQUE INDEX accounts_display_name_unique ON accounts(platform_id, display_name);
-    `,
-    postgres: `
+    sql: `
       DROP INDEX accounts_platform_display_name;
       CREATE UNIQUE INDEX accounts_display_name_unique ON accounts(platform_id, display_name);
     `,

@@ -4,7 +4,7 @@ import { DEFAULT_DATABASE_URL, configError } from '../config.js';
 import { MigrationRefused } from './migrations.js';
 import { type PostgresOptions, PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore, sqliteFilename } from './sqlite/sqlite-store.js';
-import type { Store } from './store.js';
+import type { Store } from '../domain/ports.js';
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//i.test(url);
 

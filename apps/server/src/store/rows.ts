@@ -1,9 +1,10 @@
 /**
- * Rows as both SQL stores read them (the same column names in both schemas), and their mapping
- * to the contract's shapes. Timestamps are epoch milliseconds; balances are minor units.
+ * Rows as both databases return them (one schema), and their mapping to the contract's shapes:
+ * adding a column touches its migration and its mapping here. Timestamps are epoch milliseconds;
+ * balances are minor units.
  */
 import type { Account, AccountSummary, Customer, FundingNotification } from '../domain/model.js';
-import type { CredentialInfo, Position, Positioned, StoredCredential } from './store.js';
+import type { CredentialInfo, Position, Positioned, StoredCredential } from '../domain/ports.js';
 
 export interface CustomerRow {
   id: number;
@@ -28,6 +29,12 @@ export interface AccountRow {
   created_at: number;
 }
 
+/** An account as a customer lists it (list-sql.ts's SUMMARY_COLUMNS). */
+export type SummaryRow = Pick<
+  AccountRow,
+  'customer_id' | 'account_identifier' | 'account_number' | 'display_name' | 'currency_code' | 'status' | 'created_at'
+>;
+
 export interface CredentialRow {
   key_id: string;
   platform_id: number;
@@ -41,7 +48,20 @@ export interface CredentialRow {
   revoked_at: number | null;
 }
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
+/**
+ * Epoch milliseconds as ISO 8601. Lists read the same rows again and again, and formatting a date
+ * was the largest cost of a list after SQLite itself: the strings are kept (a bounded memo).
+ */
+const isoStrings = new Map<number, string>();
+export function iso(ms: number): string {
+  let text = isoStrings.get(ms);
+  if (text === undefined) {
+    text = new Date(ms).toISOString();
+    if (isoStrings.size >= 16_384) isoStrings.clear();
+    isoStrings.set(ms, text);
+  }
+  return text;
+}
 
 export function toAccount(row: AccountRow): Account {
   return {
@@ -57,7 +77,7 @@ export function toAccount(row: AccountRow): Account {
   };
 }
 
-export function toSummary(row: AccountRow): AccountSummary {
+export function toSummary(row: SummaryRow): AccountSummary {
   return {
     accountIdentifier: row.account_identifier,
     accountNumber: row.account_number,
@@ -102,7 +122,7 @@ export function toStoredCredential(row: CredentialRow): StoredCredential {
 }
 
 /** Groups a platform's accounts (in creation order) under their customers: two queries, never N+1. */
-export function customersWithAccounts(customers: CustomerRow[], accounts: Iterable<AccountRow>): Customer[] {
+export function customersWithAccounts(customers: CustomerRow[], accounts: Iterable<SummaryRow>): Customer[] {
   const summaries = new Map<number, AccountSummary[]>(customers.map((row) => [row.id, []]));
   for (const account of accounts) summaries.get(account.customer_id)?.push(toSummary(account));
   return customers.map((row) => toCustomer(row, summaries.get(row.id) ?? []));
@@ -115,7 +135,7 @@ export function inCreationOrder<Row>(rows: Row[], descending: boolean): Row[] {
   return descending ? rows.reverse() : rows;
 }
 
-export function positionedCustomers(customers: CustomerRow[], accounts: Iterable<AccountRow>): Positioned<Customer>[] {
+export function positionedCustomers(customers: CustomerRow[], accounts: Iterable<SummaryRow>): Positioned<Customer>[] {
   return customersWithAccounts(customers, accounts).map((item, index) => ({ item, position: positionOf(customers[index]!) }));
 }
 

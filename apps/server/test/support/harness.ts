@@ -14,7 +14,7 @@ import { ensurePlatform, issueCredential } from '../../src/auth/platforms.js';
 import { createLogger } from '../../src/logger.js';
 import { inject } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
-import { type Store, StoreUnavailable } from '../../src/store/store.js';
+import { type Store, StoreUnavailable } from '../../src/domain/ports.js';
 import { createDatabase } from '@raas-customers/pg-cluster';
 import { operationFor, responseProblems, templateOf } from './spec.js';
 

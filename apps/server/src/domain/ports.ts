@@ -1,14 +1,20 @@
 /**
- * The one storage interface. It speaks the contract's shapes and plain values: no HTTP, no SQL
- * dialect, no driver types. Every method is async so that SQLite and PostgreSQL fit behind it.
+ * The ports the domain needs, owned by the domain: the storage interfaces (split by concern), the
+ * list filters and windows, and the errors a store may throw. They speak the contract's shapes and
+ * plain values: no HTTP, no SQL dialect, no driver types. Every method is async so that SQLite and
+ * PostgreSQL fit behind them. Nothing here decides a default: what a store writes was decided by
+ * the domain (defaults.ts).
  */
 import type {
   Account,
+  AccountStatus,
   CreateAccountCriteria,
   CreateCustomerCriteria,
+  CurrencyCode,
   Customer,
+  FundingNotification,
   UpdateAccountCriteria,
-} from '../domain/model.js';
+} from './model.js';
 
 export interface Platform {
   id: number;
@@ -46,7 +52,16 @@ export interface NewCredential {
   allowedCustomers: string[] | null;
 }
 
-export type NewAccount = CreateAccountCriteria & { accountNumber: string };
+/** A customer as the domain decided it: the criteria and its first status. */
+export type NewCustomer = CreateCustomerCriteria & { status: string };
+
+/** An account as the domain decided it: every default applied, its number drawn. */
+export type NewAccount = Omit<CreateAccountCriteria, 'currencyCode' | 'fundingNotification'> & {
+  accountNumber: string;
+  currencyCode: CurrencyCode;
+  fundingNotification: FundingNotification[];
+  status: AccountStatus;
+};
 
 /** Limits a list to some customers of the platform (a restricted credential). */
 export interface CustomerScope {
@@ -94,7 +109,10 @@ export interface CustomerFilters {
   accounts?: AccountFilters;
 }
 
-/** Thrown by a store when a write would break a uniqueness rule. */
+/**
+ * Thrown by a store when a write would break a uniqueness rule: which rule, in the domain's words
+ * (the store translates its constraint names into these in one place).
+ */
 export class UniqueViolation extends Error {
   constructor(
     readonly target: 'platform' | 'customer' | 'account' | 'accountDisplayName' | 'accountNumber' | 'keyId' | 'keyHash',
@@ -112,14 +130,14 @@ export class StoreUnavailable extends Error {
   }
 }
 
-export interface Store {
-  readonly kind: 'sqlite' | 'postgres';
-  /** Resolves when the database answers; rejects otherwise. */
-  ping(): Promise<void>;
-  close(): Promise<void>;
+/** Server-wide settings (the cursor key). */
+export interface SettingStore {
   /** A server-wide setting, created from `initial` the first time (the same for every instance). */
   setting(name: string, initial: () => string): Promise<string>;
+}
 
+/** Platforms and their credentials: what authentication and the operator commands need. */
+export interface PlatformStore {
   createPlatform(name: string, now: Date): Promise<Platform>;
   findPlatform(name: string): Promise<Platform | undefined>;
   listPlatforms(): Promise<Platform[]>;
@@ -129,8 +147,11 @@ export interface Store {
   activeCredentials(platformName: string): Promise<StoredCredential[]>;
   /** Returns false when no active credential has that key id. */
   revokeCredential(keyId: string, now: Date): Promise<boolean>;
+}
 
-  insertCustomer(platformId: number, customer: CreateCustomerCriteria, now: Date): Promise<Customer>;
+/** Customers and their accounts: what the rules of customers-and-accounts need. */
+export interface CustomerStore {
+  insertCustomer(platformId: number, customer: NewCustomer, now: Date): Promise<Customer>;
   findCustomer(platformId: number, customerIdentifier: string): Promise<Customer | undefined>;
   /** Whether the customer exists, without reading its accounts. */
   customerExists(platformId: number, customerIdentifier: string): Promise<boolean>;
@@ -166,4 +187,12 @@ export interface Store {
     accountIdentifier: string,
     patch: UpdateAccountCriteria,
   ): Promise<Account | undefined>;
+}
+
+/** Every port, over one database. */
+export interface Store extends SettingStore, PlatformStore, CustomerStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Resolves when the database answers; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
 }

@@ -1,0 +1,34 @@
+/**
+ * The unique constraints the migrations declare, by name, and what each means to the domain. A
+ * driver tells which constraint an error broke (PostgreSQL names it; SQLite names its columns,
+ * which identify it as well); `uniqueViolation` is the one place that turns it into the domain's
+ * UniqueViolation.
+ */
+import { UniqueViolation } from '../domain/ports.js';
+
+export const UNIQUE_CONSTRAINTS = {
+  platforms_name_unique: { table: 'platforms', columns: ['name'], target: 'platform' },
+  credentials_key_id_unique: { table: 'credentials', columns: ['key_id'], target: 'keyId' },
+  credentials_key_hash_unique: { table: 'credentials', columns: ['key_hash'], target: 'keyHash' },
+  customers_identifier_unique: { table: 'customers', columns: ['platform_id', 'customer_identifier'], target: 'customer' },
+  accounts_identifier_unique: { table: 'accounts', columns: ['platform_id', 'account_identifier'], target: 'account' },
+  accounts_number_unique: { table: 'accounts', columns: ['account_number'], target: 'accountNumber' },
+  accounts_display_name_unique: { table: 'accounts', columns: ['platform_id', 'display_name'], target: 'accountDisplayName' },
+} as const satisfies Record<string, { table: string; columns: readonly string[]; target: UniqueViolation['target'] }>;
+
+export type UniqueConstraint = keyof typeof UNIQUE_CONSTRAINTS;
+
+/** SQLite's way of naming a constraint: `table.column, table.column` (as its error messages do). */
+const BY_COLUMNS = new Map<string, UniqueConstraint>(
+  Object.entries(UNIQUE_CONSTRAINTS).map(([name, c]) => [c.columns.map((column) => `${c.table}.${column}`).join(', '), name as UniqueConstraint]),
+);
+
+export function constraintOfColumns(columns: string): UniqueConstraint | undefined {
+  return BY_COLUMNS.get(columns);
+}
+
+/** The domain error for a broken constraint, or undefined for a constraint no migration declares. */
+export function uniqueViolation(constraint: string | undefined): UniqueViolation | undefined {
+  const declared = constraint === undefined ? undefined : UNIQUE_CONSTRAINTS[constraint as UniqueConstraint];
+  return declared && new UniqueViolation(declared.target);
+}

@@ -1,0 +1,56 @@
+/**
+ * The Store over one database: the SQL of each concern (platform-sql.ts, customer-sql.ts), each
+ * written once, over the driver seam (sql/driver.ts). Nothing here knows the dialect.
+ */
+import type { Store } from '../domain/ports.js';
+import { CustomerSql } from './customer-sql.js';
+import { PlatformSql } from './platform-sql.js';
+import type { SqlDriver } from './sql/driver.js';
+
+export class SqlStore implements Store {
+  readonly kind: Store['kind'];
+  readonly ping: Store['ping'];
+  readonly close: Store['close'];
+  readonly setting: Store['setting'];
+
+  readonly createPlatform: Store['createPlatform'];
+  readonly findPlatform: Store['findPlatform'];
+  readonly listPlatforms: Store['listPlatforms'];
+  readonly addCredential: Store['addCredential'];
+  readonly listCredentials: Store['listCredentials'];
+  readonly activeCredentials: Store['activeCredentials'];
+  readonly revokeCredential: Store['revokeCredential'];
+
+  readonly insertCustomer: Store['insertCustomer'];
+  readonly findCustomer: Store['findCustomer'];
+  readonly customerExists: Store['customerExists'];
+  readonly listCustomers: Store['listCustomers'];
+  readonly insertAccount: Store['insertAccount'];
+  readonly findAccount: Store['findAccount'];
+  readonly listAccounts: Store['listAccounts'];
+  readonly updateAccount: Store['updateAccount'];
+
+  constructor(driver: SqlDriver) {
+    this.kind = driver.dialect;
+    this.ping = () => driver.ping();
+    this.close = () => driver.close();
+    const platforms = new PlatformSql(driver);
+    this.setting = platforms.setting.bind(platforms);
+    this.createPlatform = platforms.createPlatform.bind(platforms);
+    this.findPlatform = platforms.findPlatform.bind(platforms);
+    this.listPlatforms = platforms.listPlatforms.bind(platforms);
+    this.addCredential = platforms.addCredential.bind(platforms);
+    this.listCredentials = platforms.listCredentials.bind(platforms);
+    this.activeCredentials = platforms.activeCredentials.bind(platforms);
+    this.revokeCredential = platforms.revokeCredential.bind(platforms);
+    const customers = new CustomerSql(driver);
+    this.insertCustomer = customers.insertCustomer.bind(customers);
+    this.findCustomer = customers.findCustomer.bind(customers);
+    this.customerExists = customers.customerExists.bind(customers);
+    this.listCustomers = customers.listCustomers.bind(customers);
+    this.insertAccount = customers.insertAccount.bind(customers);
+    this.findAccount = customers.findAccount.bind(customers);
+    this.listAccounts = customers.listAccounts.bind(customers);
+    this.updateAccount = customers.updateAccount.bind(customers);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The SQLite side of the driver seam, on better-sqlite3: synchronous, so a read costs no turn of
+ * the event loop; every write goes through the group commit (one transaction, one fsync, per
+ * turn). Statements are prepared once per text and kept.
+ */
+import Database from 'better-sqlite3';
+import { constraintOfColumns, uniqueViolation } from '../constraints.js';
+import { assertNotRefused, migrationSql, migrations } from '../migrations.js';
+import type { SqlDriver } from '../sql/driver.js';
+import { GroupCommit } from './group-commit.js';
+
+/** Parses `file:…`, a plain path, or `:memory:` into what better-sqlite3 opens. */
+export function sqliteFilename(databaseUrl: string): string {
+  if (databaseUrl === ':memory:' || databaseUrl === 'file::memory:') return ':memory:';
+  if (databaseUrl.startsWith('file://')) return new URL(databaseUrl).pathname;
+  if (databaseUrl.startsWith('file:')) return databaseUrl.slice('file:'.length);
+  return databaseUrl;
+}
+
+const UNIQUE_FAILED = 'UNIQUE constraint failed: ';
+
+/** SQLite names a unique constraint by its columns: `UNIQUE constraint failed: accounts.platform_id, accounts.display_name`. */
+function translate(error: unknown): unknown {
+  if (!(error instanceof Database.SqliteError) || error.code !== 'SQLITE_CONSTRAINT_UNIQUE') return error;
+  const at = error.message.indexOf(UNIQUE_FAILED);
+  return (at >= 0 && uniqueViolation(constraintOfColumns(error.message.slice(at + UNIQUE_FAILED.length)))) || error;
+}
+
+/** better-sqlite3 binds no booleans: they are 0/1, as the schema stores them. */
+const bindable = (values: readonly unknown[]): unknown[] =>
+  values.map((value) => (value === true ? 1 : value === false ? 0 : value));
+
+export interface SqliteOptions {
+  /** Sees every SQL statement run (tests count them). */
+  onStatement?: (sql: string) => void;
+}
+
+export class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite';
+  readonly #db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
+  readonly #writes: GroupCommit;
+
+  constructor(databaseUrl: string, options: SqliteOptions = {}) {
+    this.#db = new Database(sqliteFilename(databaseUrl), options.onStatement ? { verbose: (sql) => options.onStatement?.(String(sql)) } : {});
+    // WAL lets readers run beside the writer; FULL fsyncs every commit so an acknowledged
+    // 201 survives a power cut, not only a process crash.
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma('foreign_keys = ON');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#migrate();
+    this.#writes = new GroupCommit(this.#db);
+  }
+
+  /** Applies pending migrations, each in its own immediate transaction (a second process waits). */
+  #migrate(): void {
+    const db = this.#db;
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+    const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    const apply = db.transaction((migration: (typeof migrations)[number]) => {
+      if (migration.refuseWhen) assertNotRefused(migration, db.prepare(migration.refuseWhen.query).all() as Record<string, unknown>[]);
+      db.exec(migrationSql(migration, 'sqlite'));
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+    });
+    for (const migration of migrations) {
+      if (!applied.has(migration.version)) apply.immediate(migration);
+    }
+  }
+
+  /** Each text is prepared once; list queries vary with their filters, so the cache is bounded. */
+  #statement(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      if (this.#statements.size >= 256) this.#statements.clear();
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async all<Row>(sql: string, values: readonly unknown[]): Promise<Row[]> {
+    return this.#statement(sql).all(...bindable(values)) as Row[];
+  }
+
+  write<Row>(sql: string, values: readonly unknown[]): Promise<{ rows: Row[]; changes: number }> {
+    const statement = this.#statement(sql);
+    const bound = bindable(values);
+    return this.#writes.run(() => {
+      try {
+        if (statement.reader) {
+          const rows = statement.all(...bound) as Row[];
+          return { rows, changes: rows.length };
+        }
+        return { rows: [], changes: statement.run(...bound).changes };
+      } catch (error) {
+        throw translate(error);
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    this.#statement('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
