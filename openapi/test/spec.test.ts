@@ -13,9 +13,7 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
 const root = new URL('..', import.meta.url);
-const doc = JSON.parse(
-  readFileSync(new URL('dist/openapi.json', root), 'utf8'),
-) as JsonObject;
+const doc = JSON.parse(readFileSync(new URL('dist/openapi.json', root), 'utf8')) as JsonObject;
 
 /** The bundled document, added whole to ajv under this id so `#/components/...` refs resolve. */
 const SPEC_ID = 'https://raas-customers.invalid/openapi.json';
@@ -25,9 +23,7 @@ addFormats(ajv);
 ajv.addVocabulary(['example', 'discriminator', 'externalDocs', 'xml']);
 // Resolving a pointer into the document compiles its root as a schema: declaring the fields of
 // an OpenAPI document as keywords makes that root an empty schema, accepted in strict mode.
-ajv.addVocabulary(
-  Object.keys(doc).filter((field) => field !== 'externalDocs' && !ajv.getKeyword(field)),
-);
+ajv.addVocabulary(Object.keys(doc).filter((field) => field !== 'externalDocs' && !ajv.getKeyword(field)));
 ajv.addSchema(doc, SPEC_ID);
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -129,13 +125,11 @@ const operations: Operation[] = Object.entries(asObject(doc.paths, 'paths')).fla
 
 /** Every response of every operation, with its resolved object and pointer. */
 const responses = operations.flatMap((operation) =>
-  Object.entries(asObject(operation.node.responses, `${operation.operationId} responses`)).map(
-    ([status, response]) => ({
-      operation,
-      status,
-      ...resolve(response, `${operation.pointer}/responses/${status}`),
-    }),
-  ),
+  Object.entries(asObject(operation.node.responses, `${operation.operationId} responses`)).map(([status, response]) => ({
+    operation,
+    status,
+    ...resolve(response, `${operation.pointer}/responses/${status}`),
+  })),
 );
 
 interface ExampleCheck {
@@ -263,19 +257,12 @@ describe('the bundled RaaS Customers contract', () => {
         if ('requestBody' in operation.node) {
           const body = resolve(operation.node.requestBody, `${operation.pointer}/requestBody`);
           checks.push(
-            ...mediaTypeExamples(
-              body.node.content,
-              `${body.pointer}/content`,
-              `${operation.operationId} request`,
-              usedComponentExamples,
-            ),
+            ...mediaTypeExamples(body.node.content, `${body.pointer}/content`, `${operation.operationId} request`, usedComponentExamples),
           );
         }
       }
       for (const { operation, status, node, pointer } of responses) {
-        checks.push(
-          ...mediaTypeExamples(node.content, `${pointer}/content`, `${operation.operationId} ${status}`, usedComponentExamples),
-        );
+        checks.push(...mediaTypeExamples(node.content, `${pointer}/content`, `${operation.operationId} ${status}`, usedComponentExamples));
       }
     });
 

@@ -48,7 +48,12 @@ for (let i = 0; i < Number(process.env.PROFILE_CUSTOMERS ?? 0); i++) {
     body: JSON.stringify({ customerIdentifier: `profile-extra-${i}`, displayName: 'Profile customer' }),
   });
 }
-const result = await autocannon({ url: origin, connections: 10, duration: 5, requests: [{ method: 'GET', path, headers: { authorization } }] });
+const result = await autocannon({
+  url: origin,
+  connections: 10,
+  duration: 5,
+  requests: [{ method: 'GET', path, headers: { authorization } }],
+});
 console.log(`${path}: ${result.requests.average} req/s, non-2xx ${result.non2xx}`);
 child.kill('SIGINT');
 await new Promise((resolve) => child.once('exit', resolve));
@@ -71,7 +76,9 @@ profile.samples.forEach((id, i) => {
   const seen = new Set<string>();
   for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
     const url = byId.get(at)!.callFrame.url;
-    const owner = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/apps/server/dist/') ? `server: ${url.split('/dist/')[1]}` : undefined);
+    const owner =
+      /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
+      (url.includes('/apps/server/dist/') ? `server: ${url.split('/dist/')[1]}` : undefined);
     if (owner && !seen.has(owner)) {
       seen.add(owner);
       inclusive.set(owner, (inclusive.get(owner) ?? 0) + time);
@@ -79,7 +86,10 @@ profile.samples.forEach((id, i) => {
   }
 });
 const top = (map: Map<string, number>, count: number) =>
-  [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, time]) => `${((time / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
+  [...map.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, time]) => `${((time / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
 console.log('\nself time\n' + top(self, 25).join('\n'));
 console.log('\ninclusive time by package or server module (nested calls overlap)\n' + top(inclusive, 20).join('\n'));
 console.log(`\nprofile: ${join(outDir, file)} (open it in Chrome DevTools)`);

@@ -124,7 +124,9 @@ async function measure(databaseUrl: string, store: string, customers: number, sa
     let cursor = '';
     let requests = 0;
     for (let seen = 0; seen < customers / 2; seen += 200) {
-      const response = await fetch(`${server.origin}/customers?paginate=true&maxResults=200${cursor && `&nextCursor=${cursor}`}`, { headers });
+      const response = await fetch(`${server.origin}/customers?paginate=true&maxResults=200${cursor && `&nextCursor=${cursor}`}`, {
+        headers,
+      });
       const page = (await response.json()) as { nextCursor: string | null; items: { customerIdentifier: string }[] };
       ownPage(Math.min(200, customers - seen))(page);
       if (!page.nextCursor) break;
@@ -132,11 +134,7 @@ async function measure(databaseUrl: string, store: string, customers: number, sa
       requests++;
     }
     const middlePageMs = await timed(samples, get(`/customers?paginate=true&maxResults=10&nextCursor=${cursor}`), ownPage(10));
-    const filteredCustomersMs = await timed(
-      samples,
-      get('/customers?paginate=true&maxResults=10&displayName=Scale+Hundred'),
-      ownPage(10),
-    );
+    const filteredCustomersMs = await timed(samples, get('/customers?paginate=true&maxResults=10&displayName=Scale+Hundred'), ownPage(10));
     const filteredAccountsMs = await timed(samples, get('/accounts?paginate=true&maxResults=10&currencyCode=EUR'), ownPage(10));
     return {
       store,
@@ -156,12 +154,18 @@ async function measure(databaseUrl: string, store: string, customers: number, sa
 
 /** Starts the server once on an empty database so that it migrates and creates the platform. */
 async function prepare(databaseUrl: string): Promise<void> {
-  const server = await startProcess('server', process.execPath, [...serverNodeFlags, serverMain], {
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: databaseUrl,
-    ...PLATFORM,
-  }, /listening on (http:\/\/\S+)/);
+  const server = await startProcess(
+    'server',
+    process.execPath,
+    [...serverNodeFlags, serverMain],
+    {
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: databaseUrl,
+      ...PLATFORM,
+    },
+    /listening on (http:\/\/\S+)/,
+  );
   await server.stop();
 }
 
@@ -183,7 +187,9 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
           const seedSeconds = (performance.now() - started) / 1000;
           log(`  ${store}: seeded ${customers} customers and ${customers * 2} accounts in ${seedSeconds.toFixed(1)} s`);
           const row = await measure(url, store, customers, options.samples, seedSeconds);
-          log(`  ${store} @ ${customers}: first ${row.firstPageMs.toFixed(2)} ms, middle ${row.middlePageMs.toFixed(2)} ms, filtered ${row.filteredCustomersMs.toFixed(2)} / ${row.filteredAccountsMs.toFixed(2)} ms`);
+          log(
+            `  ${store} @ ${customers}: first ${row.firstPageMs.toFixed(2)} ms, middle ${row.middlePageMs.toFixed(2)} ms, filtered ${row.filteredCustomersMs.toFixed(2)} / ${row.filteredAccountsMs.toFixed(2)} ms`,
+          );
           rows.push(row);
         } finally {
           await database?.drop();

@@ -35,8 +35,7 @@ test('platforms and credentials: create, list, restrict, revoke', async () => {
 
   const readOnly = issued((await runCli(['credential', 'create', 'acme-platform', '--read-only'], env)).stdout);
   const limited = issued(
-    (await runCli(['credential', 'create', 'acme-platform', '--customers', 'acme-east,acme-west', '--label', 'east and west'], env))
-      .stdout,
+    (await runCli(['credential', 'create', 'acme-platform', '--customers', 'acme-east,acme-west', '--label', 'east and west'], env)).stdout,
   );
   const listed = await runCli(['credential', 'list', '--platform', 'acme-platform'], env);
   expect(listed.stdout).toContain(`${readOnly.keyId}\tacme-platform\tread-only; all customers; active`);

@@ -88,7 +88,12 @@ describe.each(STORE_KINDS)('migration 3 on %s', (kind) => {
       const store = await openStore(database.url);
       try {
         expect(await appliedVersions(kind, database.url)).toEqual(migrations.map((m) => m.version));
-        const taken = store.insertAccount(1, 'acme-one', { accountIdentifier: 'pool-new', displayName: 'Solo pool', contactEmail: 'a@acme.example', accountNumber: 'A00000009' }, new Date());
+        const taken = store.insertAccount(
+          1,
+          'acme-one',
+          { accountIdentifier: 'pool-new', displayName: 'Solo pool', contactEmail: 'a@acme.example', accountNumber: 'A00000009' },
+          new Date(),
+        );
         await expect(taken).rejects.toEqual(new UniqueViolation('accountDisplayName'));
         const renamed = store.updateAccount(1, 'pool-second', { displayName: 'Shared pool' });
         await expect(renamed).rejects.toEqual(new UniqueViolation('accountDisplayName'));

@@ -20,7 +20,13 @@ let server: RunningServer;
 beforeAll(async () => {
   cluster = await startCluster();
   const database = await createDatabase(cluster.adminUrl);
-  server = await startServerProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', METRICS_PORT: '0', PG_CONNECT_TIMEOUT_MS: '1000', ...platform });
+  server = await startServerProcess({
+    DATABASE_URL: database.url,
+    LOG_LEVEL: 'info',
+    METRICS_PORT: '0',
+    PG_CONNECT_TIMEOUT_MS: '1000',
+    ...platform,
+  });
 });
 afterAll(async () => {
   await server?.stop();

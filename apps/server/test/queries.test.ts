@@ -49,7 +49,9 @@ test('a customer page with its account summaries costs the same few queries at 5
   expect(small).toBe(2);
   expect(large).toBe(small);
   const first = await service.customerPage(principal, { paginate: true, maxResults: 5 });
-  const middle = await countQueries(() => service.customerPage(principal, { paginate: true, maxResults: 50, nextCursor: first.nextCursor! }));
+  const middle = await countQueries(() =>
+    service.customerPage(principal, { paginate: true, maxResults: 50, nextCursor: first.nextCursor! }),
+  );
   // The page, its accounts, and one look behind it for prevPageAvailable (a customer and its accounts).
   expect(middle).toBe(4);
   expect(first.items[0]?.accounts).toHaveLength(3);

@@ -20,7 +20,10 @@ test('the README curl session creates a customer and an account', async () => {
     const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', block!], {
       env: { PATH: process.env.PATH, RAAS_URL: server.baseUrl, ...platform },
     });
-    const documents = stdout.replace(/}\s*{/g, '}\n{').split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const documents = stdout
+      .replace(/}\s*{/g, '}\n{')
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(documents).toHaveLength(3);
     expect(documents[0]).toMatchObject({ customerIdentifier: 'acme-retail-us', status: 'active', accounts: [] });
     expect(documents[1]).toMatchObject({ accountIdentifier: 'acme-q4-bonus', accountNumber: expect.stringMatching(/^A\d{8}$/) });

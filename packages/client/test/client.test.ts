@@ -89,9 +89,7 @@ describe('createRaasClient', () => {
 
   test('refuses to guess an environment or run without credentials', () => {
     expect(() => createRaasClient({ baseUrl: '', platformName: 'p', platformKey: 'k' })).toThrow(/baseUrl is required/);
-    expect(() => createRaasClient({ baseUrl: SANDBOX_BASE_URL, platformName: 'p', platformKey: '' })).toThrow(
-      /platformKey/,
-    );
+    expect(() => createRaasClient({ baseUrl: SANDBOX_BASE_URL, platformName: 'p', platformKey: '' })).toThrow(/platformKey/);
   });
 
   test('exports the two public environments', () => {

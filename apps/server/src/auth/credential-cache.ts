@@ -39,7 +39,10 @@ export class CredentialCache {
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
     const credentials = this.store.activeCredentials(platformName);
-    void credentials.then((found) => found.length > 0 && this.#platformNames.add(platformName), () => {});
+    void credentials.then(
+      (found) => found.length > 0 && this.#platformNames.add(platformName),
+      () => {},
+    );
     const entry = { credentials, expiresAt: now + this.ttlMs };
     this.#entries.delete(platformName);
     this.#entries.set(platformName, entry);

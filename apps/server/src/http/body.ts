@@ -14,7 +14,13 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
  * `strictBodies`, properties the spec does not name are dropped once the body is parsed; then
  * `checks` run on it, before anything else walks it.
  */
-export function jsonBody({ strictBodies = false, checks = [] }: { strictBodies?: boolean; checks?: RequestHandler[] } = {}): RequestHandler[] {
+export function jsonBody({
+  strictBodies = false,
+  checks = [],
+}: {
+  strictBodies?: boolean;
+  checks?: RequestHandler[];
+} = {}): RequestHandler[] {
   const guard: RequestHandler = (req, _res, next) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > BODY_LIMIT_BYTES) throw new ApiError('413.001');

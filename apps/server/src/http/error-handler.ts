@@ -112,7 +112,11 @@ const ACCOUNT_IDENTIFIER: Catalogued = {
   constraint: 'Pattern',
 };
 const DISPLAY_NAME_SIZE: Catalogued = { i18nKey: '422.126', message: 'length must be between 5 and 100', constraint: 'Size' };
-const INSECURE: Catalogued = { i18nKey: '422.111', message: 'The string value contains possibly insecure characters', constraint: 'Pattern' };
+const INSECURE: Catalogued = {
+  i18nKey: '422.111',
+  message: 'The string value contains possibly insecure characters',
+  constraint: 'Pattern',
+};
 const EMAIL: Catalogued = { i18nKey: '422.134', message: 'not a well-formed email address', constraint: 'Email' };
 const EMAIL_SIZE: Catalogued = { i18nKey: '422.129', message: 'length must be between 1 and 255', constraint: 'Size' };
 const RECIPIENTS_SIZE: Catalogued = { i18nKey: '422.138', message: 'size must be between 0 and 50', constraint: 'Size' };

@@ -60,7 +60,13 @@ export const writeAccess: RequestHandler = (req, res, next) => {
 export const createAccess: RequestHandler = (req, res, next) => {
   const principal = res.locals.principal as Principal;
   const body = req.body as unknown;
-  if (principal.allowedCustomers && operationFor(req)?.operation.operationId === 'createCustomer' && body !== null && typeof body === 'object' && !Array.isArray(body)) {
+  if (
+    principal.allowedCustomers &&
+    operationFor(req)?.operation.operationId === 'createCustomer' &&
+    body !== null &&
+    typeof body === 'object' &&
+    !Array.isArray(body)
+  ) {
     const customer = (body as Json).customerIdentifier;
     if (typeof customer === 'string' && !principal.allowedCustomers.has(customer)) throw new ApiError('403.007');
   }
@@ -106,7 +112,12 @@ const MAX_UNKNOWN_PROPERTIES = 50;
  * MAX_UNKNOWN_PROPERTIES in all. The walk visits only what the schema describes, at most
  * maxItems items of an array, so it costs little whatever the body holds.
  */
-function outOfBounds(schemaNode: unknown, value: unknown, path: string, found: { errors: ValidatorItem[]; unknown: ValidatorItem[] }): void {
+function outOfBounds(
+  schemaNode: unknown,
+  value: unknown,
+  path: string,
+  found: { errors: ValidatorItem[]; unknown: ValidatorItem[] },
+): void {
   const schema = resolve(schemaNode);
   if (Array.isArray(value)) {
     if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) {
@@ -119,7 +130,11 @@ function outOfBounds(schemaNode: unknown, value: unknown, path: string, found: {
     for (const name of Object.keys(value)) {
       if (Object.hasOwn(properties, name)) outOfBounds(properties[name], (value as Json)[name], `${path}/${name}`, found);
       else if (schema.additionalProperties === false && found.unknown.length <= MAX_UNKNOWN_PROPERTIES) {
-        found.unknown.push({ path: `${path}/${name}`, message: 'must NOT have additional properties', errorCode: 'additionalProperties.openapi.validation' });
+        found.unknown.push({
+          path: `${path}/${name}`,
+          message: 'must NOT have additional properties',
+          errorCode: 'additionalProperties.openapi.validation',
+        });
       }
     }
   }
@@ -130,7 +145,8 @@ export const boundedBody: RequestHandler = (req, _res, next) => {
   const schema = operationFor(req)?.operation.bodySchema;
   const found = { errors: [] as ValidatorItem[], unknown: [] as ValidatorItem[] };
   if (schema && req.body !== undefined) outOfBounds(schema, req.body, '/body', found);
-  const errors = found.unknown.length > MAX_UNKNOWN_PROPERTIES ? [...found.errors, ...found.unknown.slice(0, MAX_UNKNOWN_PROPERTIES)] : found.errors;
+  const errors =
+    found.unknown.length > MAX_UNKNOWN_PROPERTIES ? [...found.errors, ...found.unknown.slice(0, MAX_UNKNOWN_PROPERTIES)] : found.errors;
   if (errors.length > 0) throw invalid(errors);
   next();
 };

@@ -15,12 +15,8 @@ type JsonBody<Op extends keyof operations> = operations[Op] extends {
   ? Body
   : never;
 
-type JsonResponse<Op extends keyof operations, Status extends number> = operations[Op]['responses'] extends Record<
-  Status,
-  { content: { 'application/json': infer Body } }
->
-  ? Body
-  : never;
+type JsonResponse<Op extends keyof operations, Status extends number> =
+  operations[Op]['responses'] extends Record<Status, { content: { 'application/json': infer Body } }> ? Body : never;
 
 function send<Op extends keyof operations, Status extends 200 | 201>(
   res: Response,

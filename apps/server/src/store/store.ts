@@ -2,13 +2,7 @@
  * The one storage interface. It speaks the contract's shapes and plain values: no HTTP, no SQL
  * dialect, no driver types. Every method is async so that SQLite and PostgreSQL fit behind it.
  */
-import type {
-  Account,
-  CreateAccountCriteria,
-  CreateCustomerCriteria,
-  Customer,
-  UpdateAccountCriteria,
-} from '../domain/model.js';
+import type { Account, CreateAccountCriteria, CreateCustomerCriteria, Customer, UpdateAccountCriteria } from '../domain/model.js';
 
 export interface Platform {
   id: number;
@@ -96,9 +90,7 @@ export interface CustomerFilters {
 
 /** Thrown by a store when a write would break a uniqueness rule. */
 export class UniqueViolation extends Error {
-  constructor(
-    readonly target: 'platform' | 'customer' | 'account' | 'accountDisplayName' | 'accountNumber' | 'keyId' | 'keyHash',
-  ) {
+  constructor(readonly target: 'platform' | 'customer' | 'account' | 'accountDisplayName' | 'accountNumber' | 'keyId' | 'keyHash') {
     super(`unique violation: ${target}`);
     this.name = 'UniqueViolation';
   }
@@ -135,24 +127,11 @@ export interface Store {
   /** Whether the customer exists, without reading its accounts. */
   customerExists(platformId: number, customerIdentifier: string): Promise<boolean>;
   /** A window of the platform's customers that match, always in ascending creation order. */
-  listCustomers(
-    platformId: number,
-    scope: CustomerScope,
-    filters: CustomerFilters,
-    window: ListWindow,
-  ): Promise<Positioned<Customer>[]>;
+  listCustomers(platformId: number, scope: CustomerScope, filters: CustomerFilters, window: ListWindow): Promise<Positioned<Customer>[]>;
 
   /** Returns undefined when the customer does not exist on the platform. */
-  insertAccount(
-    platformId: number,
-    customerIdentifier: string,
-    account: NewAccount,
-    now: Date,
-  ): Promise<Account | undefined>;
-  findAccount(
-    platformId: number,
-    accountIdentifier: string,
-  ): Promise<{ account: Account; customerIdentifier: string } | undefined>;
+  insertAccount(platformId: number, customerIdentifier: string, account: NewAccount, now: Date): Promise<Account | undefined>;
+  findAccount(platformId: number, accountIdentifier: string): Promise<{ account: Account; customerIdentifier: string } | undefined>;
   /** A window of the platform's (or one customer's) accounts that match, in ascending creation order. */
   listAccounts(
     platformId: number,
@@ -161,9 +140,5 @@ export interface Store {
     window: ListWindow,
   ): Promise<Positioned<Account>[]>;
   /** Returns undefined when the account does not exist on the platform. */
-  updateAccount(
-    platformId: number,
-    accountIdentifier: string,
-    patch: UpdateAccountCriteria,
-  ): Promise<Account | undefined>;
+  updateAccount(platformId: number, accountIdentifier: string, patch: UpdateAccountCriteria): Promise<Account | undefined>;
 }

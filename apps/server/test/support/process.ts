@@ -68,10 +68,7 @@ export async function runServerOnce(env: Record<string, string>): Promise<{ code
 
 const execFileAsync = promisify(execFile);
 
-export async function runCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await execFileAsync(process.execPath, [dist('cli.js'), ...args], {
       env: { PATH: process.env.PATH, ...env },

@@ -73,5 +73,7 @@ export function responseProblems(operation: OperationEntry, status: number, body
     validate = ajv.compile({ $ref: `spec${schemaPointer}` });
     validators.set(key, validate);
   }
-  return validate(body) ? [] : (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath} ${e.message}`);
+  return validate(body)
+    ? []
+    : (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath} ${e.message}`);
 }

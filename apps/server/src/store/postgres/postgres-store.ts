@@ -155,7 +155,8 @@ export class PostgresStore implements Store {
         if (applied.has(migration.version)) continue;
         await client.query('BEGIN');
         try {
-          if (migration.refuseWhen) assertNotRefused(migration, (await client.query<Record<string, unknown>>(migration.refuseWhen.query)).rows);
+          if (migration.refuseWhen)
+            assertNotRefused(migration, (await client.query<Record<string, unknown>>(migration.refuseWhen.query)).rows);
           await client.query(migration.postgres);
           await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
             migration.version,
@@ -286,10 +287,10 @@ export class PostgresStore implements Store {
   }
 
   async revokeCredential(keyId: string, now: Date): Promise<boolean> {
-    const { rowCount } = await this.#query(
-      'UPDATE credentials SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL',
-      [now.getTime(), keyId],
-    );
+    const { rowCount } = await this.#query('UPDATE credentials SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL', [
+      now.getTime(),
+      keyId,
+    ]);
     return rowCount === 1;
   }
 
@@ -330,16 +331,14 @@ export class PostgresStore implements Store {
     const query = customerWindowQuery(postgresPlaceholder, platformId, scope, filters, window);
     const customers = inCreationOrder((await this.#query<CustomerRow>(query.text, query.values)).rows, query.descending);
     if (customers.length === 0) return [];
-    const accounts = accountsOfCustomersQuery(postgresPlaceholder, customers.map((row) => row.id));
+    const accounts = accountsOfCustomersQuery(
+      postgresPlaceholder,
+      customers.map((row) => row.id),
+    );
     return positionedCustomers(customers, (await this.#query<AccountRow>(accounts.text, accounts.values)).rows);
   }
 
-  async insertAccount(
-    platformId: number,
-    customerIdentifier: string,
-    account: NewAccount,
-    now: Date,
-  ): Promise<Account | undefined> {
+  async insertAccount(platformId: number, customerIdentifier: string, account: NewAccount, now: Date): Promise<Account | undefined> {
     // One statement: the customer lookup and the insert cannot be separated by a concurrent write.
     const { rows } = await this.#query<AccountRow>(
       `INSERT INTO accounts (platform_id, customer_id, account_identifier, account_number, display_name,
@@ -362,10 +361,7 @@ export class PostgresStore implements Store {
     return rows[0] && toAccount(rows[0]);
   }
 
-  async findAccount(
-    platformId: number,
-    accountIdentifier: string,
-  ): Promise<{ account: Account; customerIdentifier: string } | undefined> {
+  async findAccount(platformId: number, accountIdentifier: string): Promise<{ account: Account; customerIdentifier: string } | undefined> {
     const { rows } = await this.#query<AccountRow>(
       `SELECT ${ACCOUNT_COLUMNS} FROM accounts a JOIN customers c ON c.id = a.customer_id
        WHERE a.platform_id = $1 AND a.account_identifier = $2`,
@@ -386,11 +382,7 @@ export class PostgresStore implements Store {
     return inCreationOrder(rows, query.descending).map(positionedAccount);
   }
 
-  async updateAccount(
-    platformId: number,
-    accountIdentifier: string,
-    patch: UpdateAccountCriteria,
-  ): Promise<Account | undefined> {
+  async updateAccount(platformId: number, accountIdentifier: string, patch: UpdateAccountCriteria): Promise<Account | undefined> {
     const { rows } = await this.#query<AccountRow>(
       `UPDATE accounts SET display_name = COALESCE($3, display_name), contact_email = COALESCE($4, contact_email),
          funding_notification = COALESCE($5, funding_notification)

@@ -91,9 +91,7 @@ export class SqliteStore implements Store {
     const db = this.#db;
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-    const applied = new Set(
-      db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
-    );
+    const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
     const apply = db.transaction((migration: (typeof migrations)[number]) => {
       if (migration.refuseWhen) assertNotRefused(migration, db.prepare(migration.refuseWhen.query).all() as Record<string, unknown>[]);
       db.exec(migration.sqlite);
@@ -215,11 +213,7 @@ export class SqliteStore implements Store {
     return this.#statements.revokeCredential.run(now.getTime(), keyId).changes === 1;
   }
 
-  insertCustomer(
-    platformId: number,
-    customer: CreateCustomerCriteria,
-    now: Date,
-  ): Promise<Customer> {
+  insertCustomer(platformId: number, customer: CreateCustomerCriteria, now: Date): Promise<Customer> {
     return this.#writes.run(() => {
       try {
         const row = this.#statements.insertCustomer.get(
@@ -255,16 +249,14 @@ export class SqliteStore implements Store {
     const query = customerWindowQuery(sqlitePlaceholder, platformId, scope, filters, window);
     const customers = inCreationOrder(this.#windowStatement(query).all(...query.values) as CustomerRow[], query.descending);
     if (customers.length === 0) return [];
-    const accounts = accountsOfCustomersQuery(sqlitePlaceholder, customers.map((row) => row.id));
+    const accounts = accountsOfCustomersQuery(
+      sqlitePlaceholder,
+      customers.map((row) => row.id),
+    );
     return positionedCustomers(customers, this.#windowStatement(accounts).all(...accounts.values) as AccountRow[]);
   }
 
-  insertAccount(
-    platformId: number,
-    customerIdentifier: string,
-    account: NewAccount,
-    now: Date,
-  ): Promise<Account | undefined> {
+  insertAccount(platformId: number, customerIdentifier: string, account: NewAccount, now: Date): Promise<Account | undefined> {
     return this.#writes.run(() => {
       const customer = this.#statements.findCustomer.get(platformId, customerIdentifier) as CustomerRow | undefined;
       if (!customer) return undefined;
@@ -292,10 +284,7 @@ export class SqliteStore implements Store {
     return row && toAccount(row);
   }
 
-  async findAccount(
-    platformId: number,
-    accountIdentifier: string,
-  ): Promise<{ account: Account; customerIdentifier: string } | undefined> {
+  async findAccount(platformId: number, accountIdentifier: string): Promise<{ account: Account; customerIdentifier: string } | undefined> {
     const row = this.#statements.findAccount.get(platformId, accountIdentifier) as AccountRow | undefined;
     return row && { account: toAccount(row), customerIdentifier: row.customer_identifier };
   }
@@ -311,11 +300,7 @@ export class SqliteStore implements Store {
     return inCreationOrder(rows, query.descending).map(positionedAccount);
   }
 
-  updateAccount(
-    platformId: number,
-    accountIdentifier: string,
-    patch: UpdateAccountCriteria,
-  ): Promise<Account | undefined> {
+  updateAccount(platformId: number, accountIdentifier: string, patch: UpdateAccountCriteria): Promise<Account | undefined> {
     return this.#writes.run(() => {
       let changes: number;
       try {
