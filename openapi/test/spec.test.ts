@@ -290,7 +290,7 @@ describe('the bundled RaaS Customers contract', () => {
       };
       // Every schema object holding an `example`, at any depth of the named schemas.
       const walk = (node: Json | undefined, pointer: string): void => {
-        if (Array.isArray(node)) node.forEach((item, index) => walk(item, `${pointer}/${index}`));
+        if (Array.isArray(node)) for (const [index, item] of node.entries()) walk(item, `${pointer}/${index}`);
         if (!isObject(node)) return;
         if ('example' in node) check(node.example ?? null, pointer, pointer);
         for (const [key, value] of Object.entries(node)) {

@@ -90,6 +90,6 @@ const top = (map: Map<string, number>, count: number) =>
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([name, time]) => `${((time / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
-console.log('\nself time\n' + top(self, 25).join('\n'));
-console.log('\ninclusive time by package or server module (nested calls overlap)\n' + top(inclusive, 20).join('\n'));
+console.log(`\nself time\n${top(self, 25).join('\n')}`);
+console.log(`\ninclusive time by package or server module (nested calls overlap)\n${top(inclusive, 20).join('\n')}`);
 console.log(`\nprofile: ${join(outDir, file)} (open it in Chrome DevTools)`);

@@ -81,12 +81,12 @@ async function seedPostgres(url: string, customers: number): Promise<void> {
   await client.end();
 }
 
-async function timed(samples: number, request: () => Promise<Response>, check: (body: any) => void): Promise<number> {
+async function timed<B>(samples: number, request: () => Promise<Response>, check: (body: B) => void): Promise<number> {
   const durations: number[] = [];
   for (let i = 0; i < samples + 3; i++) {
     const start = performance.now();
     const response = await request();
-    const body = await response.json();
+    const body = (await response.json()) as B;
     const elapsed = performance.now() - start;
     if (response.status !== 200) throw new Error(`status ${response.status}: ${JSON.stringify(body)}`);
     check(body);

@@ -55,9 +55,10 @@ test('platforms and credentials: create, list, restrict, revoke', async () => {
   expect(revoked.stdout).toContain(`revoked ${readOnly.keyId}`);
   // The server reads credentials at most once per AUTH_CACHE_TTL_MS (1 s): revocation lands within it.
   const deadline = Date.now() + 3_000;
-  let status = 0;
-  while (Date.now() < deadline && (status = (await as(readOnly.key).GET('/customers')).response.status) !== 401) {
+  let status = (await as(readOnly.key).GET('/customers')).response.status;
+  while (Date.now() < deadline && status !== 401) {
     await new Promise((resolve) => setTimeout(resolve, 100));
+    status = (await as(readOnly.key).GET('/customers')).response.status;
   }
   expect(status).toBe(401);
   expect((await as(full.key).GET('/customers')).response.status).toBe(200);

@@ -406,10 +406,10 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     test.each([
       'Bearer abc',
       'Basic !!!',
-      'Basic ' + Buffer.from('no-colon').toString('base64'),
+      `Basic ${Buffer.from('no-colon').toString('base64')}`,
       'Basic',
       // A name no platform can have: refused without a lookup.
-      'Basic ' + Buffer.from(`${'n'.repeat(5_000)}:key`).toString('base64'),
+      `Basic ${Buffer.from(`${'n'.repeat(5_000)}:key`).toString('base64')}`,
     ])('a malformed Authorization header (%s) is 401', async (authorization) => {
       const response = await server.raw('GET', '/customers', { headers: { authorization } });
       expect(response.status).toBe(401);

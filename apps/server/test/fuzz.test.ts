@@ -28,7 +28,6 @@ import {
   errorInfoProblems,
   expectedFor,
   fuzzCase,
-  parametersOf,
   renderAuth,
   renderBody,
 } from './support/fuzz-requests.js';

@@ -24,7 +24,6 @@ import { type RunningServer, startServerProcess } from './support/process.js';
 import { operationFor, responseProblems } from './support/spec.js';
 
 const PLATFORM = { name: 'hardening-platform', key: '5KQJtIJQ6sM8sMcnv_HSDS3SvIR585fufTNWgif2a6I' };
-const OTHER = { name: 'other-platform', key: 'gU-MioOK2QyqXEMkznWrVJFVcOBe6d0lopzyDJdgVgI' };
 
 let dir: string;
 beforeEach(() => {

@@ -18,7 +18,11 @@ async function connect(kind: StoreKind, url: string): Promise<{ exec(sql: string
   if (kind === 'sqlite') {
     const db = new Database(sqliteFilename(url));
     return {
-      exec: async (sql) => (/^\s*SELECT/i.test(sql) ? db.prepare(sql).all() : (db.exec(sql), [])),
+      exec: async (sql) => {
+        if (/^\s*SELECT/i.test(sql)) return db.prepare(sql).all();
+        db.exec(sql);
+        return [];
+      },
       close: async () => void db.close(),
     };
   }

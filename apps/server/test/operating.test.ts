@@ -199,7 +199,7 @@ describe('pnpm start, the README way', () => {
       const [names, column] = [row.split('|')[1]!, row.split('|')[2]!.trim()];
       const variables = [...names.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]!);
       const given = column.split(',').map((entry) => /`([^`]*)`/.exec(entry)?.[1]);
-      variables.forEach((variable, i) => expect(given[i] ?? given[0], variable).toBe(defaults[variable]));
+      for (const [i, variable] of variables.entries()) expect(given[i] ?? given[0], variable).toBe(defaults[variable]);
     }
   });
 

@@ -70,9 +70,13 @@ export class CredentialCache {
     if (this.now() - this.#namesReadAt >= PLATFORM_NAMES_REFRESH_MS) {
       this.#namesReadAt = this.now();
       this.#namesRead = this.store.listPlatforms().then(
-        (platforms) => platforms.forEach((platform) => this.#platformNames.add(platform.name)),
+        (platforms) => {
+          for (const platform of platforms) this.#platformNames.add(platform.name);
+        },
         // The database is down: try again on the next throttled request.
-        () => void (this.#namesReadAt = Number.NEGATIVE_INFINITY),
+        () => {
+          this.#namesReadAt = Number.NEGATIVE_INFINITY;
+        },
       );
     }
     return this.#namesRead;

@@ -123,7 +123,7 @@ function outOfBounds(
     if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) {
       found.errors.push({ path, message: `must NOT have more than ${schema.maxItems} items`, errorCode: 'maxItems.openapi.validation' });
     } else if (schema.items) {
-      value.forEach((item, i) => outOfBounds(schema.items, item, `${path}/${i}`, found));
+      for (const [i, item] of value.entries()) outOfBounds(schema.items, item, `${path}/${i}`, found);
     }
   } else if (value !== null && typeof value === 'object') {
     const properties = (schema.properties ?? {}) as Json;

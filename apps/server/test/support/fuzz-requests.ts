@@ -866,7 +866,7 @@ export function renderBody(body: Body): {
       const data = Buffer.from(body.text);
       // body-parser's strict mode takes only an object or array, after optional whitespace (and a BOM).
       let parsed: unknown;
-      let ok = /^[\x20\x09\x0a\x0d]*[[{]/.test(body.text.replace(/^\ufeff/, ''));
+      let ok = /^[ \t\n\r]*[[{]/.test(body.text.replace(/^\ufeff/, ''));
       if (ok) {
         try {
           parsed = JSON.parse(body.text);
