@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import { describe, expect, test } from 'vitest';
 import { errorCatalogue, fieldErrorCatalogue } from '../src/domain/errors.js';
+import { type JsonObject, asObject, resolve, responsesOf } from '@raas-customers/openapi/walk';
 import { spec } from './support/spec.js';
 
 type Json = Record<string, unknown>;
@@ -78,18 +79,6 @@ describe.each([
   });
 });
 
-/** `#/components/…` references resolved, one level at a time. */
-function resolved(node: unknown): Json {
-  let value = node as Json;
-  while (typeof value?.$ref === 'string') {
-    value = value.$ref
-      .slice(2)
-      .split('/')
-      .reduce<unknown>((at, segment) => (at as Json)[segment], spec) as Json;
-  }
-  return value;
-}
-
 interface ErrorExample {
   where: string;
   status: number;
@@ -98,22 +87,17 @@ interface ErrorExample {
 }
 
 /** Every example of every documented error response, with the status it is documented under. */
-const errorExamples: ErrorExample[] = Object.entries(spec.paths).flatMap(([path, item]) =>
-  Object.entries(item).flatMap(([method, operation]) =>
-    Object.entries((operation.responses ?? {}) as Json)
-      .filter(([status]) => Number(status) >= 400)
-      .flatMap(([status, reference]) => {
-        const response = resolved(reference);
-        const examples = ((response.content as Record<string, Json> | undefined)?.['application/json']?.examples ?? {}) as Json;
-        return Object.entries(examples).map(([name, example]) => ({
-          where: `${method.toUpperCase()} ${path} ${status} ${name}`,
-          status: Number(status),
-          description: String(response.description ?? ''),
-          value: resolved(example).value as Json,
-        }));
-      }),
-  ),
-);
+const errorExamples: ErrorExample[] = responsesOf(spec as JsonObject)
+  .filter(({ status }) => Number(status) >= 400)
+  .flatMap(({ operation, status, node, pointer }) => {
+    const examples = asObject(asObject(node.content ?? {}, `${pointer}/content`)['application/json'] ?? {}, pointer).examples ?? {};
+    return Object.entries(asObject(examples, `${pointer} examples`)).map(([name, example]) => ({
+      where: `${operation.method.toUpperCase()} ${operation.path} ${status} ${name}`,
+      status: Number(status),
+      description: String(node.description ?? ''),
+      value: resolve(spec as JsonObject, example, `${pointer}/content/application~1json/examples/${name}`).node.value as Json,
+    }));
+  });
 
 describe("the spec's error examples", () => {
   test('there are examples of errors to check', () => {

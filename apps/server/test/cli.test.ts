@@ -1,17 +1,17 @@
 /** The operator CLI against a real database, and what its credentials can do on the server. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createApiClient } from './support/harness.js';
 import { runCli, startServerProcess, type RunningServer } from './support/process.js';
+import { temporaryDirectory } from '@raas-customers/test-kit';
 
 let dir: string;
 let env: Record<string, string>;
 let server: RunningServer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'raas-cli-'));
+  dir = temporaryDirectory('raas-cli-').path;
   env = { DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'silent' };
 });
 afterAll(async () => {

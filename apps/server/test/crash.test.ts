@@ -10,8 +10,7 @@
  *     allowed, an answer cut short is not), the process exits 0, and every 201 is in the database.
  */
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -19,13 +18,14 @@ import type { Account, Customer } from '../src/domain/model.js';
 import { basic } from './support/harness.js';
 import { isPartialResponse, rawClient } from './support/http.js';
 import { type RunningServer, startServerProcess } from './support/process.js';
+import { temporaryDirectory } from '@raas-customers/test-kit';
 
 const PLATFORM = { name: 'crash-platform', key: 'OXRSjf1Hjz1lgHi2hDmtEg-zPdpM6rLT9pYyxpJuFzM' };
 const LOOPS = 16;
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'raas-crash-'));
+  dir = temporaryDirectory('raas-crash-').path;
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });

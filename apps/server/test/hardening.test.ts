@@ -13,8 +13,7 @@
  *   (c) an over-long URL is refused (414, or 431/400) with an ErrorInfo, oversized headers get
  *       Node's 431, and the server keeps serving afterwards; none of them hangs or answers 5xx.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { errorInfoProblems } from './support/fuzz-requests.js';
@@ -22,12 +21,13 @@ import { type TestServer, basic, startTestServer } from './support/harness.js';
 import { type RawClient, type RawResponse, rawClient } from './support/http.js';
 import { type RunningServer, startServerProcess } from './support/process.js';
 import { operationFor, responseProblems } from './support/spec.js';
+import { temporaryDirectory } from '@raas-customers/test-kit';
 
 const PLATFORM = { name: 'hardening-platform', key: '5KQJtIJQ6sM8sMcnv_HSDS3SvIR585fufTNWgif2a6I' };
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'raas-hardening-'));
+  dir = temporaryDirectory('raas-hardening-').path;
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });

@@ -7,23 +7,22 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDatabase } from '@raas-customers/pg-cluster';
 import { afterEach, beforeEach, describe, expect, inject, test } from 'vitest';
 import { CONFIG_VARIABLES, configDefaults } from '../src/config.js';
 import { basic } from './support/harness.js';
 import { runCli, runServerOnce, startServerProcess } from './support/process.js';
+import { temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const randomKey = () => randomBytes(32).toString('base64url');
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'raas-operating-'));
+  dir = temporaryDirectory('raas-operating-').path;
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -69,7 +68,7 @@ function pnpmStart(env: Record<string, string>): { child: ChildProcess; out: () 
 
 describe('pnpm start, the README way', () => {
   test('every variable of config.ts reaches the server with a non-default value and takes effect', async () => {
-    const database = await createDatabase(inject('postgresAdminUrl'));
+    const database = await temporaryPostgres(inject('postgresAdminUrl'));
     const [port, metricsPort] = [await freePort(), await freePort()];
     const key = randomKey();
     const env: Record<string, string> = {

@@ -1,24 +1,22 @@
 /** The server as a process: configuration, first start, persistence, logs and graceful shutdown. */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { readConfig } from '../src/config.js';
 import { MIN_KEY_BITS, keyStrengthBits } from '../src/auth/credentials.js';
-import { basic as basicOf } from './support/harness.js';
 import { runServerOnce, startServerProcess } from './support/process.js';
+import { basic, temporaryDirectory } from '@raas-customers/test-kit';
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'raas-process-'));
+  dir = temporaryDirectory('raas-process-').path;
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const basic = (name: string, key: string) => basicOf({ name, key });
 const KEY = '7unisYGVTQcZ9qkk-YiWrgxEbDMeQvwT3zcRXX5YGDE';
 
 describe('configuration', () => {

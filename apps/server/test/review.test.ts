@@ -3,10 +3,9 @@
  * more each; every one of them failed before its fix. Costs are proved by counters (database
  * sessions, store calls, connections), never by timing: `pnpm bench` measures the time.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { type IncomingHttpHeaders, type Server, get as httpGet } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import { inject } from 'vitest';
 import { STORE_KINDS, type TestServer, basic, startTestServer } from './support/harness.js';
 import { inPool, rawClient } from './support/http.js';
 import { startServerProcess } from './support/process.js';
+import { temporaryDirectory } from '@raas-customers/test-kit';
 
 const json = { 'content-type': 'application/json' };
 
@@ -303,7 +303,7 @@ describe('the failed-authentication throttle never locks out a client that authe
   const lookups = { credentials: 0, platforms: 0 };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'raas-throttle-'));
+    dir = temporaryDirectory('raas-throttle-').path;
     store = new SqliteStore(`file:${join(dir, 'raas.db')}`);
     await ensurePlatform(store, 'throttle-platform');
     const issued = await issueCredential(store, 'throttle-platform');
@@ -458,7 +458,7 @@ describe('slow and abandoned bodies do not hold connections', () => {
 describe('request and header timeouts, and a bound on open connections (the server process)', () => {
   let dir: string;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'raas-connections-'));
+    dir = temporaryDirectory('raas-connections-').path;
   });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
@@ -530,7 +530,7 @@ describe('absolute-form request targets', () => {
   let logs = '';
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'raas-absolute-'));
+    dir = temporaryDirectory('raas-absolute-').path;
     store = new SqliteStore(`file:${join(dir, 'raas.db')}`);
     await ensurePlatform(store, 'absolute-platform');
     const issued = await issueCredential(store, 'absolute-platform');

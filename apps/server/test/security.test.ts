@@ -20,6 +20,7 @@ import { STORE_KINDS, type Credentials, type TestServer, basic, startTestServer 
 import { type RawClient, type RawResponse, rawClient } from './support/http.js';
 import { startServerProcess } from './support/process.js';
 import { responseProblems, templateOf } from './support/spec.js';
+import { temporaryDirectory } from '@raas-customers/test-kit';
 
 const SEED = Number(process.env.SECURITY_SEED ?? 7_051_977);
 const RUNS = 10;
@@ -426,10 +427,9 @@ describe.each(STORE_KINDS)('two platforms on %s', (kind) => {
 
 describe('logs', () => {
   test.each(['info', 'trace'])('at LOG_LEVEL=%s they carry no credential, query string or body', { timeout: 30_000 }, async (level) => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
+    const { rmSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const dir = mkdtempSync(join(tmpdir(), 'raas-logs-'));
+    const dir = temporaryDirectory('raas-logs-').path;
     const platform = { name: 'log-platform', key: 'UhTY1WlYs3ypNCP2LF2dV7Yya2aNMBkH_bTK_wvgSKY' };
     const server = await startServerProcess({
       DATABASE_URL: `file:${join(dir, 'raas.db')}`,
