@@ -10,11 +10,11 @@
  * Target: the worst body within 2× of the normal 400.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { basic, median, serverCli, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { median, serverCli, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { basic, temporaryDirectory } from '@raas-customers/test-kit';
 
 export interface HostileOptions {
   /** Sequential requests per kind, for its server time. */
@@ -98,7 +98,7 @@ function send(
 }
 
 export async function runHostile(options: HostileOptions, log: (line: string) => void): Promise<HostileRow[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'raas-hostile-'));
+  const dir = temporaryDirectory('raas-hostile-').path;
   const env = { DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'info', NODE_ENV: 'production' };
   const cli = (...args: string[]) =>
     execFileSync(process.execPath, [serverCli, ...args], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });

@@ -6,13 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { type Running, basic, cpuMicros, median, peakRssMb, serverCli, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { type Running, median, serverCli, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { basic, cpuMicros, peakRssMb, temporaryDirectory } from '@raas-customers/test-kit';
 
 export interface HttpOptions {
   connections: number[];
@@ -210,7 +210,7 @@ export async function runHttp(
   options: HttpOptions,
   log: (line: string) => void,
 ): Promise<{ rows: HttpRow[]; peakRssMb: Record<string, number> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'raas-bench-'));
+  const dir = temporaryDirectory('raas-bench-').path;
   const rows: HttpRow[] = [];
   const peaks: Record<string, number> = {};
   try {

@@ -3,13 +3,13 @@
  * whose data must never show, then times the first page, a middle page reached by walking the
  * cursors, and filtered pages, at a small and a large N, on SQLite and on PostgreSQL.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDatabase, startCluster, type Cluster } from '@raas-customers/pg-cluster';
+import { startCluster, type Cluster } from '@raas-customers/pg-cluster';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { basic, median, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { median, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { basic, temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
 
 export interface ScaleOptions {
   sizes: number[];
@@ -176,8 +176,8 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
     for (const store of options.stores) {
       if (store === 'postgres') cluster = await startCluster();
       for (const customers of options.sizes) {
-        const dir = mkdtempSync(join(tmpdir(), 'raas-scale-'));
-        const database = store === 'postgres' ? await createDatabase(cluster!.adminUrl) : undefined;
+        const dir = temporaryDirectory('raas-scale-').path;
+        const database = store === 'postgres' ? await temporaryPostgres(cluster!.adminUrl) : undefined;
         const url = database?.url ?? `file:${join(dir, 'raas.db')}`;
         try {
           await prepare(url);
