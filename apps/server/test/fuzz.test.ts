@@ -19,7 +19,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Account, Customer } from '../src/domain/model.js';
-import { STORE_KINDS, type StoreKind, type TestServer, startTestServer } from './support/harness.js';
+import { STORE_KINDS, type StoreKind, type TestServer, basic, startTestServer } from './support/harness.js';
 import {
   API,
   AUTHORITY_SECRET,
@@ -368,7 +368,7 @@ describe.each(STORE_KINDS)('found by fuzzing, on %s', (kind) => {
   let auth: Record<string, string>;
   beforeAll(async () => {
     server = await startTestServer(kind);
-    auth = { authorization: `Basic ${Buffer.from(`${server.one.name}:${server.one.key}`).toString('base64')}` };
+    auth = { authorization: basic(server.one) };
   });
   afterAll(async () => {
     await server?.close();

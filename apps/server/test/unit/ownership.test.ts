@@ -3,6 +3,7 @@
  * a read-only credential never writes, a customer-limited one touches only its customers (and an
  * account of another customer does not exist for it), and the lists get the credential's scope.
  */
+import { basic } from '@raas-customers/test-kit';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { hashKey, matchCredential, parseBasic, principalOf } from '../../src/auth/credentials.js';
 import { ApiError } from '../../src/domain/errors.js';
@@ -256,7 +257,7 @@ describe('credentials', () => {
     }) as StoredCredential;
 
   test('parseBasic splits the header at the first colon, and refuses what is not Basic', () => {
-    const header = `Basic ${Buffer.from('acme-platform:k:e:y').toString('base64')}`;
+    const header = basic('acme-platform', 'k:e:y');
     expect(parseBasic(header)).toEqual({ name: 'acme-platform', key: 'k:e:y' });
     expect(parseBasic(header.replace('Basic', 'basic'))).toEqual({ name: 'acme-platform', key: 'k:e:y' });
     for (const bad of [
