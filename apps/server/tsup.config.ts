@@ -24,7 +24,9 @@ export default defineConfig({
   noExternal: [/^(?!better-sqlite3$|pg-native$)/],
   external: ['better-sqlite3', 'pg-native'],
   // CommonJS dependencies call require(): give the ES module one.
-  banner: { js: "import { createRequire as __raasCreateRequire } from 'node:module'; const require = __raasCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __raasCreateRequire } from 'node:module'; const require = __raasCreateRequire(import.meta.url);",
+  },
   shims: true,
   splitting: false,
   sourcemap: true,
@@ -65,10 +67,22 @@ function writeThirdPartyNotices(): void {
       // The old `licenses` array (busboy, streamsearch) means any one of them: an OR.
       const license = manifest.license ?? (manifest.licenses?.length ? manifest.licenses.map((l) => l.type).join(' OR ') : 'UNKNOWN');
       const licenceFile = existsSync(root) ? readdirSync(root).find((file) => /^(licen[cs]e|copying)/i.test(file)) : undefined;
-      return { name: manifest.name, version: manifest.version, license, text: licenceFile ? readFileSync(join(root, licenceFile), 'utf8') : '' };
+      return {
+        name: manifest.name,
+        version: manifest.version,
+        license,
+        text: licenceFile ? readFileSync(join(root, licenceFile), 'utf8') : '',
+      };
     })
     .sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
-  writeFileSync(`${outDir}/third-party.json`, `${JSON.stringify(packages.map(({ text, ...rest }) => rest), null, 2)}\n`);
+  writeFileSync(
+    `${outDir}/third-party.json`,
+    `${JSON.stringify(
+      packages.map(({ text, ...rest }) => rest),
+      null,
+      2,
+    )}\n`,
+  );
   writeFileSync(
     `${outDir}/THIRD-PARTY-LICENSES.md`,
     `# Third-party software in this bundle\n\n${packages

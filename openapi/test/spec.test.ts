@@ -1,21 +1,27 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Json,
+  type JsonObject,
+  asObject,
+  escapePointer,
+  isObject,
+  loadBundledSpec,
+  operationsOf,
+  resolve as resolveIn,
+  responsesOf,
+} from '../src/walk.js';
 
 // ajv and ajv-formats are CommonJS: under NodeNext their default import is `module.exports`,
 // whose `default` property is the class / plugin (at runtime and for the type checker alike).
 const Ajv2020 = Ajv2020Module.default;
 const addFormats = addFormatsModule.default;
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
 const root = new URL('..', import.meta.url);
-const doc = JSON.parse(
-  readFileSync(new URL('dist/openapi.json', root), 'utf8'),
-) as JsonObject;
+const doc = loadBundledSpec();
 
 /** The bundled document, added whole to ajv under this id so `#/components/...` refs resolve. */
 const SPEC_ID = 'https://raas-customers.invalid/openapi.json';
@@ -25,12 +31,8 @@ addFormats(ajv);
 ajv.addVocabulary(['example', 'discriminator', 'externalDocs', 'xml']);
 // Resolving a pointer into the document compiles its root as a schema: declaring the fields of
 // an OpenAPI document as keywords makes that root an empty schema, accepted in strict mode.
-ajv.addVocabulary(
-  Object.keys(doc).filter((field) => field !== 'externalDocs' && !ajv.getKeyword(field)),
-);
+ajv.addVocabulary(Object.keys(doc).filter((field) => field !== 'externalDocs' && !ajv.getKeyword(field)));
 ajv.addSchema(doc, SPEC_ID);
-
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 /** The contract: operationId -> method, path, tag and every documented status. */
 const OPERATIONS: Record<string, { method: string; path: string; tag: string; statuses: string[] }> = {
@@ -74,69 +76,13 @@ const OPERATIONS: Record<string, { method: string; path: string; tag: string; st
   },
 };
 
-function isObject(value: Json | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** Follows local `$ref`s in the bundled document. */
+const resolve = (node: Json | undefined, pointer: string) => resolveIn(doc, node, pointer);
 
-function asObject(value: Json | undefined, where: string): JsonObject {
-  if (!isObject(value)) throw new Error(`${where} is not an object`);
-  return value;
-}
-
-const escapePointer = (token: string): string => token.replaceAll('~', '~0').replaceAll('/', '~1');
-const unescapePointer = (token: string): string => token.replaceAll('~1', '/').replaceAll('~0', '~');
-
-/** Follows local `$ref`s; returns the object reached and its JSON pointer in the document. */
-function resolve(node: Json | undefined, pointer: string): { node: JsonObject; pointer: string } {
-  let current = asObject(node, pointer);
-  let at = pointer;
-  while (typeof current.$ref === 'string') {
-    const ref = current.$ref;
-    if (!ref.startsWith('#/')) throw new Error(`non-local $ref ${ref} at ${at}`);
-    at = ref.slice(1);
-    let target: Json | undefined = doc;
-    for (const token of at.slice(1).split('/').map(unescapePointer)) {
-      target = isObject(target) ? target[token] : undefined;
-    }
-    current = asObject(target, ref);
-  }
-  return { node: current, pointer: at };
-}
-
-interface Operation {
-  operationId: string;
-  method: string;
-  path: string;
-  node: JsonObject;
-  pointer: string;
-}
-
-const operations: Operation[] = Object.entries(asObject(doc.paths, 'paths')).flatMap(([path, item]) =>
-  METHODS.flatMap((method) => {
-    const node = asObject(item, path)[method];
-    if (!isObject(node)) return [];
-    return [
-      {
-        operationId: String(node.operationId),
-        method,
-        path,
-        node,
-        pointer: `/paths/${escapePointer(path)}/${method}`,
-      },
-    ];
-  }),
-);
+const operations = operationsOf(doc);
 
 /** Every response of every operation, with its resolved object and pointer. */
-const responses = operations.flatMap((operation) =>
-  Object.entries(asObject(operation.node.responses, `${operation.operationId} responses`)).map(
-    ([status, response]) => ({
-      operation,
-      status,
-      ...resolve(response, `${operation.pointer}/responses/${status}`),
-    }),
-  ),
-);
+const responses = responsesOf(doc, operations);
 
 interface ExampleCheck {
   label: string;
@@ -263,19 +209,12 @@ describe('the bundled RaaS Customers contract', () => {
         if ('requestBody' in operation.node) {
           const body = resolve(operation.node.requestBody, `${operation.pointer}/requestBody`);
           checks.push(
-            ...mediaTypeExamples(
-              body.node.content,
-              `${body.pointer}/content`,
-              `${operation.operationId} request`,
-              usedComponentExamples,
-            ),
+            ...mediaTypeExamples(body.node.content, `${body.pointer}/content`, `${operation.operationId} request`, usedComponentExamples),
           );
         }
       }
       for (const { operation, status, node, pointer } of responses) {
-        checks.push(
-          ...mediaTypeExamples(node.content, `${pointer}/content`, `${operation.operationId} ${status}`, usedComponentExamples),
-        );
+        checks.push(...mediaTypeExamples(node.content, `${pointer}/content`, `${operation.operationId} ${status}`, usedComponentExamples));
       }
     });
 
@@ -303,7 +242,7 @@ describe('the bundled RaaS Customers contract', () => {
       };
       // Every schema object holding an `example`, at any depth of the named schemas.
       const walk = (node: Json | undefined, pointer: string): void => {
-        if (Array.isArray(node)) node.forEach((item, index) => walk(item, `${pointer}/${index}`));
+        if (Array.isArray(node)) for (const [index, item] of node.entries()) walk(item, `${pointer}/${index}`);
         if (!isObject(node)) return;
         if ('example' in node) check(node.example ?? null, pointer, pointer);
         for (const [key, value] of Object.entries(node)) {

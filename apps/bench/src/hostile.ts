@@ -10,11 +10,11 @@
  * Target: the worst body within 2× of the normal 400.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { basic, median, serverCli, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { median, serverCli, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { basic, temporaryDirectory } from '@raas-customers/test-kit';
 
 export interface HostileOptions {
   /** Sequential requests per kind, for its server time. */
@@ -66,14 +66,31 @@ const KINDS: Kind[] = [
   { kind: 'hostile: a 60 KiB contact email', auth: 'full', body: JSON.stringify({ contactEmail: `${'a'.repeat(60_000)}@x` }) },
 ];
 
-function send(origin: string, agent: Agent, path: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; ms: number }> {
+function send(
+  origin: string,
+  agent: Agent,
+  path: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; ms: number }> {
   const { hostname, port } = new URL(origin);
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const outgoing = request({ host: hostname, port, path, method, agent, headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
-    });
+    const outgoing = request(
+      {
+        host: hostname,
+        port,
+        path,
+        method,
+        agent,
+        headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+      },
+    );
     outgoing.setTimeout(30_000, () => outgoing.destroy(new Error('no answer within 30 s')));
     outgoing.on('error', reject);
     outgoing.end(body);
@@ -81,9 +98,10 @@ function send(origin: string, agent: Agent, path: string, method: string, header
 }
 
 export async function runHostile(options: HostileOptions, log: (line: string) => void): Promise<HostileRow[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'raas-hostile-'));
+  const dir = temporaryDirectory('raas-hostile-').path;
   const env = { DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'info', NODE_ENV: 'production' };
-  const cli = (...args: string[]) => execFileSync(process.execPath, [serverCli, ...args], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+  const cli = (...args: string[]) =>
+    execFileSync(process.execPath, [serverCli, ...args], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
   const server = await startProcess(
     'raas-customers',
     process.execPath,
@@ -97,8 +115,22 @@ export async function runHostile(options: HostileOptions, log: (line: string) =>
     const auth = { full: basic(PLATFORM.name, PLATFORM.key), readOnly: basic(PLATFORM.name, readOnlyKey) };
     const seed = new Agent({ keepAlive: true });
     const json = { 'content-type': 'application/json', authorization: auth.full };
-    await send(server.origin, seed, '/raas/v2/customers', 'POST', json, JSON.stringify({ customerIdentifier: 'hostile-customer', displayName: 'Hostile bench' }));
-    await send(server.origin, seed, '/raas/v2/customers/hostile-customer/accounts', 'POST', json, JSON.stringify({ accountIdentifier: 'hostile-account', displayName: 'Hostile bench', contactEmail: 'a@acme.example' }));
+    await send(
+      server.origin,
+      seed,
+      '/raas/v2/customers',
+      'POST',
+      json,
+      JSON.stringify({ customerIdentifier: 'hostile-customer', displayName: 'Hostile bench' }),
+    );
+    await send(
+      server.origin,
+      seed,
+      '/raas/v2/customers/hostile-customer/accounts',
+      'POST',
+      json,
+      JSON.stringify({ accountIdentifier: 'hostile-account', displayName: 'Hostile bench', contactEmail: 'a@acme.example' }),
+    );
     seed.destroy();
 
     const measured: Omit<HostileRow, 'ratio' | 'probeRatio'>[] = [];
@@ -120,21 +152,33 @@ export async function runHostile(options: HostileOptions, log: (line: string) =>
         const probes: number[] = [];
         for (let round = 0; round < options.rounds; round++) {
           let done = false;
-          const burst = Promise.all(Array.from({ length: 8 }, () => send(server.origin, agent, PATH, 'PATCH', headers, kind.body))).finally(() => (done = true));
+          const burst = Promise.all(Array.from({ length: 8 }, () => send(server.origin, agent, PATH, 'PATCH', headers, kind.body))).finally(
+            () => (done = true),
+          );
           do probes.push((await send(server.origin, probeAgent, '/healthz', 'GET', {})).ms);
           while (!done);
           await burst;
         }
-        const row = { kind: kind.kind, status, bodyBytes: Buffer.byteLength(kind.body), serverMs: median(times), probeP50Ms: median(probes), probeMaxMs: Math.max(...probes) };
+        const row = {
+          kind: kind.kind,
+          status,
+          bodyBytes: Buffer.byteLength(kind.body),
+          serverMs: median(times),
+          probeP50Ms: median(probes),
+          probeMaxMs: Math.max(...probes),
+        };
         measured.push(row);
-        log(`  ${row.kind}: ${row.status}, ${row.serverMs.toFixed(2)} ms each; /healthz p50 ${row.probeP50Ms.toFixed(2)} ms, max ${row.probeMaxMs.toFixed(1)} ms`);
+        log(
+          `  ${row.kind}: ${row.status}, ${row.serverMs.toFixed(2)} ms each; /healthz p50 ${row.probeP50Ms.toFixed(2)} ms, max ${row.probeMaxMs.toFixed(1)} ms`,
+        );
       } finally {
         agent.destroy();
         probeAgent.destroy();
       }
     }
     const normal = measured[0]!;
-    for (const row of measured) rows.push({ ...row, ratio: row.serverMs / normal.serverMs, probeRatio: row.probeP50Ms / normal.probeP50Ms });
+    for (const row of measured)
+      rows.push({ ...row, ratio: row.serverMs / normal.serverMs, probeRatio: row.probeP50Ms / normal.probeP50Ms });
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

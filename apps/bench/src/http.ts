@@ -6,13 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { type Running, basic, cpuMicros, median, peakRssMb, serverCli, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { type Running, median, serverCli, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { basic, cpuMicros, peakRssMb, temporaryDirectory } from '@raas-customers/test-kit';
 
 export interface HttpOptions {
   connections: number[];
@@ -77,7 +77,11 @@ export const SCENARIOS: Scenario[] = [
     // Account display names are unique on a platform, like the identifiers.
     body: () => {
       const n = counter++;
-      return JSON.stringify({ accountIdentifier: `bench-${runId}-${n}`, displayName: `Bench account ${runId} ${n}`, contactEmail: 'bench@acme.example' });
+      return JSON.stringify({
+        accountIdentifier: `bench-${runId}-${n}`,
+        displayName: `Bench account ${runId} ${n}`,
+        contactEmail: 'bench@acme.example',
+      });
     },
   },
   { name: 'GET 100 customers', method: 'GET', path: '/customers', writes: false },
@@ -117,7 +121,10 @@ async function startOurs(dir: string): Promise<{ target: Target; bodies: Record<
     return response.json() as Promise<unknown>;
   };
   for (let i = 0; i < 100; i++) {
-    await post('/raas/v2/customers', readAuth, { customerIdentifier: `bench-customer-${String(i).padStart(3, '0')}`, displayName: 'Bench customer' });
+    await post('/raas/v2/customers', readAuth, {
+      customerIdentifier: `bench-customer-${String(i).padStart(3, '0')}`,
+      displayName: 'Bench customer',
+    });
   }
   for (const accountIdentifier of ['bench-account-a', 'bench-account-b']) {
     await post('/raas/v2/customers/bench-customer-000/accounts', readAuth, {
@@ -149,7 +156,13 @@ async function startBaseline(name: ServerName, bodiesFile: string): Promise<Targ
   if (name === 'raw node:http') {
     running = await startProcess(name, process.execPath, [...tsx, baseline('raw-http.ts')], { BENCH_BODIES: bodiesFile }, ready);
   } else if (name === 'bare Express 5') {
-    running = await startProcess(name, process.execPath, [...tsx, baseline('bare-express.ts')], { BENCH_BODIES: bodiesFile, NODE_ENV: 'production' }, ready);
+    running = await startProcess(
+      name,
+      process.execPath,
+      [...tsx, baseline('bare-express.ts')],
+      { BENCH_BODIES: bodiesFile, NODE_ENV: 'production' },
+      ready,
+    );
   } else {
     const port = String(20_000 + Math.floor(Math.random() * 20_000));
     running = await startProcess(
@@ -176,9 +189,7 @@ async function load(target: Target, scenario: Scenario, connections: number, dur
         method: scenario.method,
         path: target.basePath + scenario.path,
         headers,
-        ...(scenario.body
-          ? { setupRequest: (request: autocannon.Request) => ({ ...request, body: scenario.body!() }) }
-          : {}),
+        ...(scenario.body ? { setupRequest: (request: autocannon.Request) => ({ ...request, body: scenario.body!() }) } : {}),
       },
     ],
   });
@@ -195,8 +206,11 @@ async function load(target: Target, scenario: Scenario, connections: number, dur
   };
 }
 
-export async function runHttp(options: HttpOptions, log: (line: string) => void): Promise<{ rows: HttpRow[]; peakRssMb: Record<string, number> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'raas-bench-'));
+export async function runHttp(
+  options: HttpOptions,
+  log: (line: string) => void,
+): Promise<{ rows: HttpRow[]; peakRssMb: Record<string, number> }> {
+  const dir = temporaryDirectory('raas-bench-').path;
   const rows: HttpRow[] = [];
   const peaks: Record<string, number> = {};
   try {

@@ -25,8 +25,20 @@ export async function runBench(argv: string[], log: (line: string) => void = con
     log('HTTP: our server, raw node:http, bare Express 5, Prism');
     report.http = await runHttp(
       smoke
-        ? { connections: [10], duration: 1, warmup: 0, repeats: 1, servers: ['raas-customers', 'raw node:http', 'bare Express 5', 'Prism mock'] }
-        : { connections: [1, 10, 50], duration: 3, warmup: 1, repeats: 3, servers: ['raas-customers', 'raw node:http', 'bare Express 5', 'Prism mock'] },
+        ? {
+            connections: [10],
+            duration: 1,
+            warmup: 0,
+            repeats: 1,
+            servers: ['raas-customers', 'raw node:http', 'bare Express 5', 'Prism mock'],
+          }
+        : {
+            connections: [1, 10, 50],
+            duration: 3,
+            warmup: 1,
+            repeats: 3,
+            servers: ['raas-customers', 'raw node:http', 'bare Express 5', 'Prism mock'],
+          },
       log,
     );
     report.targets = checkTargets(report.http);

@@ -1,9 +1,8 @@
-/** Servers as child processes, so that each one's CPU time and peak memory can be read from /proc. */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+/** Servers as child processes (on the test kit's spawner), so that each one's CPU time and peak memory can be read from /proc. */
+import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import * as kit from '@raas-customers/test-kit';
 
 const require = createRequire(import.meta.url);
 export const serverMain = join(dirname(require.resolve('@raas-customers/server/package.json')), 'dist/main.js');
@@ -21,7 +20,10 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts `command args` and waits until its output matches `ready` (which captures the origin). */
+/**
+ * Starts `command args` and waits until its output (either stream) matches `ready`, which captures
+ * the origin; then its output is drained unread (logs stay on, as in production).
+ */
 export async function startProcess(
   name: string,
   command: string,
@@ -29,50 +31,15 @@ export async function startProcess(
   env: Record<string, string>,
   ready: RegExp,
 ): Promise<Running> {
-  const child = spawn(command, args, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-20_000);
-      const match = ready.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code}:\n${output}`));
-    });
-  });
-  // Keep draining its output (logs stay on, as in production) without holding it in memory.
-  child.stdout!.removeAllListeners('data').resume();
-  child.stderr!.removeAllListeners('data').resume();
+  const running = await kit.startProcess({ name, command, args, env, ready, readyOn: 'either', timeoutMs: 60_000, keepOutput: false });
   return {
     name,
-    child,
-    origin,
+    child: running.child,
+    origin: running.url,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+      await running.stop();
     },
   };
-}
-
-/** User + system CPU time of a process so far, in microseconds. */
-export function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks / 100) * 1_000_000;
-}
-
-/** Peak resident memory of a process so far, in MB. */
-export function peakRssMb(pid: number): number {
-  return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 }
 
 export const median = (values: number[]): number => {
@@ -80,5 +47,3 @@ export const median = (values: number[]): number => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
-
-export const basic = (name: string, key: string) => `Basic ${Buffer.from(`${name}:${key}`).toString('base64')}`;

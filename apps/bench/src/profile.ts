@@ -3,13 +3,12 @@
  * a few seconds, and prints the functions with the most self time and the packages with the most
  * inclusive time. `pnpm --filter @raas-customers/bench profile [path]` (default: GET one customer).
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { basic, serverMain } from './processes.js';
+import { serverMain } from './processes.js';
+import { basic, startProcess, temporaryDirectory } from '@raas-customers/test-kit';
 
 interface ProfileNode {
   id: number;
@@ -20,19 +19,16 @@ interface ProfileNode {
 const outDir = fileURLToPath(new URL('../reports/profile/', import.meta.url));
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
-const dataDir = mkdtempSync(join(tmpdir(), 'raas-profile-'));
+const dataDir = temporaryDirectory('raas-profile-').path;
 const platform = { RAAS_PLATFORM_NAME: 'profile-platform', RAAS_PLATFORM_KEY: 'GNggSj1Q5DCOlAQFr0CJnU6tyJvY-_oYP7oFiNY1aCA' };
-const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${outDir}`, serverMain], {
-  env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'info', DATABASE_URL: `file:${dataDir}/raas.db`, ...platform },
-  stdio: ['ignore', 'pipe', 'pipe'],
+const server = await startProcess({
+  name: 'server',
+  args: ['--cpu-prof', `--cpu-prof-dir=${outDir}`, serverMain],
+  env: { PORT: '0', LOG_LEVEL: 'info', DATABASE_URL: `file:${dataDir}/raas.db`, ...platform },
+  ready: /listening on (http:\/\/[^/\s]+)/,
+  keepOutput: false,
 });
-const origin = await new Promise<string>((resolve) =>
-  child.stderr!.on('data', (chunk: Buffer) => {
-    const match = /listening on (http:\/\/[^/\s]+)/.exec(String(chunk));
-    if (match?.[1]) resolve(match[1]);
-  }),
-);
-child.stdout!.resume();
+const origin = server.url;
 const authorization = basic(platform.RAAS_PLATFORM_NAME, platform.RAAS_PLATFORM_KEY);
 await fetch(`${origin}/raas/v2/customers`, {
   method: 'POST',
@@ -48,10 +44,15 @@ for (let i = 0; i < Number(process.env.PROFILE_CUSTOMERS ?? 0); i++) {
     body: JSON.stringify({ customerIdentifier: `profile-extra-${i}`, displayName: 'Profile customer' }),
   });
 }
-const result = await autocannon({ url: origin, connections: 10, duration: 5, requests: [{ method: 'GET', path, headers: { authorization } }] });
+const result = await autocannon({
+  url: origin,
+  connections: 10,
+  duration: 5,
+  requests: [{ method: 'GET', path, headers: { authorization } }],
+});
 console.log(`${path}: ${result.requests.average} req/s, non-2xx ${result.non2xx}`);
-child.kill('SIGINT');
-await new Promise((resolve) => child.once('exit', resolve));
+// SIGINT: the server exits gracefully, and Node writes the profile.
+await server.stop('SIGINT');
 rmSync(dataDir, { recursive: true, force: true });
 
 const file = readdirSync(outDir).find((name) => name.endsWith('.cpuprofile'))!;
@@ -71,7 +72,9 @@ profile.samples.forEach((id, i) => {
   const seen = new Set<string>();
   for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
     const url = byId.get(at)!.callFrame.url;
-    const owner = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/apps/server/dist/') ? `server: ${url.split('/dist/')[1]}` : undefined);
+    const owner =
+      /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
+      (url.includes('/apps/server/dist/') ? `server: ${url.split('/dist/')[1]}` : undefined);
     if (owner && !seen.has(owner)) {
       seen.add(owner);
       inclusive.set(owner, (inclusive.get(owner) ?? 0) + time);
@@ -79,7 +82,10 @@ profile.samples.forEach((id, i) => {
   }
 });
 const top = (map: Map<string, number>, count: number) =>
-  [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, time]) => `${((time / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
-console.log('\nself time\n' + top(self, 25).join('\n'));
-console.log('\ninclusive time by package or server module (nested calls overlap)\n' + top(inclusive, 20).join('\n'));
+  [...map.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, time]) => `${((time / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
+console.log(`\nself time\n${top(self, 25).join('\n')}`);
+console.log(`\ninclusive time by package or server module (nested calls overlap)\n${top(inclusive, 20).join('\n')}`);
 console.log(`\nprofile: ${join(outDir, file)} (open it in Chrome DevTools)`);

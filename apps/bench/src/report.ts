@@ -39,10 +39,15 @@ export function checkTargets(http: NonNullable<Report['http']>): TargetCheck[] {
   const getRatio = ratio('GET one customer (2 accounts)', 'bare Express 5');
   checks.push({ target: `GET one customer ≥ 0.6× bare Express (c=${top})`, measured: `${fixed(getRatio, 2)}×`, met: getRatio >= 0.6 });
   const postRatio = ratio('POST a new customer', 'bare Express 5');
-  checks.push({ target: `POST customer (synchronous=FULL) ≥ 0.5× bare Express POST (c=${top})`, measured: `${fixed(postRatio, 2)}×`, met: postRatio >= 0.5 });
+  checks.push({
+    target: `POST customer (synchronous=FULL) ≥ 0.5× bare Express POST (c=${top})`,
+    measured: `${fixed(postRatio, 2)}×`,
+    met: postRatio >= 0.5,
+  });
   for (const scenario of new Set(rows.map((r) => r.scenario))) {
     const prism = ratio(scenario, 'Prism mock');
-    if (Number.isFinite(prism)) checks.push({ target: `${scenario} ≥ 4× Prism (c=${top})`, measured: `${fixed(prism, 1)}×`, met: prism >= 4 });
+    if (Number.isFinite(prism))
+      checks.push({ target: `${scenario} ≥ 4× Prism (c=${top})`, measured: `${fixed(prism, 1)}×`, met: prism >= 4 });
     const p99 = ours(scenario)?.p99Ms ?? Number.NaN;
     if (top >= 50) checks.push({ target: `${scenario}: p99 ≤ 25 ms at 50 connections`, measured: `${fixed(p99)} ms`, met: p99 <= 25 });
   }
@@ -80,10 +85,14 @@ export function toMarkdown(report: Report): string {
   }
   if (report.hostile) {
     lines.push('## Hostile bodies (PATCH an account; medians, ms)', '');
-    lines.push('| request | status | body bytes | server time | × normal 400 | /healthz p50 with 8 in flight | × normal 400 | /healthz max |');
+    lines.push(
+      '| request | status | body bytes | server time | × normal 400 | /healthz p50 with 8 in flight | × normal 400 | /healthz max |',
+    );
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of report.hostile) {
-      lines.push(`| ${row.kind} | ${row.status} | ${row.bodyBytes} | ${fixed(row.serverMs, 2)} | ${fixed(row.ratio, 2)} | ${fixed(row.probeP50Ms, 2)} | ${fixed(row.probeRatio, 2)} | ${fixed(row.probeMaxMs, 1)} |`);
+      lines.push(
+        `| ${row.kind} | ${row.status} | ${row.bodyBytes} | ${fixed(row.serverMs, 2)} | ${fixed(row.ratio, 2)} | ${fixed(row.probeP50Ms, 2)} | ${fixed(row.probeRatio, 2)} | ${fixed(row.probeMaxMs, 1)} |`,
+      );
     }
     lines.push('');
   }
@@ -94,21 +103,29 @@ export function toMarkdown(report: Report): string {
   }
   if (report.scale) {
     lines.push('## Lists at scale (median of sequential requests, ms)', '');
-    lines.push('| store | customers | accounts | first page | middle page (by cursors) | filtered customers | filtered accounts | seed s |');
+    lines.push(
+      '| store | customers | accounts | first page | middle page (by cursors) | filtered customers | filtered accounts | seed s |',
+    );
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of report.scale) {
       lines.push(
         `| ${row.store} | ${row.customers} | ${row.accounts} | ${fixed(row.firstPageMs, 2)} | ${fixed(row.middlePageMs, 2)} | ${fixed(row.filteredCustomersMs, 2)} | ${fixed(row.filteredAccountsMs, 2)} | ${fixed(row.seedSeconds)} |`,
       );
     }
-    lines.push('', '| store | size vs smallest | first page × | middle page × | filtered customers × | filtered accounts × |', '|---|---|---:|---:|---:|---:|');
+    lines.push(
+      '',
+      '| store | size vs smallest | first page × | middle page × | filtered customers × | filtered accounts × |',
+      '|---|---|---:|---:|---:|---:|',
+    );
     for (const store of new Set(report.scale.map((r) => r.store))) {
       const sizes = report.scale.filter((r) => r.store === store).sort((a, b) => a.customers - b.customers);
       const small = sizes[0];
       for (const large of sizes.slice(1)) {
         if (!small) continue;
         const x = (key: keyof ScaleRow) => fixed((large[key] as number) / (small[key] as number), 2);
-        lines.push(`| ${store} | ${large.customers} vs ${small.customers} | ${x('firstPageMs')} | ${x('middlePageMs')} | ${x('filteredCustomersMs')} | ${x('filteredAccountsMs')} |`);
+        lines.push(
+          `| ${store} | ${large.customers} vs ${small.customers} | ${x('firstPageMs')} | ${x('middlePageMs')} | ${x('filteredCustomersMs')} | ${x('filteredAccountsMs')} |`,
+        );
       }
     }
     lines.push('', 'Target: at 1,000,000 each page within 1.5× of the same page at 1,000.');

@@ -3,13 +3,13 @@
  * whose data must never show, then times the first page, a middle page reached by walking the
  * cursors, and filtered pages, at a small and a large N, on SQLite and on PostgreSQL.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDatabase, startCluster, type Cluster } from '@raas-customers/pg-cluster';
+import { startCluster, type Cluster } from '@raas-customers/pg-cluster';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { basic, median, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { median, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { basic, temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
 
 export interface ScaleOptions {
   sizes: number[];
@@ -81,12 +81,12 @@ async function seedPostgres(url: string, customers: number): Promise<void> {
   await client.end();
 }
 
-async function timed(samples: number, request: () => Promise<Response>, check: (body: any) => void): Promise<number> {
+async function timed<B>(samples: number, request: () => Promise<Response>, check: (body: B) => void): Promise<number> {
   const durations: number[] = [];
   for (let i = 0; i < samples + 3; i++) {
     const start = performance.now();
     const response = await request();
-    const body = await response.json();
+    const body = (await response.json()) as B;
     const elapsed = performance.now() - start;
     if (response.status !== 200) throw new Error(`status ${response.status}: ${JSON.stringify(body)}`);
     check(body);
@@ -124,7 +124,9 @@ async function measure(databaseUrl: string, store: string, customers: number, sa
     let cursor = '';
     let requests = 0;
     for (let seen = 0; seen < customers / 2; seen += 200) {
-      const response = await fetch(`${server.origin}/customers?paginate=true&maxResults=200${cursor && `&nextCursor=${cursor}`}`, { headers });
+      const response = await fetch(`${server.origin}/customers?paginate=true&maxResults=200${cursor && `&nextCursor=${cursor}`}`, {
+        headers,
+      });
       const page = (await response.json()) as { nextCursor: string | null; items: { customerIdentifier: string }[] };
       ownPage(Math.min(200, customers - seen))(page);
       if (!page.nextCursor) break;
@@ -132,11 +134,7 @@ async function measure(databaseUrl: string, store: string, customers: number, sa
       requests++;
     }
     const middlePageMs = await timed(samples, get(`/customers?paginate=true&maxResults=10&nextCursor=${cursor}`), ownPage(10));
-    const filteredCustomersMs = await timed(
-      samples,
-      get('/customers?paginate=true&maxResults=10&displayName=Scale+Hundred'),
-      ownPage(10),
-    );
+    const filteredCustomersMs = await timed(samples, get('/customers?paginate=true&maxResults=10&displayName=Scale+Hundred'), ownPage(10));
     const filteredAccountsMs = await timed(samples, get('/accounts?paginate=true&maxResults=10&currencyCode=EUR'), ownPage(10));
     return {
       store,
@@ -156,12 +154,18 @@ async function measure(databaseUrl: string, store: string, customers: number, sa
 
 /** Starts the server once on an empty database so that it migrates and creates the platform. */
 async function prepare(databaseUrl: string): Promise<void> {
-  const server = await startProcess('server', process.execPath, [...serverNodeFlags, serverMain], {
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: databaseUrl,
-    ...PLATFORM,
-  }, /listening on (http:\/\/\S+)/);
+  const server = await startProcess(
+    'server',
+    process.execPath,
+    [...serverNodeFlags, serverMain],
+    {
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: databaseUrl,
+      ...PLATFORM,
+    },
+    /listening on (http:\/\/\S+)/,
+  );
   await server.stop();
 }
 
@@ -172,8 +176,8 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
     for (const store of options.stores) {
       if (store === 'postgres') cluster = await startCluster();
       for (const customers of options.sizes) {
-        const dir = mkdtempSync(join(tmpdir(), 'raas-scale-'));
-        const database = store === 'postgres' ? await createDatabase(cluster!.adminUrl) : undefined;
+        const dir = temporaryDirectory('raas-scale-').path;
+        const database = store === 'postgres' ? await temporaryPostgres(cluster!.adminUrl) : undefined;
         const url = database?.url ?? `file:${join(dir, 'raas.db')}`;
         try {
           await prepare(url);
@@ -183,7 +187,9 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
           const seedSeconds = (performance.now() - started) / 1000;
           log(`  ${store}: seeded ${customers} customers and ${customers * 2} accounts in ${seedSeconds.toFixed(1)} s`);
           const row = await measure(url, store, customers, options.samples, seedSeconds);
-          log(`  ${store} @ ${customers}: first ${row.firstPageMs.toFixed(2)} ms, middle ${row.middlePageMs.toFixed(2)} ms, filtered ${row.filteredCustomersMs.toFixed(2)} / ${row.filteredAccountsMs.toFixed(2)} ms`);
+          log(
+            `  ${store} @ ${customers}: first ${row.firstPageMs.toFixed(2)} ms, middle ${row.middlePageMs.toFixed(2)} ms, filtered ${row.filteredCustomersMs.toFixed(2)} / ${row.filteredAccountsMs.toFixed(2)} ms`,
+          );
           rows.push(row);
         } finally {
           await database?.drop();

@@ -137,8 +137,7 @@ describe('the API reference page (dist/index.html) in Chromium', () => {
   const pageErrors: string[] = [];
 
   /** data: and blob: URLs stay inside the page; anything else must come from the local server. */
-  const isLocal = (url: string): boolean =>
-    url.startsWith('data:') || url.startsWith('blob:') || url.startsWith(`${origin}/`);
+  const isLocal = (url: string): boolean => url.startsWith('data:') || url.startsWith('blob:') || url.startsWith(`${origin}/`);
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -205,7 +204,20 @@ describe('the API reference page (dist/index.html) in Chromium', () => {
       await heading(middle, section).waitFor({ state: 'visible' });
     }
     // the ErrorInfo table and the field-error table with their i18n keys, as tables
-    for (const i18nKey of ['400.001', '401.501', '403.007', '403.017', '404.002', '409.012', '409.017', '413.001', '415.001', '422.128', '422.501', '422.134']) {
+    for (const i18nKey of [
+      '400.001',
+      '401.501',
+      '403.007',
+      '403.017',
+      '404.002',
+      '409.012',
+      '409.017',
+      '413.001',
+      '415.001',
+      '422.128',
+      '422.501',
+      '422.134',
+    ]) {
       await middle.getByRole('cell', { name: i18nKey, exact: true }).waitFor({ state: 'visible' });
     }
     // how unknown body properties are treated, strict mode, and HEAD
@@ -259,7 +271,10 @@ describe('the API reference page (dist/index.html) in Chromium', () => {
 
   it('requested nothing but the local server and logged no error', () => {
     expect(requests.length, 'the page made no request at all').toBeGreaterThan(0);
-    expect(requests.filter((url) => !isLocal(url)), `requests that left ${origin}`).toEqual([]);
+    expect(
+      requests.filter((url) => !isLocal(url)),
+      `requests that left ${origin}`,
+    ).toEqual([]);
     expect(consoleErrors, 'console errors').toEqual([]);
     expect(pageErrors, 'uncaught page errors').toEqual([]);
   });

@@ -41,13 +41,9 @@ const variables = z.object({
   PORT: integer(0, 65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   RAAS_MODE: z.enum(MODES).default('sandbox'),
-  DATABASE_URL: z
-    .string()
-    .min(1)
-    .default(DEFAULT_DATABASE_URL)
-    .refine(isDatabaseUrl, {
-      message: 'use a postgres:// URL (PostgreSQL), or a file: URL or a file path such as ./data/raas.db (SQLite)',
-    }),
+  DATABASE_URL: z.string().min(1).default(DEFAULT_DATABASE_URL).refine(isDatabaseUrl, {
+    message: 'use a postgres:// URL (PostgreSQL), or a file: URL or a file path such as ./data/raas.db (SQLite)',
+  }),
   METRICS_PORT: integer(0, 65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   PG_POOL_MAX: integer(1, 1000).default(10),
@@ -61,7 +57,10 @@ const variables = z.object({
   HEADERS_TIMEOUT_MS: integer(1000, 600_000).default(10_000),
   MAX_CONNECTIONS: integer(1, 1_000_000).default(1000),
   // Off by default: unknown body properties are ignored, as the real platform does.
-  STRICT_BODIES: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  STRICT_BODIES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   AUTH_CACHE_TTL_MS: integer(0, 60_000).default(1000),
   AUTH_FAILURE_LIMIT: integer(1, 1_000_000).default(20),
   AUTH_FAILURE_WINDOW_MS: integer(1000, MAX_TIMER_MS).default(60_000),
@@ -76,10 +75,7 @@ const variables = z.object({
       message: 'false, a hop count, or comma-separated addresses, subnets or loopback/linklocal/uniquelocal',
     })
     .transform((value): number | string | false => (value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value)),
-  RAAS_PLATFORM_NAME: z
-    .string()
-    .regex(PLATFORM_NAME_PATTERN, 'letters, digits, ".", "_" and "-", 3-64 characters')
-    .optional(),
+  RAAS_PLATFORM_NAME: z.string().regex(PLATFORM_NAME_PATTERN, 'letters, digits, ".", "_" and "-", 3-64 characters').optional(),
   RAAS_PLATFORM_KEY: z
     .string()
     .min(MIN_KEY_LENGTH, `at least ${MIN_KEY_LENGTH} characters: ${WEAK_KEY_ADVICE}`)

@@ -70,7 +70,11 @@ async function run(store: Store, { values, argument, command }: ReturnType<typeo
     }
     case 'credential create': {
       if (!argument) throw new UsageError('credential create needs a platform name');
-      const customers = values.customers?.split(',').map((id) => id.trim()).filter(Boolean) ?? null;
+      const customers =
+        values.customers
+          ?.split(',')
+          .map((id) => id.trim())
+          .filter(Boolean) ?? null;
       const invalid = customers?.filter((id) => !CUSTOMER_IDENTIFIER.test(id)) ?? [];
       if (invalid.length > 0) throw new Error(`not customer identifiers: ${invalid.join(', ')}`);
       printCredential(
@@ -112,12 +116,17 @@ export async function runOperatorCommand(argv: string[], program: string): Promi
     parsed = parse(argv);
     if (parsed.values.help) {
       // `--help` alone, after a command, or after its first word (`platform --help`).
-      const topic = COMMANDS[parsed.command] ? parsed.command : Object.keys(COMMANDS).some((name) => name.startsWith(`${parsed!.command} `)) ? parsed.command : undefined;
+      const topic = COMMANDS[parsed.command]
+        ? parsed.command
+        : Object.keys(COMMANDS).some((name) => name.startsWith(`${parsed!.command} `))
+          ? parsed.command
+          : undefined;
       if (parsed.command && !topic) throw new UsageError(`unknown command "${parsed.command}"`);
       console.log(usage(program, topic));
       return 0;
     }
-    if (!COMMANDS[parsed.command] || parsed.command === 'serve') throw new UsageError(parsed.command ? `unknown command "${parsed.command}"` : 'a command is needed');
+    if (!COMMANDS[parsed.command] || parsed.command === 'serve')
+      throw new UsageError(parsed.command ? `unknown command "${parsed.command}"` : 'a command is needed');
     const config = readConfig();
     store = await openStore(config.databaseUrl, config.postgres);
     await run(store, parsed);

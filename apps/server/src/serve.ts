@@ -30,9 +30,12 @@ async function listenOn(server: Server, port: number, host: string, names: { por
     if (!server.listening) await once(server, 'listening');
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'EADDRINUSE') throw configError(names.port, `${host}:${port} is already in use (EADDRINUSE): stop what holds it, or choose another port`);
-    if (code === 'EACCES') throw configError(names.port, `port ${port} needs privileges this process lacks (EACCES): choose one above 1023`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw configError(names.host, `${host} is not an address of this machine (${code})`);
+    if (code === 'EADDRINUSE')
+      throw configError(names.port, `${host}:${port} is already in use (EADDRINUSE): stop what holds it, or choose another port`);
+    if (code === 'EACCES')
+      throw configError(names.port, `port ${port} needs privileges this process lacks (EACCES): choose one above 1023`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw configError(names.host, `${host} is not an address of this machine (${code})`);
     throw error;
   }
   return server.address() as AddressInfo;
@@ -55,7 +58,8 @@ export async function serve(): Promise<void> {
       metrics?.databaseAvailable(available);
       // Once per outage and once per recovery, not once per failed request.
       if (available) logger.info('database reachable again');
-      else logger.error({ cause: String((cause as Error)?.message ?? cause) }, 'database unreachable: requests answer 503 until it returns');
+      else
+        logger.error({ cause: String((cause as Error)?.message ?? cause) }, 'database unreachable: requests answer 503 until it returns');
     },
   });
   logger.debug({ store: store.kind }, 'database open, migrations applied');
@@ -137,13 +141,20 @@ export async function serve(): Promise<void> {
         `  platform name: ${issued.platformName}\n  platform key:  ${issued.platformKey}\n\n`,
     );
   } else if ((await store.listPlatforms()).length === 0) {
-    logger.warn('no platform exists yet: create one with `raas-customers platform create <name>` (in a checkout: `pnpm raas platform create <name>`)');
+    logger.warn(
+      'no platform exists yet: create one with `raas-customers platform create <name>` (in a checkout: `pnpm raas platform create <name>`)',
+    );
   }
 
   const host = address.includes(':') ? `[${address}]` : address;
   const url = `http://${host}:${port}/raas/v2`;
   logger.info(
-    { url, mode: config.mode, store: store.kind, ...(metricsAddress ? { metrics: `http://${metricsAddress.address}:${metricsAddress.port}/metrics` } : {}) },
+    {
+      url,
+      mode: config.mode,
+      store: store.kind,
+      ...(metricsAddress ? { metrics: `http://${metricsAddress.address}:${metricsAddress.port}/metrics` } : {}),
+    },
     'listening',
   );
   // For the person at the terminal; stdout carries only the log's JSON lines.

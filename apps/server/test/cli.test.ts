@@ -1,17 +1,17 @@
 /** The operator CLI against a real database, and what its credentials can do on the server. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createApiClient } from './support/harness.js';
 import { runCli, startServerProcess, type RunningServer } from './support/process.js';
+import { temporaryDirectory } from '@raas-customers/test-kit';
 
 let dir: string;
 let env: Record<string, string>;
 let server: RunningServer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'raas-cli-'));
+  dir = temporaryDirectory('raas-cli-').path;
   env = { DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'silent' };
 });
 afterAll(async () => {
@@ -35,8 +35,7 @@ test('platforms and credentials: create, list, restrict, revoke', async () => {
 
   const readOnly = issued((await runCli(['credential', 'create', 'acme-platform', '--read-only'], env)).stdout);
   const limited = issued(
-    (await runCli(['credential', 'create', 'acme-platform', '--customers', 'acme-east,acme-west', '--label', 'east and west'], env))
-      .stdout,
+    (await runCli(['credential', 'create', 'acme-platform', '--customers', 'acme-east,acme-west', '--label', 'east and west'], env)).stdout,
   );
   const listed = await runCli(['credential', 'list', '--platform', 'acme-platform'], env);
   expect(listed.stdout).toContain(`${readOnly.keyId}\tacme-platform\tread-only; all customers; active`);
@@ -56,9 +55,10 @@ test('platforms and credentials: create, list, restrict, revoke', async () => {
   expect(revoked.stdout).toContain(`revoked ${readOnly.keyId}`);
   // The server reads credentials at most once per AUTH_CACHE_TTL_MS (1 s): revocation lands within it.
   const deadline = Date.now() + 3_000;
-  let status = 0;
-  while (Date.now() < deadline && (status = (await as(readOnly.key).GET('/customers')).response.status) !== 401) {
+  let status = (await as(readOnly.key).GET('/customers')).response.status;
+  while (Date.now() < deadline && status !== 401) {
     await new Promise((resolve) => setTimeout(resolve, 100));
+    status = (await as(readOnly.key).GET('/customers')).response.status;
   }
   expect(status).toBe(401);
   expect((await as(full.key).GET('/customers')).response.status).toBe(200);

@@ -34,7 +34,8 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     await server?.close();
   });
 
-  const post = (target: string, body: object) => client.send({ method: 'POST', path: `${path}${target}`, headers, body: JSON.stringify(body) });
+  const post = (target: string, body: object) =>
+    client.send({ method: 'POST', path: `${path}${target}`, headers, body: JSON.stringify(body) });
   const get = async <T>(target: string): Promise<T> => {
     const response = await client.send({ method: 'GET', path: `${path}${target}`, headers: { authorization: headers.authorization! } });
     expect(response.status, response.text).toBe(200);
@@ -47,7 +48,9 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
   const race = (count: number, send: (i: number) => Promise<RawResponse>) => Promise.all(Array.from({ length: count }, (_, i) => send(i)));
 
   test(`${RACERS} concurrent creates of one customer: one 201, the rest 409.012, one row`, async () => {
-    const responses = await race(RACERS, (i) => post('/customers', { customerIdentifier: 'raced-customer', displayName: `Racer number ${i}` }));
+    const responses = await race(RACERS, (i) =>
+      post('/customers', { customerIdentifier: 'raced-customer', displayName: `Racer number ${i}` }),
+    );
     expect(statuses(responses).filter((s) => s === 201)).toHaveLength(1);
     expect(statuses(responses).filter((s) => s === 409)).toHaveLength(RACERS - 1);
     expect(new Set(keys(responses))).toEqual(new Set(['409.012']));
@@ -60,7 +63,11 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
   test(`${RACERS} concurrent creates of one account under one customer: one 201, the rest 409.018`, async () => {
     expect((await post('/customers', { customerIdentifier: 'account-race-home', displayName: 'Account race' })).status).toBe(201);
     const responses = await race(RACERS, (i) =>
-      post('/customers/account-race-home/accounts', { accountIdentifier: 'raced-account', displayName: `Racer number ${i}`, contactEmail: `racer${i}@acme.example` }),
+      post('/customers/account-race-home/accounts', {
+        accountIdentifier: 'raced-account',
+        displayName: `Racer number ${i}`,
+        contactEmail: `racer${i}@acme.example`,
+      }),
     );
     expect(statuses(responses).filter((s) => s === 201)).toHaveLength(1);
     expect(statuses(responses).filter((s) => s === 409)).toHaveLength(RACERS - 1);
@@ -74,7 +81,11 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     const homes = Array.from({ length: 5 }, (_, i) => `spread-home-${i}`);
     for (const id of homes) expect((await post('/customers', { customerIdentifier: id, displayName: 'Spread race' })).status).toBe(201);
     const responses = await race(RACERS, (i) =>
-      post(`/customers/${homes[i % homes.length]}/accounts`, { accountIdentifier: 'spread-account', displayName: 'Spread account', contactEmail: 'spread@acme.example' }),
+      post(`/customers/${homes[i % homes.length]}/accounts`, {
+        accountIdentifier: 'spread-account',
+        displayName: 'Spread account',
+        contactEmail: 'spread@acme.example',
+      }),
     );
     expect(statuses(responses).filter((s) => s === 201)).toHaveLength(1);
     expect(new Set(keys(responses))).toEqual(new Set(['409.018']));
@@ -85,7 +96,11 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
   test(`${RACERS} concurrent creates of accounts with one display name: one 201, the rest 409.017, one row`, async () => {
     expect((await post('/customers', { customerIdentifier: 'name-race-home', displayName: 'Name race' })).status).toBe(201);
     const responses = await race(RACERS, (i) =>
-      post('/customers/name-race-home/accounts', { accountIdentifier: `name-racer-${i}`, displayName: 'One name only', contactEmail: 'name@acme.example' }),
+      post('/customers/name-race-home/accounts', {
+        accountIdentifier: `name-racer-${i}`,
+        displayName: 'One name only',
+        contactEmail: 'name@acme.example',
+      }),
     );
     expect(statuses(responses).filter((s) => s === 201)).toHaveLength(1);
     expect(statuses(responses).filter((s) => s === 409)).toHaveLength(RACERS - 1);
@@ -98,10 +113,23 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     expect((await post('/customers', { customerIdentifier: 'rename-race-home', displayName: 'Rename race' })).status).toBe(201);
     const ids = Array.from({ length: 10 }, (_, i) => `rename-racer-${i}`);
     for (const id of ids) {
-      expect((await post('/customers/rename-race-home/accounts', { accountIdentifier: id, displayName: `Before ${id}`, contactEmail: 'r@acme.example' })).status).toBe(201);
+      expect(
+        (
+          await post('/customers/rename-race-home/accounts', {
+            accountIdentifier: id,
+            displayName: `Before ${id}`,
+            contactEmail: 'r@acme.example',
+          })
+        ).status,
+      ).toBe(201);
     }
     const responses = await race(ids.length, (i) =>
-      client.send({ method: 'PATCH', path: `${path}/customers/rename-race-home/accounts/${ids[i]}`, headers, body: JSON.stringify({ displayName: 'Renamed once' }) }),
+      client.send({
+        method: 'PATCH',
+        path: `${path}/customers/rename-race-home/accounts/${ids[i]}`,
+        headers,
+        body: JSON.stringify({ displayName: 'Renamed once' }),
+      }),
     );
     expect(statuses(responses).filter((s) => s === 200)).toHaveLength(1);
     expect(statuses(responses).filter((s) => s === 409)).toHaveLength(ids.length - 1);
@@ -122,10 +150,15 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       [jobs[i], jobs[j]] = [jobs[j]!, jobs[i]!];
     }
     const results = await inPool(jobs, 32, async (job) => {
-      if (job.kind === 'customer') return { job, response: await post('/customers', { customerIdentifier: job.customer, displayName: 'Mixed customer' }) };
+      if (job.kind === 'customer')
+        return { job, response: await post('/customers', { customerIdentifier: job.customer, displayName: 'Mixed customer' }) };
       // Retry a refused account a few times, as a client would once its customer exists.
       for (let attempt = 0; ; attempt++) {
-        const response = await post(`/customers/${job.customer}/accounts`, { accountIdentifier: job.account, displayName: `Mixed ${job.account}`, contactEmail: 'mixed@acme.example' });
+        const response = await post(`/customers/${job.customer}/accounts`, {
+          accountIdentifier: job.account,
+          displayName: `Mixed ${job.account}`,
+          contactEmail: 'mixed@acme.example',
+        });
         if (response.status !== 404 || attempt === 3) return { job, response };
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
@@ -138,9 +171,13 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       }
     }
     const createdAccounts = new Map(
-      results.filter((r) => r.job.kind === 'account' && r.response.status === 201).map((r) => [(r.response.json as Account).accountIdentifier, { account: r.response.json as Account, customer: r.job.customer }]),
+      results
+        .filter((r) => r.job.kind === 'account' && r.response.status === 201)
+        .map((r) => [(r.response.json as Account).accountIdentifier, { account: r.response.json as Account, customer: r.job.customer }]),
     );
-    const refused = results.filter((r) => r.job.kind === 'account' && r.response.status === 404).map((r) => (r.job as { account: string }).account);
+    const refused = results
+      .filter((r) => r.job.kind === 'account' && r.response.status === 404)
+      .map((r) => (r.job as { account: string }).account);
 
     const listedAccounts = (await get<Account[]>('/accounts')).filter((a) => a.accountIdentifier.startsWith('mixed-'));
     const listedCustomers = (await get<Customer[]>('/customers')).filter((c) => c.customerIdentifier.startsWith('mixed-'));

@@ -328,13 +328,10 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     test('update changes only what it names; identifier, number, currency and balance stay', async () => {
       const customer = await createCustomer();
       const account = await createAccount(customer.customerIdentifier, unique('upd'), { currencyCode: 'GBP' });
-      const { data, response } = await server.client().PATCH(
-        '/customers/{customerIdentifier}/accounts/{accountIdentifier}',
-        {
-          params: { path: { customerIdentifier: customer.customerIdentifier, accountIdentifier: account.accountIdentifier } },
-          body: { displayName: 'Renamed pool', fundingNotification: [{ emailAddress: 'cfo@acme.example' }] },
-        },
-      );
+      const { data, response } = await server.client().PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}', {
+        params: { path: { customerIdentifier: customer.customerIdentifier, accountIdentifier: account.accountIdentifier } },
+        body: { displayName: 'Renamed pool', fundingNotification: [{ emailAddress: 'cfo@acme.example' }] },
+      });
       expect(response.status).toBe(200);
       expect(data).toEqual({
         ...account,
@@ -389,7 +386,6 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
   });
 
   describe('authentication and authorisation', () => {
-
     test.each([
       ['no credentials', null],
       ['a wrong key', { name: 'platform-one', key: 'x'.repeat(43) }],
@@ -410,17 +406,14 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     test.each([
       'Bearer abc',
       'Basic !!!',
-      'Basic ' + Buffer.from('no-colon').toString('base64'),
+      `Basic ${Buffer.from('no-colon').toString('base64')}`,
       'Basic',
       // A name no platform can have: refused without a lookup.
-      'Basic ' + Buffer.from(`${'n'.repeat(5_000)}:key`).toString('base64'),
-    ])(
-      'a malformed Authorization header (%s) is 401',
-      async (authorization) => {
-        const response = await server.raw('GET', '/customers', { headers: { authorization } });
-        expect(response.status).toBe(401);
-      },
-    );
+      `Basic ${Buffer.from(`${'n'.repeat(5_000)}:key`).toString('base64')}`,
+    ])('a malformed Authorization header (%s) is 401', async (authorization) => {
+      const response = await server.raw('GET', '/customers', { headers: { authorization } });
+      expect(response.status).toBe(401);
+    });
 
     test('a read-only credential reads but may not create or update (403.017)', async () => {
       const customer = await createCustomer();
@@ -666,7 +659,13 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       ],
     });
     const cleanRecipients = [{ emailAddress: 'ops@acme.example' }, { emailAddress: 'cfo@acme.example' }];
-    const patchBody = { displayName: 'Renamed with extras', currencyCode: 'EUR', currentBalance: 99, accountNumber: 'A00000002', nickname: 'typo' };
+    const patchBody = {
+      displayName: 'Renamed with extras',
+      currencyCode: 'EUR',
+      currentBalance: 99,
+      accountNumber: 'A00000002',
+      nickname: 'typo',
+    };
 
     test('are ignored by default: dropped before anything is stored, never echoed (create, create account, update)', async () => {
       const client = server.client();
@@ -677,7 +676,10 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const path = { customerIdentifier };
 
       const accountIdentifier = unique('lenient');
-      const opened = await client.POST('/customers/{customerIdentifier}/accounts', { params: { path }, body: accountBody(accountIdentifier) as never });
+      const opened = await client.POST('/customers/{customerIdentifier}/accounts', {
+        params: { path },
+        body: accountBody(accountIdentifier) as never,
+      });
       expect(opened.response.status).toBe(201);
       expect(opened.data).toMatchObject({ currentBalance: 0, status: 'ACTIVE', currencyCode: 'USD', fundingNotification: cleanRecipients });
       expect(opened.data?.accountNumber).not.toBe('A00000001');
@@ -695,7 +697,9 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const stored = await server.store.findAccount(platform.id, accountIdentifier);
       expect(stored?.account).toEqual(patched.data);
       expect(JSON.stringify(stored)).not.toMatch(/Ops team|valueOf|toString|nickname|configured-default/);
-      expect(JSON.stringify(await server.store.findCustomer(platform.id, customerIdentifier))).not.toMatch(/configured-default|acme-platform/);
+      expect(JSON.stringify(await server.store.findCustomer(platform.id, customerIdentifier))).not.toMatch(
+        /configured-default|acme-platform/,
+      );
     });
 
     test('an update of nothing but unknown properties is an empty update (400)', async () => {
@@ -713,7 +717,10 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const client = strict.client(strict.one);
       const platform = (await strict.store.findPlatform('platform-one'))!;
       const unknown = (errors: { path: string; i18nKey: string; constraint: string }[] | undefined) =>
-        errors?.filter((e) => e.constraint === 'UnknownProperty' && e.i18nKey === '422.001').map((e) => e.path).sort();
+        errors
+          ?.filter((e) => e.constraint === 'UnknownProperty' && e.i18nKey === '422.001')
+          .map((e) => e.path)
+          .sort();
 
       const customerIdentifier = unique('strict');
       const refused = await client.POST('/customers', { body: customerBody(customerIdentifier) as never });
@@ -729,8 +736,17 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const withItems = { ...plainAccount, fundingNotification: [{ emailAddress: 'ops@acme.example', name: 'Ops team' }] };
       const refusedAccount = await client.POST('/customers/{customerIdentifier}/accounts', { params: { path }, body: withItems as never });
       expect(refusedAccount.response.status).toBe(400);
-      expect(unknown(refusedAccount.error?.errors)).toEqual(['accountNumber', 'currentBalance', 'customerIdentifier', 'fundingNotification[0].name', 'status']);
-      const prototypeNames = await client.POST('/customers/{customerIdentifier}/accounts', { params: { path }, body: accountBody(accountIdentifier) as never });
+      expect(unknown(refusedAccount.error?.errors)).toEqual([
+        'accountNumber',
+        'currentBalance',
+        'customerIdentifier',
+        'fundingNotification[0].name',
+        'status',
+      ]);
+      const prototypeNames = await client.POST('/customers/{customerIdentifier}/accounts', {
+        params: { path },
+        body: accountBody(accountIdentifier) as never,
+      });
       expect(unknown(prototypeNames.error?.errors)).toEqual(['fundingNotification[1].toString', 'fundingNotification[1].valueOf']);
       expect(await strict.store.findAccount(platform.id, accountIdentifier)).toBeUndefined();
 
@@ -758,23 +774,123 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     const customer = { customerIdentifier: 'field-errors', displayName: 'Acme Retail US' };
     const account = { accountIdentifier: 'field-errors-pool', displayName: 'Field errors pool', contactEmail: 'a@acme.example' };
     const recipients = (n: number) => Array.from({ length: n }, (_, i) => ({ emailAddress: `ops-${i}@acme.example` }));
-    const ROWS: [string, 'customer' | 'account', Record<string, unknown>, { path: string; i18nKey: string; message: string; constraint: string }][] = [
-      ['required field missing', 'customer', { displayName: 'Acme Retail US' }, { path: 'customerIdentifier', i18nKey: '422.128', message: 'may not be null', constraint: 'NotNull' }],
-      ['required field null', 'account', { ...account, contactEmail: null }, { path: 'contactEmail', i18nKey: '422.128', message: 'may not be null', constraint: 'NotNull' }],
-      ['customerIdentifier pattern', 'customer', { ...customer, customerIdentifier: 'acme_retail' }, { path: 'customerIdentifier', i18nKey: '422.501', message: 'must match "^[-a-zA-Z0-9]{5,100}$"', constraint: 'Pattern' }],
-      ['customerIdentifier length', 'customer', { ...customer, customerIdentifier: 'acme' }, { path: 'customerIdentifier', i18nKey: '422.501', message: 'must match "^[-a-zA-Z0-9]{5,100}$"', constraint: 'Pattern' }],
-      ['accountIdentifier pattern', 'account', { ...account, accountIdentifier: 'Field-Errors' }, { path: 'accountIdentifier', i18nKey: '422.008', message: ACCOUNT_NAMING, constraint: 'Pattern' }],
-      ['accountIdentifier length', 'account', { ...account, accountIdentifier: 'a'.repeat(101) }, { path: 'accountIdentifier', i18nKey: '422.008', message: ACCOUNT_NAMING, constraint: 'Pattern' }],
-      ['display name too short', 'customer', { ...customer, displayName: 'Acme' }, { path: 'displayName', i18nKey: '422.126', message: 'length must be between 5 and 100', constraint: 'Size' }],
-      ['display name too long', 'account', { ...account, displayName: 'P'.repeat(101) }, { path: 'displayName', i18nKey: '422.126', message: 'length must be between 5 and 100', constraint: 'Size' }],
-      ['display name characters', 'customer', { ...customer, displayName: 'Acme <Retail> US' }, { path: 'displayName', i18nKey: '422.111', message: 'The string value contains possibly insecure characters', constraint: 'Pattern' }],
-      ['not an email address', 'account', { ...account, contactEmail: 'finance-at-acme' }, { path: 'contactEmail', i18nKey: '422.134', message: 'not a well-formed email address', constraint: 'Email' }],
-      ['a recipient not an email address', 'account', { ...account, fundingNotification: [{ emailAddress: 'ops' }] }, { path: 'fundingNotification[0].emailAddress', i18nKey: '422.134', message: 'not a well-formed email address', constraint: 'Email' }],
-      ['contactEmail over 255 characters', 'account', { ...account, contactEmail: `${'x'.repeat(243)}@acme.example` }, { path: 'contactEmail', i18nKey: '422.129', message: 'length must be between 1 and 255', constraint: 'Size' }],
-      ['more than 50 recipients', 'account', { ...account, fundingNotification: recipients(51) }, { path: 'fundingNotification', i18nKey: '422.138', message: 'size must be between 0 and 50', constraint: 'Size' }],
-      ['value outside an enumeration', 'account', { ...account, currencyCode: 'XYZ' }, { path: 'currencyCode', i18nKey: '422.021', message: "must be a valid value (e.g., 'currency').", constraint: 'Enum' }],
-      ['anything else: a wrong JSON type', 'customer', { ...customer, displayName: 42 }, { path: 'displayName', i18nKey: '422.001', message: 'Unprocessable entity: must be string', constraint: 'Type' }],
-      ['anything else: a repeated recipient', 'account', { ...account, fundingNotification: [{ emailAddress: 'a@acme.example' }, { emailAddress: 'a@acme.example' }] }, { path: 'fundingNotification', i18nKey: '422.001', message: expect.stringMatching(/^Unprocessable entity: /) as unknown as string, constraint: 'Unique' }],
+    const ROWS: [
+      string,
+      'customer' | 'account',
+      Record<string, unknown>,
+      { path: string; i18nKey: string; message: string; constraint: string },
+    ][] = [
+      [
+        'required field missing',
+        'customer',
+        { displayName: 'Acme Retail US' },
+        { path: 'customerIdentifier', i18nKey: '422.128', message: 'may not be null', constraint: 'NotNull' },
+      ],
+      [
+        'required field null',
+        'account',
+        { ...account, contactEmail: null },
+        { path: 'contactEmail', i18nKey: '422.128', message: 'may not be null', constraint: 'NotNull' },
+      ],
+      [
+        'customerIdentifier pattern',
+        'customer',
+        { ...customer, customerIdentifier: 'acme_retail' },
+        { path: 'customerIdentifier', i18nKey: '422.501', message: 'must match "^[-a-zA-Z0-9]{5,100}$"', constraint: 'Pattern' },
+      ],
+      [
+        'customerIdentifier length',
+        'customer',
+        { ...customer, customerIdentifier: 'acme' },
+        { path: 'customerIdentifier', i18nKey: '422.501', message: 'must match "^[-a-zA-Z0-9]{5,100}$"', constraint: 'Pattern' },
+      ],
+      [
+        'accountIdentifier pattern',
+        'account',
+        { ...account, accountIdentifier: 'Field-Errors' },
+        { path: 'accountIdentifier', i18nKey: '422.008', message: ACCOUNT_NAMING, constraint: 'Pattern' },
+      ],
+      [
+        'accountIdentifier length',
+        'account',
+        { ...account, accountIdentifier: 'a'.repeat(101) },
+        { path: 'accountIdentifier', i18nKey: '422.008', message: ACCOUNT_NAMING, constraint: 'Pattern' },
+      ],
+      [
+        'display name too short',
+        'customer',
+        { ...customer, displayName: 'Acme' },
+        { path: 'displayName', i18nKey: '422.126', message: 'length must be between 5 and 100', constraint: 'Size' },
+      ],
+      [
+        'display name too long',
+        'account',
+        { ...account, displayName: 'P'.repeat(101) },
+        { path: 'displayName', i18nKey: '422.126', message: 'length must be between 5 and 100', constraint: 'Size' },
+      ],
+      [
+        'display name characters',
+        'customer',
+        { ...customer, displayName: 'Acme <Retail> US' },
+        {
+          path: 'displayName',
+          i18nKey: '422.111',
+          message: 'The string value contains possibly insecure characters',
+          constraint: 'Pattern',
+        },
+      ],
+      [
+        'not an email address',
+        'account',
+        { ...account, contactEmail: 'finance-at-acme' },
+        { path: 'contactEmail', i18nKey: '422.134', message: 'not a well-formed email address', constraint: 'Email' },
+      ],
+      [
+        'a recipient not an email address',
+        'account',
+        { ...account, fundingNotification: [{ emailAddress: 'ops' }] },
+        {
+          path: 'fundingNotification[0].emailAddress',
+          i18nKey: '422.134',
+          message: 'not a well-formed email address',
+          constraint: 'Email',
+        },
+      ],
+      [
+        'contactEmail over 255 characters',
+        'account',
+        { ...account, contactEmail: `${'x'.repeat(243)}@acme.example` },
+        { path: 'contactEmail', i18nKey: '422.129', message: 'length must be between 1 and 255', constraint: 'Size' },
+      ],
+      [
+        'more than 50 recipients',
+        'account',
+        { ...account, fundingNotification: recipients(51) },
+        { path: 'fundingNotification', i18nKey: '422.138', message: 'size must be between 0 and 50', constraint: 'Size' },
+      ],
+      [
+        'value outside an enumeration',
+        'account',
+        { ...account, currencyCode: 'XYZ' },
+        { path: 'currencyCode', i18nKey: '422.021', message: "must be a valid value (e.g., 'currency').", constraint: 'Enum' },
+      ],
+      [
+        'anything else: a wrong JSON type',
+        'customer',
+        { ...customer, displayName: 42 },
+        { path: 'displayName', i18nKey: '422.001', message: 'Unprocessable entity: must be string', constraint: 'Type' },
+      ],
+      [
+        'anything else: a repeated recipient',
+        'account',
+        { ...account, fundingNotification: [{ emailAddress: 'a@acme.example' }, { emailAddress: 'a@acme.example' }] },
+        {
+          path: 'fundingNotification',
+          i18nKey: '422.001',
+          message: expect.stringMatching(/^Unprocessable entity: /) as unknown as string,
+          constraint: 'Unique',
+        },
+      ],
     ];
 
     test('each rule that breaks answers the catalogue’s key, message and constraint; every invalid field is listed', async () => {
@@ -792,7 +908,9 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       }
       // A query parameter outside its enumeration, and several invalid fields at once, each listed.
       const status = await client.GET('/accounts', { params: { query: { status: 'CLOSED' as never } } });
-      expect(status.error?.errors).toEqual([expect.objectContaining({ path: 'status', i18nKey: '422.021', constraint: 'Enum', invalidValue: 'CLOSED' })]);
+      expect(status.error?.errors).toEqual([
+        expect.objectContaining({ path: 'status', i18nKey: '422.021', constraint: 'Enum', invalidValue: 'CLOSED' }),
+      ]);
       const all = await send('account', { accountIdentifier: 'Bad', displayName: null, contactEmail: 'nope', currencyCode: 'XYZ' });
       expect(all.error?.errors?.map((e) => [e.path, e.i18nKey]).sort()).toEqual([
         ['accountIdentifier', '422.008'],
@@ -819,7 +937,9 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
         i18nKey: '409.017',
         message: `The account display name, ${taken.displayName}, already exists on this platform.`,
       });
-      expect((await server.client().GET('/accounts/{accountIdentifier}', { params: { path: { accountIdentifier } } })).response.status).toBe(404);
+      expect(
+        (await server.client().GET('/accounts/{accountIdentifier}', { params: { path: { accountIdentifier } } })).response.status,
+      ).toBe(404);
     });
 
     test('when identifier and name both collide, the identifier’s 409.018 is the answer', async () => {
@@ -884,7 +1004,13 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const customer = await createCustomer();
       const account = await createAccount(customer.customerIdentifier);
       const gets = operations.filter((op) => op.method === 'GET');
-      expect(gets.map((op) => op.operationId).sort()).toEqual(['getAccount', 'getCustomer', 'listAccounts', 'listCustomerAccounts', 'listCustomers']);
+      expect(gets.map((op) => op.operationId).sort()).toEqual([
+        'getAccount',
+        'getCustomer',
+        'listAccounts',
+        'listCustomerAccounts',
+        'listCustomers',
+      ]);
       const fill = (template: string, customerIdentifier: string, accountIdentifier: string) =>
         template.replace('{customerIdentifier}', customerIdentifier).replace('{accountIdentifier}', accountIdentifier);
       const auth = { authorization: basic(server.one) };
@@ -894,11 +1020,17 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
         return [
           { label: `${op.operationId} 200`, path: found, headers: auth, status: 200 },
           // The lists stream a bare array, or answer one page.
-          ...(parameters.includes('Paginate') ? [{ label: `${op.operationId} page`, path: `${found}?paginate=true`, headers: auth, status: 200 }] : []),
-          ...(op.path.includes('{') ? [{ label: `${op.operationId} 404`, path: fill(op.path, 'no-such-customer', 'no-such-account'), headers: auth, status: 404 }] : []),
+          ...(parameters.includes('Paginate')
+            ? [{ label: `${op.operationId} page`, path: `${found}?paginate=true`, headers: auth, status: 200 }]
+            : []),
+          ...(op.path.includes('{')
+            ? [{ label: `${op.operationId} 404`, path: fill(op.path, 'no-such-customer', 'no-such-account'), headers: auth, status: 404 }]
+            : []),
           { label: `${op.operationId} 400`, path: `${found}${found.includes('?') ? '&' : '?'}colour=blue`, headers: auth, status: 400 },
           // Our own checks before the validator see a HEAD as its GET too (decimal query numbers).
-          ...(parameters.includes('MaxResults') ? [{ label: `${op.operationId} 400 (0x10)`, path: `${found}?paginate=true&maxResults=0x10`, headers: auth, status: 400 }] : []),
+          ...(parameters.includes('MaxResults')
+            ? [{ label: `${op.operationId} 400 (0x10)`, path: `${found}?paginate=true&maxResults=0x10`, headers: auth, status: 400 }]
+            : []),
           { label: `${op.operationId} 401`, path: found, headers: {}, status: 401 },
         ];
       });

@@ -10,8 +10,7 @@
  *     allowed, an answer cut short is not), the process exits 0, and every 201 is in the database.
  */
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -19,13 +18,14 @@ import type { Account, Customer } from '../src/domain/model.js';
 import { basic } from './support/harness.js';
 import { isPartialResponse, rawClient } from './support/http.js';
 import { type RunningServer, startServerProcess } from './support/process.js';
+import { temporaryDirectory } from '@raas-customers/test-kit';
 
 const PLATFORM = { name: 'crash-platform', key: 'OXRSjf1Hjz1lgHi2hDmtEg-zPdpM6rLT9pYyxpJuFzM' };
 const LOOPS = 16;
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'raas-crash-'));
+  dir = temporaryDirectory('raas-crash-').path;
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -92,7 +92,8 @@ function createLoad(server: RunningServer, round: string) {
         fundingNotification: [{ emailAddress: `notify${i}@acme.example` }],
       });
       if (!account) return;
-      if (account.status === 201) result.accounts.set(accountIdentifier, { account: account.json as Account, customer: customerIdentifier });
+      if (account.status === 201)
+        result.accounts.set(accountIdentifier, { account: account.json as Account, customer: customerIdentifier });
       else result.others.set(account.status, (result.others.get(account.status) ?? 0) + 1);
     }
   };
@@ -147,7 +148,10 @@ async function verifyThroughApi(server: RunningServer, expected: LoadResult): Pr
       const { accounts, ...fields } = body;
       const { accounts: _none, ...createdFields } = created;
       expect(fields).toEqual(createdFields);
-      for (const summary of accounts) expect(expected.accounts.has(summary.accountIdentifier) || summary.accountIdentifier.startsWith(id.replace('-c-', '-a-'))).toBe(true);
+      for (const summary of accounts)
+        expect(expected.accounts.has(summary.accountIdentifier) || summary.accountIdentifier.startsWith(id.replace('-c-', '-a-'))).toBe(
+          true,
+        );
     }
     for (const [id, { account, customer }] of expected.accounts) {
       const { status, body } = await get<Account>(`/accounts/${id}`);
@@ -168,7 +172,9 @@ async function verifyThroughApi(server: RunningServer, expected: LoadResult): Pr
 }
 
 describe('SQLite crash safety', () => {
-  test('SIGKILL mid-load, twice: every acknowledged create survives intact, nothing partial, the file is sound', { timeout: 60_000 }, async () => {
+  test('SIGKILL mid-load, twice: every acknowledged create survives intact, nothing partial, the file is sound', {
+    timeout: 60_000,
+  }, async () => {
     const acknowledged: LoadResult = { customers: new Map(), accounts: new Map(), others: new Map(), broken: [], unanswered: 0 };
     for (const round of ['first', 'second']) {
       const server = await startServerProcess(env());
@@ -228,7 +234,9 @@ describe('SQLite crash safety', () => {
     expect(db.orphans).toBe(0);
     for (const id of result.customers.keys()) expect(db.customers.has(id), id).toBe(true);
     for (const id of result.accounts.keys()) expect(db.accounts.has(id), id).toBe(true);
-    console.log(`SIGTERM: ${result.customers.size} customers and ${result.accounts.size} accounts acknowledged, ${result.unanswered} requests refused after the signal`);
+    console.log(
+      `SIGTERM: ${result.customers.size} customers and ${result.accounts.size} accounts acknowledged, ${result.unanswered} requests refused after the signal`,
+    );
 
     const restarted = await startServerProcess(env());
     try {

@@ -19,7 +19,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Account, Customer } from '../src/domain/model.js';
-import { STORE_KINDS, type StoreKind, type TestServer, startTestServer } from './support/harness.js';
+import { STORE_KINDS, type StoreKind, type TestServer, basic, startTestServer } from './support/harness.js';
 import {
   API,
   AUTHORITY_SECRET,
@@ -28,7 +28,6 @@ import {
   errorInfoProblems,
   expectedFor,
   fuzzCase,
-  parametersOf,
   renderAuth,
   renderBody,
 } from './support/fuzz-requests.js';
@@ -74,14 +73,14 @@ class Problems {
     else this.groups.set(signature, { count: 1, example });
   }
   report(): string {
-    return [...this.groups.entries()]
-      .map(([signature, { count, example }]) => `• ${signature} (${count}×)\n    ${example}`)
-      .join('\n');
+    return [...this.groups.entries()].map(([signature, { count, example }]) => `• ${signature} (${count}×)\n    ${example}`).join('\n');
   }
 }
 
 function describeRequest(c: FuzzCase, rendered: ReturnType<typeof renderBody>, response?: RawResponse): string {
-  const body = rendered.data ? rendered.data.subarray(0, 160).toString('utf8') + (rendered.data.length > 160 ? `… (${rendered.data.length} bytes)` : '') : '';
+  const body = rendered.data
+    ? rendered.data.subarray(0, 160).toString('utf8') + (rendered.data.length > 160 ? `… (${rendered.data.length} bytes)` : '')
+    : '';
   const auth = c.auth.kind === 'valid' ? `valid:${c.auth.who}` : `broken:${c.auth.how}`;
   const answer = response ? `→ ${response.status} ${response.text.slice(0, 300)}` : '';
   return `${c.method} ${c.authority ?? ''}${c.target.slice(0, 200)}${c.target.length > 200 ? `… (${c.target.length} chars)` : ''} [${auth}] ${JSON.stringify(rendered.headers)} ${JSON.stringify(body)} ${answer}`;
@@ -93,12 +92,14 @@ function responseProblemsOf(c: FuzzCase, rendered: ReturnType<typeof renderBody>
   const problems: string[] = [];
   const { status, json } = response;
   if (status >= 500) problems.push(`answered ${status}`);
-  else if (!expected.statuses.includes(status)) problems.push(`answered ${status}, expected ${expected.statuses.join('/')} (${expected.because})`);
+  else if (!expected.statuses.includes(status))
+    problems.push(`answered ${status}, expected ${expected.statuses.join('/')} (${expected.because})`);
 
   if (response.text.includes(AUTHORITY_SECRET)) problems.push('echoed the user information of an absolute-form target');
   const requestId = response.headers['x-request-id'];
   if (typeof requestId !== 'string' || !UUID.test(requestId)) problems.push('no X-REQUEST-ID');
-  if (!String(response.headers['content-type'] ?? '').startsWith('application/json')) problems.push(`content-type ${response.headers['content-type']}`);
+  if (!String(response.headers['content-type'] ?? '').startsWith('application/json'))
+    problems.push(`content-type ${response.headers['content-type']}`);
 
   if (status >= 400) {
     const info = json as { httpCode?: number; requestId?: string; path?: string; i18nKey?: string } | undefined;
@@ -109,10 +110,12 @@ function responseProblemsOf(c: FuzzCase, rendered: ReturnType<typeof renderBody>
       if (info!.requestId !== requestId) problems.push('requestId differs from X-REQUEST-ID');
       if (info!.path !== c.target.split('?')[0]) problems.push(`path ${JSON.stringify(info!.path).slice(0, 80)}`);
       const keys = expected.keys?.filter((key) => key.startsWith(`${status}.`));
-      if (keys && keys.length > 0 && !keys.includes(String(info!.i18nKey))) problems.push(`i18nKey ${info!.i18nKey}, expected ${keys.join('/')}`);
+      if (keys && keys.length > 0 && !keys.includes(String(info!.i18nKey)))
+        problems.push(`i18nKey ${info!.i18nKey}, expected ${keys.join('/')}`);
     }
     if (status === 401 && !response.headers['www-authenticate']) problems.push('401 without WWW-Authenticate');
-    if (status === 429 && !/^[1-9]\d*$/.test(String(response.headers['retry-after']))) problems.push('429 without a Retry-After in seconds');
+    if (status === 429 && !/^[1-9]\d*$/.test(String(response.headers['retry-after'])))
+      problems.push('429 without a Retry-After in seconds');
   }
   if (c.operation && status < 500) {
     if (!c.operation.statuses.includes(String(status))) problems.push(`${status} is not documented for ${c.operation.operationId}`);
@@ -149,21 +152,31 @@ describe.each(STORE_KINDS)('fuzzing on %s', (kind) => {
     for (const platform of ['one', 'two'] as const) {
       const model = state[platform];
       const id = platformIds[platform];
-      const customers = (await server.store.listCustomers(id, { customerIdentifiers: null }, {}, { limit: 1_000_000 })).map((p) => p.item as Customer);
-      const accounts = (await server.store.listAccounts(id, { customerIdentifiers: null }, {}, { limit: 1_000_000 })).map((p) => p.item as Account);
+      const customers = (await server.store.listCustomers(id, { customerIdentifiers: null }, {}, { limit: 1_000_000 })).map(
+        (p) => p.item as Customer,
+      );
+      const accounts = (await server.store.listAccounts(id, { customerIdentifiers: null }, {}, { limit: 1_000_000 })).map(
+        (p) => p.item as Account,
+      );
       const where = `platform ${platform}`;
       const customerIds = new Set(customers.map((c) => c.customerIdentifier));
       for (const c of customers) {
         const expected = model.customers.get(c.customerIdentifier);
         const { accounts: summaries, ...fields } = c;
         if (!expected) problems.add(`${where}: a customer exists that no 201 announced`, `${c.customerIdentifier} after ${example}`);
-        else if (canonical(fields) !== canonical(expected)) problems.add(`${where}: a customer changed`, `${JSON.stringify(fields)} ≠ ${JSON.stringify(expected)} after ${example}`);
+        else if (canonical(fields) !== canonical(expected))
+          problems.add(`${where}: a customer changed`, `${JSON.stringify(fields)} ≠ ${JSON.stringify(expected)} after ${example}`);
         for (const summary of summaries) {
           const owner = model.accounts.get(summary.accountIdentifier)?.customer;
-          if (owner !== c.customerIdentifier) problems.add(`${where}: an account sits under the wrong customer`, `${summary.accountIdentifier} under ${c.customerIdentifier}, model says ${owner}`);
+          if (owner !== c.customerIdentifier)
+            problems.add(
+              `${where}: an account sits under the wrong customer`,
+              `${summary.accountIdentifier} under ${c.customerIdentifier}, model says ${owner}`,
+            );
         }
       }
-      for (const id of model.customers.keys()) if (!customerIds.has(id)) problems.add(`${where}: a customer whose 201 was received is missing`, id);
+      for (const id of model.customers.keys())
+        if (!customerIds.has(id)) problems.add(`${where}: a customer whose 201 was received is missing`, id);
       const accountIds = new Set(accounts.map((a) => a.accountIdentifier));
       for (const a of accounts) {
         const expected = model.accounts.get(a.accountIdentifier);
@@ -176,15 +189,26 @@ describe.each(STORE_KINDS)('fuzzing on %s', (kind) => {
           }
           expected.account = a;
         } else if (canonical(a) !== canonical(expected.account)) {
-          problems.add(`${where}: an account changed without an accepted write`, `${JSON.stringify(a)} ≠ ${JSON.stringify(expected.account)} after ${example}`);
+          problems.add(
+            `${where}: an account changed without an accepted write`,
+            `${JSON.stringify(a)} ≠ ${JSON.stringify(expected.account)} after ${example}`,
+          );
         }
       }
-      for (const id of model.accounts.keys()) if (!accountIds.has(id)) problems.add(`${where}: an account whose 201 was received is missing`, id);
+      for (const id of model.accounts.keys())
+        if (!accountIds.has(id)) problems.add(`${where}: an account whose 201 was received is missing`, id);
     }
   }
 
-  test(`at least ${REQUESTS[kind]} generated requests: exact statuses, spec-valid bodies, no 5xx, no stray writes`, { timeout: 120_000 }, async () => {
-    const creds: Record<Who, { name: string; key: string }> = { one: server.one, two: server.two, readOnly: server.oneReadOnly, restricted: server.oneRestricted };
+  test(`at least ${REQUESTS[kind]} generated requests: exact statuses, spec-valid bodies, no 5xx, no stray writes`, {
+    timeout: 120_000,
+  }, async () => {
+    const creds: Record<Who, { name: string; key: string }> = {
+      one: server.one,
+      two: server.two,
+      readOnly: server.oneReadOnly,
+      restricted: server.oneRestricted,
+    };
     const client = rawClient(server.baseUrl, BATCH);
     const problems = new Problems();
     const statuses = new Map<number, number>();
@@ -201,7 +225,13 @@ describe.each(STORE_KINDS)('fuzzing on %s', (kind) => {
           const authorization = renderAuth(c.auth, creds);
           const headers = { ...r.headers, ...(authorization === undefined ? {} : { authorization }) };
           try {
-            return await client.send({ method: c.method, path: `${c.authority ?? ''}${c.target}`, headers, body: r.data, chunked: r.chunked });
+            return await client.send({
+              method: c.method,
+              path: `${c.authority ?? ''}${c.target}`,
+              headers,
+              body: r.data,
+              chunked: r.chunked,
+            });
           } catch (error) {
             problems.add(`${c.label.split(':')[0]}: no answer (${(error as Error).message})`, describeRequest(c, r));
             return undefined;
@@ -226,8 +256,13 @@ describe.each(STORE_KINDS)('fuzzing on %s', (kind) => {
           const found = responseProblemsOf(c, r, response);
           const expected = expectedFor(c, r);
           // One group per operation, cause, status and problem (numbers such as lengths and depths folded).
-          if (found.length > 0) problems.add(`${c.label.split(':')[0]} [${expected.because.replace(/\d+/g, 'N')}] → ${response.status}: ${found[0]!.replace(/\d{4,}/g, 'N')}`, describeRequest(c, r, response));
-          if (c.auth.kind !== 'valid' || c.route !== 'operation' || response.status >= 300 || expected.because.startsWith('invalid')) return;
+          if (found.length > 0)
+            problems.add(
+              `${c.label.split(':')[0]} [${expected.because.replace(/\d+/g, 'N')}] → ${response.status}: ${found[0]!.replace(/\d{4,}/g, 'N')}`,
+              describeRequest(c, r, response),
+            );
+          if (c.auth.kind !== 'valid' || c.route !== 'operation' || response.status >= 300 || expected.because.startsWith('invalid'))
+            return;
           reachedDomain.count++;
           const platform = platformOf(c.auth.who);
           const model = state[platform];
@@ -237,16 +272,25 @@ describe.each(STORE_KINDS)('fuzzing on %s', (kind) => {
           switch (c.operation!.operationId) {
             case 'createCustomer': {
               const id = String(body.customerIdentifier);
-              if (before[platform].has(id)) problems.add('createCustomer answered 201 for an identifier that existed', describeRequest(c, r, response));
-              if (id !== sentBody.customerIdentifier || body.displayName !== sentBody.displayName) problems.add('createCustomer 201 differs from the request', describeRequest(c, r, response));
-              model.customers.set(id, { customerIdentifier: id, displayName: String(body.displayName), status: String(body.status), createdAt: String(body.createdAt) });
+              if (before[platform].has(id))
+                problems.add('createCustomer answered 201 for an identifier that existed', describeRequest(c, r, response));
+              if (id !== sentBody.customerIdentifier || body.displayName !== sentBody.displayName)
+                problems.add('createCustomer 201 differs from the request', describeRequest(c, r, response));
+              model.customers.set(id, {
+                customerIdentifier: id,
+                displayName: String(body.displayName),
+                status: String(body.status),
+                createdAt: String(body.createdAt),
+              });
               created.add(`${platform}/c/${id}`);
               break;
             }
             case 'createCustomerAccount': {
               const account = body as unknown as Account;
-              if (accountsBefore[platform].has(account.accountIdentifier)) problems.add('createCustomerAccount answered 201 for an identifier that existed', describeRequest(c, r, response));
-              if (!model.customers.has(path.customerIdentifier!)) problems.add('an account was opened for a customer the model does not know', describeRequest(c, r, response));
+              if (accountsBefore[platform].has(account.accountIdentifier))
+                problems.add('createCustomerAccount answered 201 for an identifier that existed', describeRequest(c, r, response));
+              if (!model.customers.has(path.customerIdentifier!))
+                problems.add('an account was opened for a customer the model does not know', describeRequest(c, r, response));
               model.accounts.set(account.accountIdentifier, { account, customer: path.customerIdentifier! });
               created.add(`${platform}/a/${account.accountIdentifier}`);
               break;
@@ -268,23 +312,41 @@ describe.each(STORE_KINDS)('fuzzing on %s', (kind) => {
           if ((response.json as { i18nKey?: string }).i18nKey === '409.017') {
             const names = new Set([...namesBefore[platform], ...[...state[platform].accounts.values()].map((a) => a.account.displayName)]);
             for (const answers of patched.values()) for (const answer of answers) names.add(answer.displayName);
-            if (!names.has(sentBody.displayName!)) problems.add(`${c.operation!.operationId} answered 409.017 for a display name no account held`, describeRequest(c, rendered[i]!, response));
+            if (!names.has(sentBody.displayName!))
+              problems.add(
+                `${c.operation!.operationId} answered 409.017 for a display name no account held`,
+                describeRequest(c, rendered[i]!, response),
+              );
             return;
           }
           const [set, kindKey, id] =
             c.operation!.operationId === 'createCustomer'
               ? [before[platform], 'c', sentBody.customerIdentifier!]
               : [accountsBefore[platform], 'a', sentBody.accountIdentifier!];
-          if (!set.has(id) && !created.has(`${platform}/${kindKey}/${id}`)) problems.add(`${c.operation!.operationId} answered 409 for an identifier that does not exist`, describeRequest(c, rendered[i]!, response));
+          if (!set.has(id) && !created.has(`${platform}/${kindKey}/${id}`))
+            problems.add(
+              `${c.operation!.operationId} answered 409 for an identifier that does not exist`,
+              describeRequest(c, rendered[i]!, response),
+            );
         });
-        await compareWithDatabase(problems, patched, `a batch of ${batch.map((c) => c.label).join(' | ').slice(0, 600)}`);
+        await compareWithDatabase(
+          problems,
+          patched,
+          `a batch of ${batch
+            .map((c) => c.label)
+            .join(' | ')
+            .slice(0, 600)}`,
+        );
       }),
       { seed: SEED, numRuns: Math.ceil(REQUESTS[kind] / BATCH), endOnFailure: true },
     );
     client.close();
 
     const seconds = (performance.now() - started) / 1000;
-    const histogram = [...statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(' ');
+    const histogram = [...statuses.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}:${n}`)
+      .join(' ');
     console.log(
       `fuzz ${kind}: seed ${SEED}, ${sent} requests in ${seconds.toFixed(1)} s (${Math.round(sent / seconds)}/s), ` +
         `${reachedDomain.count} accepted by the domain, ${state.one.customers.size + state.two.customers.size} customers and ` +
@@ -306,7 +368,7 @@ describe.each(STORE_KINDS)('found by fuzzing, on %s', (kind) => {
   let auth: Record<string, string>;
   beforeAll(async () => {
     server = await startTestServer(kind);
-    auth = { authorization: `Basic ${Buffer.from(`${server.one.name}:${server.one.key}`).toString('base64')}` };
+    auth = { authorization: basic(server.one) };
   });
   afterAll(async () => {
     await server?.close();
@@ -327,7 +389,10 @@ describe.each(STORE_KINDS)('found by fuzzing, on %s', (kind) => {
   test.each([
     ['a deeply nested array as the body', '['.repeat(5000) + ']'.repeat(5000)],
     ['a deeply nested array in a property', `{"customerIdentifier":"deep-nesting","displayName":${'['.repeat(5000)}${']'.repeat(5000)}}`],
-    ['a deeply nested object in a property', `{"customerIdentifier":"deep-nesting","displayName":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`],
+    [
+      'a deeply nested object in a property',
+      `{"customerIdentifier":"deep-nesting","displayName":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`,
+    ],
   ])('%s is a 400 ErrorInfo, never an HTML page or a stack trace', async (_name, body) => {
     const response = await send('POST', '/customers', { 'content-type': 'application/json' }, body);
     expect(response.status).toBe(400);
@@ -350,18 +415,49 @@ describe.each(STORE_KINDS)('found by fuzzing, on %s', (kind) => {
   // Such names are unknown properties: dropped (lenient mode) before the validator sees them, so
   // these items are empty and each lacks its emailAddress.
   test.each([
-    ['POST', '/customers/acme-retail-us/accounts', { accountIdentifier: 'value-of-items', displayName: 'Bonus pool', contactEmail: 'a@acme.example', fundingNotification: [{ valueOf: 'x' }, { valueOf: 'y' }] }],
-    ['POST', '/customers/acme-retail-us/accounts', { accountIdentifier: 'to-string-items', displayName: 'Bonus pool', contactEmail: 'a@acme.example', fundingNotification: [{ toString: 'x' }, { toString: 'y' }] }],
+    [
+      'POST',
+      '/customers/acme-retail-us/accounts',
+      {
+        accountIdentifier: 'value-of-items',
+        displayName: 'Bonus pool',
+        contactEmail: 'a@acme.example',
+        fundingNotification: [{ valueOf: 'x' }, { valueOf: 'y' }],
+      },
+    ],
+    [
+      'POST',
+      '/customers/acme-retail-us/accounts',
+      {
+        accountIdentifier: 'to-string-items',
+        displayName: 'Bonus pool',
+        contactEmail: 'a@acme.example',
+        fundingNotification: [{ toString: 'x' }, { toString: 'y' }],
+      },
+    ],
     ['PATCH', '/customers/acme-retail-us/accounts/acme-q4-bonus', { fundingNotification: [{ valueOf: 'x' }, { valueOf: 'y' }] }],
-  ] as const)('%s %s with items holding only a "valueOf" or "toString" property is a 400 for the missing address', async (method, path, body) => {
-    await send('POST', '/customers', { 'content-type': 'application/json' }, JSON.stringify({ customerIdentifier: 'acme-retail-us', displayName: 'Acme Retail US' }));
-    await send('POST', '/customers/acme-retail-us/accounts', { 'content-type': 'application/json' }, JSON.stringify({ accountIdentifier: 'acme-q4-bonus', displayName: 'Bonus pool', contactEmail: 'a@acme.example' }));
-    const response = await send(method, path, { 'content-type': 'application/json' }, JSON.stringify(body));
-    expect(response.status, response.text).toBe(400);
-    expect((response.json as { errors?: { path: string; constraint: string }[] }).errors).toEqual(
-      expect.arrayContaining([expect.objectContaining({ path: 'fundingNotification[0].emailAddress', constraint: 'NotNull' })]),
-    );
-  });
+  ] as const)(
+    '%s %s with items holding only a "valueOf" or "toString" property is a 400 for the missing address',
+    async (method, path, body) => {
+      await send(
+        'POST',
+        '/customers',
+        { 'content-type': 'application/json' },
+        JSON.stringify({ customerIdentifier: 'acme-retail-us', displayName: 'Acme Retail US' }),
+      );
+      await send(
+        'POST',
+        '/customers/acme-retail-us/accounts',
+        { 'content-type': 'application/json' },
+        JSON.stringify({ accountIdentifier: 'acme-q4-bonus', displayName: 'Bonus pool', contactEmail: 'a@acme.example' }),
+      );
+      const response = await send(method, path, { 'content-type': 'application/json' }, JSON.stringify(body));
+      expect(response.status, response.text).toBe(400);
+      expect((response.json as { errors?: { path: string; constraint: string }[] }).errors).toEqual(
+        expect.arrayContaining([expect.objectContaining({ path: 'fundingNotification[0].emailAddress', constraint: 'NotNull' })]),
+      );
+    },
+  );
 
   // Filter values that could never match stored data (a NUL in a text filter) or do not fit a
   // balance (beyond a trillion) are refused by the spec with a 400 naming the parameter, rather
@@ -378,7 +474,12 @@ describe.each(STORE_KINDS)('found by fuzzing, on %s', (kind) => {
     ['/accounts?paginate=true&minBalance=1e20', 'minBalance'],
   ])('GET %s is a 400 naming %s', async (path, parameter) => {
     if (path.startsWith('/customers/acme-retail-us/')) {
-      await send('POST', '/customers', { 'content-type': 'application/json' }, JSON.stringify({ customerIdentifier: 'acme-retail-us', displayName: 'Acme Retail US' }));
+      await send(
+        'POST',
+        '/customers',
+        { 'content-type': 'application/json' },
+        JSON.stringify({ customerIdentifier: 'acme-retail-us', displayName: 'Acme Retail US' }),
+      );
     }
     const response = await send('GET', path);
     expect(response.status, response.text).toBe(400);

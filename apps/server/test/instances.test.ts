@@ -36,9 +36,10 @@ async function createRace(path: (i: number) => string, body: (id: string) => obj
   const requests = Array.from({ length: 400 }, (_, i) => {
     const id = ids[i % ids.length]!;
     const instance = instances[i % 2]!;
-    return fetch(`${instance.baseUrl}${path(i)}`, { method: 'POST', headers, body: JSON.stringify(body(id)) }).then(
-      async (response) => ({ status: response.status, body: (await response.json()) as { i18nKey?: string } }),
-    );
+    return fetch(`${instance.baseUrl}${path(i)}`, { method: 'POST', headers, body: JSON.stringify(body(id)) }).then(async (response) => ({
+      status: response.status,
+      body: (await response.json()) as { i18nKey?: string },
+    }));
   });
   return Promise.all(requests);
 }
@@ -54,7 +55,11 @@ test('both instances migrated one schema and share one platform', async () => {
 
 test('400 concurrent creates of 40 customers: exactly 40 are 201, the rest 409.012, none 5xx', async () => {
   const ids = Array.from({ length: 40 }, (_, i) => `race-customer-${i}`);
-  const results = await createRace(() => '/customers', (id) => ({ customerIdentifier: id, displayName: 'Race customer' }), ids);
+  const results = await createRace(
+    () => '/customers',
+    (id) => ({ customerIdentifier: id, displayName: 'Race customer' }),
+    ids,
+  );
   const statuses = results.map((r) => r.status);
   expect(count(statuses, 201)).toBe(40);
   expect(count(statuses, 409)).toBe(360);
@@ -80,9 +85,7 @@ test('400 concurrent creates of 40 accounts over several customers: exactly 40 a
 });
 
 test('a list read through either instance returns the same items in the same order', async () => {
-  const [a, b] = await Promise.all(
-    instances.map(async (instance) => (await fetch(`${instance.baseUrl}/customers`, { headers })).json()),
-  );
+  const [a, b] = await Promise.all(instances.map(async (instance) => (await fetch(`${instance.baseUrl}/customers`, { headers })).json()));
   expect((a as unknown[]).length).toBe(40);
   expect(a).toEqual(b);
   const accounts = await Promise.all(instances.map(async (instance) => (await fetch(`${instance.baseUrl}/accounts`, { headers })).json()));

@@ -2,17 +2,17 @@
  * The unpaginated list of a large platform is streamed: 100,000 customers come back complete and
  * in order while the server's peak memory stays under 300 MB.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { basic } from './support/harness.js';
 import { type RunningServer, startServerProcess } from './support/process.js';
+import { peakRssMb, temporaryDirectory } from '@raas-customers/test-kit';
 
 const CUSTOMERS = 100_000;
 const platform = { RAAS_PLATFORM_NAME: 'large-platform', RAAS_PLATFORM_KEY: 'nmI9cc_x4H0hTKDM5iMvj6HvOFNCYDzTyOGw1q87Vvo' };
-const dir = mkdtempSync(join(tmpdir(), 'raas-large-'));
+const dir = temporaryDirectory('raas-large-').path;
 const file = join(dir, 'raas.db');
 let server: RunningServer;
 
@@ -34,8 +34,6 @@ afterAll(async () => {
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
 test('100,000 customers stream back complete, in order, in under 300 MB', async () => {
   const response = await fetch(`${server.baseUrl}/customers`, {

@@ -22,11 +22,25 @@ import { expect, test } from 'vitest';
  * An SPDX expression is accepted when every `AND` term has an allowed `OR` alternative: e.g.
  * expand-template is "(MIT OR WTFPL)" and rc is "(BSD-2-Clause OR MIT OR Apache-2.0)"; we take MIT.
  */
-const ALLOWED = new Set(['MIT', 'ISC', '0BSD', 'BSD-2-Clause', 'BSD-3-Clause', 'Apache-2.0', 'BlueOak-1.0.0', 'CC0-1.0', 'Unlicense', 'Python-2.0']);
+const ALLOWED = new Set([
+  'MIT',
+  'ISC',
+  '0BSD',
+  'BSD-2-Clause',
+  'BSD-3-Clause',
+  'Apache-2.0',
+  'BlueOak-1.0.0',
+  'CC0-1.0',
+  'Unlicense',
+  'Python-2.0',
+]);
 
 /** Whether an SPDX expression (with OR, AND and parentheses, no WITH exceptions) is satisfied by the allow-list. */
 function permitted(expression: string): boolean {
-  const tokens = expression.replace(/[()]/g, (p) => ` ${p} `).trim().split(/\s+/);
+  const tokens = expression
+    .replace(/[()]/g, (p) => ` ${p} `)
+    .trim()
+    .split(/\s+/);
   let at = 0;
   const orExpr = (): boolean => {
     let ok = andExpr();
@@ -65,12 +79,16 @@ interface LicensedPackage {
 
 test('every package the server ships has a permissive licence', () => {
   const serverDir = fileURLToPath(new URL('..', import.meta.url));
-  const output = execFileSync('pnpm', ['licenses', 'list', '--prod', '--json'], { cwd: serverDir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const output = execFileSync('pnpm', ['licenses', 'list', '--prod', '--json'], {
+    cwd: serverDir,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const byLicence = JSON.parse(output) as Record<string, LicensedPackage[]>;
   const installed = Object.entries(byLicence).flatMap(([licence, list]) => list.map((p) => ({ ...p, licence })));
-  const bundled = (JSON.parse(readFileSync(`${serverDir}/dist/bundle/third-party.json`, 'utf8')) as { name: string; version: string; license: string }[]).map(
-    (p) => ({ name: p.name, versions: [p.version], licence: p.license }),
-  );
+  const bundled = (
+    JSON.parse(readFileSync(`${serverDir}/dist/bundle/third-party.json`, 'utf8')) as { name: string; version: string; license: string }[]
+  ).map((p) => ({ name: p.name, versions: [p.version], licence: p.license }));
   expect(bundled.map((p) => p.name)).toEqual(expect.arrayContaining(['express', 'express-openapi-validator', 'pg', 'pino', 'zod']));
   expect(installed.map((p) => p.name)).toContain('better-sqlite3');
   const packages = [...bundled, ...installed];

@@ -32,6 +32,7 @@ async function list(path: string, query: Query, credentials = server.one) {
     for (const item of Array.isArray(value) ? value : [value]) search.append(name, String(item));
   }
   const response = await server.raw('GET', `${path}?${search}`, { headers: { authorization: basic(credentials) } });
+  // biome-ignore lint/suspicious/noExplicitAny: the answer is a page, an array or an ErrorInfo, which each test narrows
   return { status: response.status, body: (await response.json()) as any };
 }
 
@@ -117,11 +118,13 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     await customer('foreign-customer-1', 'Foreign Ltd', server.two);
     await customer('foreign-customer-2', 'Foreign Ltd', server.two);
     const foreign = (await list('/customers', { paginate: true, maxResults: 1 }, server.two)).body as CustomerPage;
-    const accountsCursor = (await (async () => {
-      await account(created[0]!, 'cursor-account-1');
-      await account(created[0]!, 'cursor-account-2');
-      return (await list('/accounts', { paginate: true, maxResults: 1 })).body as { nextCursor: string };
-    })()).nextCursor;
+    const accountsCursor = (
+      await (async () => {
+        await account(created[0]!, 'cursor-account-1');
+        await account(created[0]!, 'cursor-account-2');
+        return (await list('/accounts', { paginate: true, maxResults: 1 })).body as { nextCursor: string };
+      })()
+    ).nextCursor;
 
     const attempts: [Query, string][] = [
       [{ nextCursor: flipped }, 'nextCursor'],
@@ -143,10 +146,8 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
   });
 
   test('customer filters: display name, status and an inclusive creation window', async () => {
-    const byName = await list("/customers", { displayName: "Round Five Ltd" });
-    expect(ids(byName.body)).toEqual(
-      created.filter((_, i) => i % 5 === 0 && i < 25),
-    );
+    const byName = await list('/customers', { displayName: 'Round Five Ltd' });
+    expect(ids(byName.body)).toEqual(created.filter((_, i) => i % 5 === 0 && i < 25));
     expect((await list('/customers', { status: 'active' })).body).toHaveLength(created.length);
     expect((await list('/customers', { status: 'inactive' })).body).toEqual([]);
     const all = (await list('/customers', {})).body as Customer[];
@@ -172,7 +173,9 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     expect(await matchBy({ accountDisplayName: 'Euro pool' })).toEqual([owner]);
     expect(await matchBy({ accountStatus: 'ACTIVE', displayName: 'Filter Owner' })).toEqual([owner]);
     expect(await matchBy({ accountStatus: 'FROZEN' })).toEqual([]);
-    expect(await matchBy({ accountMinDateCreatedAt: usd.createdAt, accountMaxDateCreatedAt: usd.createdAt, displayName: 'Filter Owner' })).toEqual([owner]);
+    expect(
+      await matchBy({ accountMinDateCreatedAt: usd.createdAt, accountMaxDateCreatedAt: usd.createdAt, displayName: 'Filter Owner' }),
+    ).toEqual([owner]);
     // The matching customer comes with all of its accounts, not only the matching one.
     const [found] = (await list('/customers', { accountIdentifier: 'filter-eur-account' })).body as Customer[];
     expect(found!.accounts.map((a) => a.accountIdentifier)).toEqual(['filter-usd-account', 'filter-eur-account']);
@@ -186,8 +189,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     const b = await account(owner, 'af-eur', { currencyCode: 'EUR', contactEmail: 'beta@acme.example' });
     const c = await account(owner, 'af-gbp', { currencyCode: 'GBP' });
     for (const path of ['/accounts', `/customers/${owner}/accounts`]) {
-      const by = async (query: Query) =>
-        ids((await list(path, query)).body).filter((id) => id?.startsWith('af-'));
+      const by = async (query: Query) => ids((await list(path, query)).body).filter((id) => id?.startsWith('af-'));
       expect(await by({ accountNumber: b.accountNumber })).toEqual(['af-eur']);
       expect(await by({ displayName: 'Alpha pool' })).toEqual(['af-usd']);
       expect(await by({ contactEmail: 'beta@acme.example' })).toEqual(['af-eur']);

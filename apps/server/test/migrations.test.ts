@@ -18,7 +18,11 @@ async function connect(kind: StoreKind, url: string): Promise<{ exec(sql: string
   if (kind === 'sqlite') {
     const db = new Database(sqliteFilename(url));
     return {
-      exec: async (sql) => (/^\s*SELECT/i.test(sql) ? db.prepare(sql).all() : (db.exec(sql), [])),
+      exec: async (sql) => {
+        if (/^\s*SELECT/i.test(sql)) return db.prepare(sql).all();
+        db.exec(sql);
+        return [];
+      },
       close: async () => void db.close(),
     };
   }
@@ -88,7 +92,20 @@ describe.each(STORE_KINDS)('migration 3 on %s', (kind) => {
       const store = await openStore(database.url);
       try {
         expect(await appliedVersions(kind, database.url)).toEqual(migrations.map((m) => m.version));
-        const taken = store.insertAccount(1, 'acme-one', { accountIdentifier: 'pool-new', displayName: 'Solo pool', contactEmail: 'a@acme.example', accountNumber: 'A00000009', currencyCode: 'USD', fundingNotification: [], status: 'ACTIVE' }, new Date());
+        const taken = store.insertAccount(
+          1,
+          'acme-one',
+          {
+            accountIdentifier: 'pool-new',
+            displayName: 'Solo pool',
+            contactEmail: 'a@acme.example',
+            accountNumber: 'A00000009',
+            currencyCode: 'USD',
+            fundingNotification: [],
+            status: 'ACTIVE',
+          },
+          new Date(),
+        );
         await expect(taken).rejects.toEqual(new UniqueViolation('accountDisplayName'));
         const renamed = store.updateAccount(1, 'pool-second', { displayName: 'Shared pool' });
         await expect(renamed).rejects.toEqual(new UniqueViolation('accountDisplayName'));
@@ -143,11 +160,35 @@ describe.each(STORE_KINDS)('a database the two-text runner migrated (%s)', (kind
         await expect(
           store.insertCustomer(platform.id, { customerIdentifier: 'bridge-one', displayName: 'Bridge', status: 'active' }, new Date()),
         ).rejects.toEqual(new UniqueViolation('customer'));
-        const account = { accountIdentifier: 'bridge-account', displayName: 'Bridge pool', contactEmail: 'b@acme.example', accountNumber: 'A00000001', currencyCode: 'USD' as const, fundingNotification: [], status: 'ACTIVE' as const };
+        const account = {
+          accountIdentifier: 'bridge-account',
+          displayName: 'Bridge pool',
+          contactEmail: 'b@acme.example',
+          accountNumber: 'A00000001',
+          currencyCode: 'USD' as const,
+          fundingNotification: [],
+          status: 'ACTIVE' as const,
+        };
         expect((await store.insertAccount(platform.id, 'bridge-one', account, new Date()))?.currencyCode).toBe('USD');
-        await expect(store.insertAccount(platform.id, 'bridge-one', { ...account, accountNumber: 'A00000002', displayName: 'Other' }, new Date())).rejects.toEqual(new UniqueViolation('account'));
-        await expect(store.insertAccount(platform.id, 'bridge-one', { ...account, accountIdentifier: 'bridge-other', displayName: 'Other' }, new Date())).rejects.toEqual(new UniqueViolation('accountNumber'));
-        await expect(store.insertAccount(platform.id, 'bridge-one', { ...account, accountIdentifier: 'bridge-other', accountNumber: 'A00000003' }, new Date())).rejects.toEqual(new UniqueViolation('accountDisplayName'));
+        await expect(
+          store.insertAccount(platform.id, 'bridge-one', { ...account, accountNumber: 'A00000002', displayName: 'Other' }, new Date()),
+        ).rejects.toEqual(new UniqueViolation('account'));
+        await expect(
+          store.insertAccount(
+            platform.id,
+            'bridge-one',
+            { ...account, accountIdentifier: 'bridge-other', displayName: 'Other' },
+            new Date(),
+          ),
+        ).rejects.toEqual(new UniqueViolation('accountNumber'));
+        await expect(
+          store.insertAccount(
+            platform.id,
+            'bridge-one',
+            { ...account, accountIdentifier: 'bridge-other', accountNumber: 'A00000003' },
+            new Date(),
+          ),
+        ).rejects.toEqual(new UniqueViolation('accountDisplayName'));
       } finally {
         await store.close();
       }

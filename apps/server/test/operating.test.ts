@@ -7,23 +7,22 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDatabase } from '@raas-customers/pg-cluster';
 import { afterEach, beforeEach, describe, expect, inject, test } from 'vitest';
 import { CONFIG_VARIABLES, configDefaults } from '../src/config.js';
 import { basic } from './support/harness.js';
 import { runCli, runServerOnce, startServerProcess } from './support/process.js';
+import { temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const randomKey = () => randomBytes(32).toString('base64url');
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'raas-operating-'));
+  dir = temporaryDirectory('raas-operating-').path;
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -54,7 +53,12 @@ const jsonLines = (text: string) =>
 
 /** `pnpm start` from the repository root, in its own process group (as a terminal runs it). */
 function pnpmStart(env: Record<string, string>): { child: ChildProcess; out: () => string; err: () => string } {
-  const child = spawn('pnpm', ['start'], { cwd: repoRoot, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('pnpm', ['start'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -64,7 +68,7 @@ function pnpmStart(env: Record<string, string>): { child: ChildProcess; out: () 
 
 describe('pnpm start, the README way', () => {
   test('every variable of config.ts reaches the server with a non-default value and takes effect', async () => {
-    const database = await createDatabase(inject('postgresAdminUrl'));
+    const database = await temporaryPostgres(inject('postgresAdminUrl'));
     const [port, metricsPort] = [await freePort(), await freePort()];
     const key = randomKey();
     const env: Record<string, string> = {
@@ -144,7 +148,9 @@ describe('pnpm start, the README way', () => {
       // AUTH_CACHE_TTL_MS=0: a key the CLI adds now works on the very next request.
       const added = await runCli(['credential', 'create', 'start-platform'], { DATABASE_URL: database.url });
       const addedKey = /platform key:\s+(\S+)/.exec(added.stdout)?.[1] ?? '';
-      expect((await fetch(`${base}/customers`, { headers: { authorization: basic({ name: 'start-platform', key: addedKey }) } })).status).toBe(200);
+      expect(
+        (await fetch(`${base}/customers`, { headers: { authorization: basic({ name: 'start-platform', key: addedKey }) } })).status,
+      ).toBe(200);
 
       // Metrics on their own host and port, with the pool's configured size.
       const metrics = await (await fetch(`http://127.0.0.3:${metricsPort}/metrics`)).text();
@@ -193,28 +199,48 @@ describe('pnpm start, the README way', () => {
       const [names, column] = [row.split('|')[1]!, row.split('|')[2]!.trim()];
       const variables = [...names.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]!);
       const given = column.split(',').map((entry) => /`([^`]*)`/.exec(entry)?.[1]);
-      variables.forEach((variable, i) => expect(given[i] ?? given[0], variable).toBe(defaults[variable]));
+      for (const [i, variable] of variables.entries()) expect(given[i] ?? given[0], variable).toBe(defaults[variable]);
     }
   });
 
-  test("turbo passes every variable the tests read to pnpm test (its strict environment drops the rest)", () => {
+  test('turbo passes every variable the tests read to pnpm test (its strict environment drops the rest)', () => {
     const turbo = JSON.parse(readFileSync(join(repoRoot, 'turbo.json'), 'utf8')) as { tasks: { test: { env: string[] } } };
     const patterns = turbo.tasks.test.env.map((entry) => new RegExp(`^${entry.replace('*', '.*')}$`));
-    const sources = ['apps/server/test', 'apps/server/test/support', 'packages/client/test', 'openapi/test', 'apps/docs/test', 'apps/bench/test']
+    const sources = [
+      'apps/server/test',
+      'apps/server/test/support',
+      'packages/client/test',
+      'openapi/test',
+      'apps/docs/test',
+      'apps/bench/test',
+    ]
       .map((folder) => join(repoRoot, folder))
       .filter(existsSync)
-      .flatMap((folder) => readdirSync(folder).filter((file) => file.endsWith('.ts')).map((file) => readFileSync(join(folder, file), 'utf8')));
+      .flatMap((folder) =>
+        readdirSync(folder)
+          .filter((file) => file.endsWith('.ts'))
+          .map((file) => readFileSync(join(folder, file), 'utf8')),
+      );
     const read = new Set(sources.flatMap((source) => [...source.matchAll(/process\.env\.([A-Z_]+)/g)].map((m) => m[1]!)));
     read.delete('PATH');
     expect(read.size).toBeGreaterThan(0);
-    for (const variable of read) expect(patterns.some((pattern) => pattern.test(variable)), variable).toBe(true);
+    for (const variable of read)
+      expect(
+        patterns.some((pattern) => pattern.test(variable)),
+        variable,
+      ).toBe(true);
   });
 });
 
 describe('logs', () => {
   test('stdout carries JSON lines only, and a quiet server writes its lines by the flush timer, without further traffic', async () => {
     const key = randomKey();
-    const server = await startServerProcess({ DATABASE_URL: join(dir, 'raas.db'), LOG_LEVEL: 'info', RAAS_PLATFORM_NAME: 'log-platform', RAAS_PLATFORM_KEY: key });
+    const server = await startServerProcess({
+      DATABASE_URL: join(dir, 'raas.db'),
+      LOG_LEVEL: 'info',
+      RAAS_PLATFORM_NAME: 'log-platform',
+      RAAS_PLATFORM_KEY: key,
+    });
     try {
       const response = await fetch(`${server.baseUrl}/customers`, { headers: { authorization: basic({ name: 'log-platform', key }) } });
       expect(response.status).toBe(200);
@@ -267,7 +293,10 @@ describe('start failures name the variable and the cause, on one line, without a
   });
 
   test('PostgreSQL unreachable, or refusing the user: the password is never printed', async () => {
-    const unreachable = await runServerOnce({ DATABASE_URL: 'postgres://raas:s3cret-Passw0rd@127.0.0.1:1/raas', PG_CONNECT_TIMEOUT_MS: '500' });
+    const unreachable = await runServerOnce({
+      DATABASE_URL: 'postgres://raas:s3cret-Passw0rd@127.0.0.1:1/raas',
+      PG_CONNECT_TIMEOUT_MS: '500',
+    });
     expect(unreachable.code).toBe(1);
     expectOneLine(unreachable.stderr, 'DATABASE_URL');
     expect(unreachable.stderr).toContain('ECONNREFUSED');
@@ -308,7 +337,10 @@ describe('the command line', () => {
       expect(one.code, command).toBe(0);
       expect(one.stdout).toContain(`raas ${command}`);
     }
-    for (const args of [['platform', 'explode'], ['explode', '--help']]) {
+    for (const args of [
+      ['platform', 'explode'],
+      ['explode', '--help'],
+    ]) {
       const bad = await runCli(args, env);
       expect(bad.code, args.join(' ')).toBe(2);
       expect(bad.stderr).toContain(`unknown command "${args[0] === 'platform' ? 'platform explode' : 'explode'}"`);
@@ -316,7 +348,7 @@ describe('the command line', () => {
     }
   });
 
-  test('pnpm raas, as the README runs it: --help works, and the output is the command\'s alone', () => {
+  test("pnpm raas, as the README runs it: --help works, and the output is the command's alone", () => {
     const run = (args: string[]) => {
       const child = spawnSync('pnpm', ['--silent', 'raas', ...args], {
         cwd: repoRoot,

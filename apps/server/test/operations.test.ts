@@ -16,7 +16,11 @@ test('every operation of the spec is mounted, at its path and method, and nothin
   });
   const declared = specOperations().map((operation) => `${operation.method} ${operation.path.replace(/\{([^}]+)\}/g, ':$1')}`);
   expect(mounted).toEqual(declared);
-  expect(Object.keys(handlers).sort()).toEqual(specOperations().map((operation) => operation.operationId).sort());
+  expect(Object.keys(handlers).sort()).toEqual(
+    specOperations()
+      .map((operation) => operation.operationId)
+      .sort(),
+  );
 });
 
 test('a missing or an extra handler stops the start, naming it', () => {

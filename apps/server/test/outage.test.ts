@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { basic } from './support/harness.js';
-import { type Cluster, createDatabase, startCluster } from '@raas-customers/pg-cluster';
+import { type Cluster, startCluster } from '@raas-customers/pg-cluster';
+import { temporaryPostgres } from '@raas-customers/test-kit';
 import { type RunningServer, startServerProcess } from './support/process.js';
 
 const platform = { RAAS_PLATFORM_NAME: 'outage-platform', RAAS_PLATFORM_KEY: 'j7OHYt77r4R7TPGcqbzk8lyzlkSS72e42yfxW8CFyDI' };
@@ -19,8 +20,14 @@ let cluster: Cluster;
 let server: RunningServer;
 beforeAll(async () => {
   cluster = await startCluster();
-  const database = await createDatabase(cluster.adminUrl);
-  server = await startServerProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', METRICS_PORT: '0', PG_CONNECT_TIMEOUT_MS: '1000', ...platform });
+  const database = await temporaryPostgres(cluster.adminUrl);
+  server = await startServerProcess({
+    DATABASE_URL: database.url,
+    LOG_LEVEL: 'info',
+    METRICS_PORT: '0',
+    PG_CONNECT_TIMEOUT_MS: '1000',
+    ...platform,
+  });
 });
 afterAll(async () => {
   await server?.stop();

@@ -1,24 +1,22 @@
 /** The server as a process: configuration, first start, persistence, logs and graceful shutdown. */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { readConfig } from '../src/config.js';
 import { MIN_KEY_BITS, keyStrengthBits } from '../src/auth/credentials.js';
-import { basic as basicOf } from './support/harness.js';
 import { runServerOnce, startServerProcess } from './support/process.js';
+import { basic, temporaryDirectory } from '@raas-customers/test-kit';
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'raas-process-'));
+  dir = temporaryDirectory('raas-process-').path;
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const basic = (name: string, key: string) => basicOf({ name, key });
 const KEY = '7unisYGVTQcZ9qkk-YiWrgxEbDMeQvwT3zcRXX5YGDE';
 
 describe('configuration', () => {
@@ -57,7 +55,11 @@ describe('a guessable RAAS_PLATFORM_KEY', () => {
     'qwertyuiopasdfghjklzxcvbnm1234567890',
     '0123456789abcdef0123456789abcdef',
   ])('%s is refused at start, with how to make a good one', async (key) => {
-    const { code, stderr } = await runServerOnce({ DATABASE_URL: `file:${join(dir, 'raas.db')}`, RAAS_PLATFORM_NAME: 'acme-platform', RAAS_PLATFORM_KEY: key });
+    const { code, stderr } = await runServerOnce({
+      DATABASE_URL: `file:${join(dir, 'raas.db')}`,
+      RAAS_PLATFORM_NAME: 'acme-platform',
+      RAAS_PLATFORM_KEY: key,
+    });
     expect(code).toBe(1);
     expect(stderr).toContain('RAAS_PLATFORM_KEY: guessable');
     expect(stderr).toContain('openssl rand -base64 32');
@@ -119,11 +121,16 @@ describe('start and stop', () => {
     await fetch(`${first.baseUrl}/customers`, { headers: { authorization: basic('acme-platform', 'wrong-key') } });
     expect(await first.stop('SIGTERM')).toBe(0);
 
-    const lines = first.stdout().split('\n').filter((line) => line.startsWith('{'));
-    const requestLog = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => {
-      const req = entry.req as { id?: string } | undefined;
-      return req?.id === requestId;
-    });
+    const lines = first
+      .stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
+    const requestLog = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((entry) => {
+        const req = entry.req as { id?: string } | undefined;
+        return req?.id === requestId;
+      });
     expect(requestLog).toMatchObject({
       req: { id: requestId, method: 'POST', path: '/raas/v2/customers' },
       res: { status: 201 },

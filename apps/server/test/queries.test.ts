@@ -1,6 +1,5 @@
 /** A page costs a bounded number of queries, whatever its size: no N+1 for account summaries. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { principalOf } from '../src/auth/credentials.js';
@@ -8,8 +7,9 @@ import { ensurePlatform, issueCredential } from '../src/auth/platforms.js';
 import type { Principal } from '../src/domain/model.js';
 import { RaasService } from '../src/domain/raas-service.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { temporaryDirectory } from '@raas-customers/test-kit';
 
-const dir = mkdtempSync(join(tmpdir(), 'raas-queries-'));
+const dir = temporaryDirectory('raas-queries-').path;
 let statements = 0;
 const store = new SqliteStore(`file:${join(dir, 'raas.db')}`, { onStatement: () => statements++ });
 const service = new RaasService(store);
@@ -49,7 +49,9 @@ test('a customer page with its account summaries costs the same few queries at 5
   expect(small).toBe(2);
   expect(large).toBe(small);
   const first = await service.customerPage(principal, { paginate: true, maxResults: 5 });
-  const middle = await countQueries(() => service.customerPage(principal, { paginate: true, maxResults: 50, nextCursor: first.nextCursor! }));
+  const middle = await countQueries(() =>
+    service.customerPage(principal, { paginate: true, maxResults: 50, nextCursor: first.nextCursor! }),
+  );
   // The page, its accounts, and one look behind it for prevPageAvailable (a customer and its accounts).
   expect(middle).toBe(4);
   expect(first.items[0]?.accounts).toHaveLength(3);

@@ -1,26 +1,29 @@
 /** What the README shows runs: its curl session, against the built server. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
 import { startServerProcess } from './support/process.js';
+import { temporaryDirectory } from '@raas-customers/test-kit';
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 
 test('the README curl session creates a customer and an account', async () => {
   const block = /<!-- readme-session[^>]*-->\s*```sh\n([\s\S]*?)```\s*<!-- \/readme-session -->/.exec(readme)?.[1];
   expect(block).toContain('curl');
-  const dir = mkdtempSync(join(tmpdir(), 'raas-readme-'));
+  const dir = temporaryDirectory('raas-readme-').path;
   const platform = { RAAS_PLATFORM_NAME: 'readme-platform', RAAS_PLATFORM_KEY: '_9RgWA18JHvLuavr8rit98tW_11Kg6e9Pe_9cbcCzrg' };
   const server = await startServerProcess({ DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'silent', ...platform });
   try {
     const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', block!], {
       env: { PATH: process.env.PATH, RAAS_URL: server.baseUrl, ...platform },
     });
-    const documents = stdout.replace(/}\s*{/g, '}\n{').split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const documents = stdout
+      .replace(/}\s*{/g, '}\n{')
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(documents).toHaveLength(3);
     expect(documents[0]).toMatchObject({ customerIdentifier: 'acme-retail-us', status: 'active', accounts: [] });
     expect(documents[1]).toMatchObject({ accountIdentifier: 'acme-q4-bonus', accountNumber: expect.stringMatching(/^A\d{8}$/) });
@@ -37,7 +40,7 @@ test('the README curl session creates a customer and an account', async () => {
 test('the README operator CLI session runs as shown', async () => {
   const block = /<!-- readme-cli[^>]*-->\s*```sh\n([\s\S]*?)```\s*<!-- \/readme-cli -->/.exec(readme)?.[1];
   expect(block).toContain('pnpm raas');
-  const dir = mkdtempSync(join(tmpdir(), 'raas-readme-cli-'));
+  const dir = temporaryDirectory('raas-readme-cli-').path;
   try {
     const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', block!], {
       cwd: fileURLToPath(new URL('../../..', import.meta.url)),

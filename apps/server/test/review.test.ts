@@ -3,10 +3,9 @@
  * more each; every one of them failed before its fix. Costs are proved by counters (database
  * sessions, store calls, connections), never by timing: `pnpm bench` measures the time.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { type IncomingHttpHeaders, type Server, get as httpGet } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import { inject } from 'vitest';
 import { STORE_KINDS, type TestServer, basic, startTestServer } from './support/harness.js';
 import { inPool, rawClient } from './support/http.js';
 import { startServerProcess } from './support/process.js';
+import { temporaryDirectory } from '@raas-customers/test-kit';
 
 const json = { 'content-type': 'application/json' };
 
@@ -48,7 +48,11 @@ describe('an expected database error keeps its PostgreSQL connection', () => {
       const body = JSON.stringify({ customerIdentifier: 'duplicate-storm', displayName: 'Duplicate storm' });
       expect((await client.send({ method: 'POST', path: '/raas/v2/customers', headers, body })).status).toBe(201);
       const before = await sessions();
-      const statuses = await inPool(Array.from({ length: 300 }), 8, async () => (await client.send({ method: 'POST', path: '/raas/v2/customers', headers, body })).status);
+      const statuses = await inPool(
+        Array.from({ length: 300 }),
+        8,
+        async () => (await client.send({ method: 'POST', path: '/raas/v2/customers', headers, body })).status,
+      );
       expect(new Set(statuses)).toEqual(new Set([409]));
       // The pool holds at most 10 connections (PG_POOL_MAX's default); before the fix every 409
       // destroyed its connection, so the burst opened about 300 sessions.
@@ -66,11 +70,16 @@ describe.each(STORE_KINDS)('a customer-limited credential cannot tell hidden fro
     server = await startTestServer(kind);
     const client = rawClient(server.baseUrl, 1);
     const headers = { ...json, authorization: basic(server.one) };
-    const post = (path: string, body: unknown) => client.send({ method: 'POST', path: `/raas/v2${path}`, headers, body: JSON.stringify(body) });
+    const post = (path: string, body: unknown) =>
+      client.send({ method: 'POST', path: `/raas/v2${path}`, headers, body: JSON.stringify(body) });
     for (const customerIdentifier of ['restricted-one', 'restricted-two', 'hidden-customer']) {
       expect((await post('/customers', { customerIdentifier, displayName: 'Some customer' })).status).toBe(201);
     }
-    const account = (accountIdentifier: string) => ({ accountIdentifier, displayName: `Account ${accountIdentifier}`, contactEmail: 'a@acme.example' });
+    const account = (accountIdentifier: string) => ({
+      accountIdentifier,
+      displayName: `Account ${accountIdentifier}`,
+      contactEmail: 'a@acme.example',
+    });
     expect((await post('/customers/hidden-customer/accounts', account('hidden-account'))).status).toBe(201);
     expect((await post('/customers/restricted-two/accounts', account('visible-account'))).status).toBe(201);
     client.close();
@@ -100,7 +109,10 @@ describe.each(STORE_KINDS)('a customer-limited credential cannot tell hidden fro
     expect(hidden).toEqual(await answer('PATCH', '/customers/restricted-one/accounts/made-up-account', patch));
     expect(hidden).toMatchObject({ status: 404, i18nKey: '404.016' });
     // An account the credential may see, under another of its customers, is still named as such.
-    expect(await answer('PATCH', '/customers/restricted-one/accounts/visible-account', patch)).toMatchObject({ status: 404, i18nKey: '404.020' });
+    expect(await answer('PATCH', '/customers/restricted-one/accounts/visible-account', patch)).toMatchObject({
+      status: 404,
+      i18nKey: '404.020',
+    });
   });
 });
 
@@ -117,8 +129,14 @@ describe.each(STORE_KINDS)('no single request can cost much, on %s', (kind) => {
   beforeAll(async () => {
     server = await startTestServer(kind);
     const headers = { ...json, authorization: basic(server.one) };
-    await server.raw('POST', '/customers', { headers, body: JSON.stringify({ customerIdentifier: 'restricted-one', displayName: 'Hostile bodies' }) });
-    await server.raw('POST', '/customers/restricted-one/accounts', { headers, body: JSON.stringify({ accountIdentifier: 'hostile-account', displayName: 'Hostile bodies', contactEmail: 'a@acme.example' }) });
+    await server.raw('POST', '/customers', {
+      headers,
+      body: JSON.stringify({ customerIdentifier: 'restricted-one', displayName: 'Hostile bodies' }),
+    });
+    await server.raw('POST', '/customers/restricted-one/accounts', {
+      headers,
+      body: JSON.stringify({ accountIdentifier: 'hostile-account', displayName: 'Hostile bodies', contactEmail: 'a@acme.example' }),
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -134,11 +152,19 @@ describe.each(STORE_KINDS)('no single request can cost much, on %s', (kind) => {
     const { errors } = (await response.json()) as { errors: { path: string; constraint: string; message: string }[] };
     // Before, `allErrors` ran every keyword over all 6,000 items: Unique, each item, the name.
     expect(errors).toEqual([
-      expect.objectContaining({ path: 'fundingNotification', constraint: 'Size', i18nKey: '422.138', message: 'size must be between 0 and 50' }),
+      expect.objectContaining({
+        path: 'fundingNotification',
+        constraint: 'Size',
+        i18nKey: '422.138',
+        message: 'size must be between 0 and 50',
+      }),
     ]);
   });
 
-  const thousandsOfUnknown = JSON.stringify({ displayName: 'x', ...Object.fromEntries(Array.from({ length: 3_000 }, (_, i) => [`p${i}`, i])) });
+  const thousandsOfUnknown = JSON.stringify({
+    displayName: 'x',
+    ...Object.fromEntries(Array.from({ length: 3_000 }, (_, i) => [`p${i}`, i])),
+  });
 
   test('thousands of unknown properties are dropped (the default), then the body is judged alone', async () => {
     const response = await server.raw('PATCH', path, { headers: { ...json, authorization: basic(server.one) }, body: thousandsOfUnknown });
@@ -151,8 +177,14 @@ describe.each(STORE_KINDS)('no single request can cost much, on %s', (kind) => {
     const strict = await startTestServer(kind, { strictBodies: true });
     try {
       const headers = { ...json, authorization: basic(strict.one) };
-      await strict.raw('POST', '/customers', { headers, body: JSON.stringify({ customerIdentifier: 'restricted-one', displayName: 'Hostile bodies' }) });
-      await strict.raw('POST', '/customers/restricted-one/accounts', { headers, body: JSON.stringify({ accountIdentifier: 'hostile-account', displayName: 'Hostile bodies', contactEmail: 'a@acme.example' }) });
+      await strict.raw('POST', '/customers', {
+        headers,
+        body: JSON.stringify({ customerIdentifier: 'restricted-one', displayName: 'Hostile bodies' }),
+      });
+      await strict.raw('POST', '/customers/restricted-one/accounts', {
+        headers,
+        body: JSON.stringify({ accountIdentifier: 'hostile-account', displayName: 'Hostile bodies', contactEmail: 'a@acme.example' }),
+      });
       const response = await strict.raw('PATCH', path, { headers, body: thousandsOfUnknown });
       expect(response.status).toBe(400);
       const { errors } = (await response.json()) as { errors: { path: string; constraint: string }[] };
@@ -168,15 +200,30 @@ describe.each(STORE_KINDS)('no single request can cost much, on %s', (kind) => {
     const body = JSON.stringify(hostileRecipients());
     const bounded = await server.raw('PATCH', `${path}/`, { headers: { ...json, authorization: basic(server.one) }, body });
     expect(bounded.status).toBe(400);
-    expect(((await bounded.json()) as { errors: unknown[] }).errors).toEqual([expect.objectContaining({ path: 'fundingNotification', constraint: 'Size' })]);
-    expect((await server.raw('PATCH', `${path}/`, { headers: { ...json, authorization: basic(server.oneReadOnly) }, body: '{"not json' })).status).toBe(403);
+    expect(((await bounded.json()) as { errors: unknown[] }).errors).toEqual([
+      expect.objectContaining({ path: 'fundingNotification', constraint: 'Size' }),
+    ]);
+    expect(
+      (await server.raw('PATCH', `${path}/`, { headers: { ...json, authorization: basic(server.oneReadOnly) }, body: '{"not json' }))
+        .status,
+    ).toBe(403);
   });
 
   test('an array over its maxItems inside a create is refused the same way', async () => {
-    const body = JSON.stringify({ accountIdentifier: 'hostile-create', displayName: 'Hostile create', contactEmail: 'a@acme.example', ...hostileRecipients(51) });
-    const response = await server.raw('POST', '/customers/restricted-one/accounts', { headers: { ...json, authorization: basic(server.one) }, body });
+    const body = JSON.stringify({
+      accountIdentifier: 'hostile-create',
+      displayName: 'Hostile create',
+      contactEmail: 'a@acme.example',
+      ...hostileRecipients(51),
+    });
+    const response = await server.raw('POST', '/customers/restricted-one/accounts', {
+      headers: { ...json, authorization: basic(server.one) },
+      body,
+    });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { errors: unknown[] }).errors).toEqual([expect.objectContaining({ path: 'fundingNotification', constraint: 'Size' })]);
+    expect(((await response.json()) as { errors: unknown[] }).errors).toEqual([
+      expect.objectContaining({ path: 'fundingNotification', constraint: 'Size' }),
+    ]);
   });
 
   test.each([
@@ -184,15 +231,21 @@ describe.each(STORE_KINDS)('no single request can cost much, on %s', (kind) => {
     ['a read-only credential', 'oneReadOnly', 'POST', '/customers', '403.017'],
     ['a limited credential, under another customer', 'oneRestricted', 'POST', '/customers/acme-elsewhere/accounts', '403.007'],
     ['a limited credential, creating another customer', 'oneRestricted', 'POST', '/customers', '403.007'],
-  ] as const)('%s: a write it may never make is refused before its body is validated (%s %s)', async (_what, who, method, target, i18nKey) => {
-    const hostile = JSON.stringify({ customerIdentifier: 'acme-elsewhere', ...hostileRecipients() });
-    const response = await server.raw(method, target, { headers: { ...json, authorization: basic(server[who]) }, body: hostile });
-    expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ i18nKey });
-  });
+  ] as const)(
+    '%s: a write it may never make is refused before its body is validated (%s %s)',
+    async (_what, who, method, target, i18nKey) => {
+      const hostile = JSON.stringify({ customerIdentifier: 'acme-elsewhere', ...hostileRecipients() });
+      const response = await server.raw(method, target, { headers: { ...json, authorization: basic(server[who]) }, body: hostile });
+      expect(response.status).toBe(403);
+      expect(await response.json()).toMatchObject({ i18nKey });
+    },
+  );
 
-  test('a read-only credential\'s write is refused before its body is even read', async () => {
-    const response = await server.raw('PATCH', path, { headers: { ...json, authorization: basic(server.oneReadOnly) }, body: '{"not json' });
+  test("a read-only credential's write is refused before its body is even read", async () => {
+    const response = await server.raw('PATCH', path, {
+      headers: { ...json, authorization: basic(server.oneReadOnly) },
+      body: '{"not json',
+    });
     expect(response.status).toBe(403);
   });
 });
@@ -227,15 +280,20 @@ describe('query numbers are decimal', () => {
   });
 
   test('a loose number is listed beside the other invalid parameters', async () => {
-    const response = await server.raw('GET', '/accounts?paginate=true&maxResults=0x10&minBalance=lots&status=BOGUS', { headers: { authorization: basic(server.one) } });
+    const response = await server.raw('GET', '/accounts?paginate=true&maxResults=0x10&minBalance=lots&status=BOGUS', {
+      headers: { authorization: basic(server.one) },
+    });
     expect(response.status).toBe(400);
     const { errors } = (await response.json()) as { errors: { path: string }[] };
     expect(errors.map((e) => e.path).sort()).toEqual(['maxResults', 'minBalance', 'status']);
   });
 
-  test.each(['/accounts?paginate=true&maxResults=010', '/accounts?minBalance=-1.5', '/accounts?maxBalance=1e3', '/accounts?minBalance=0'])('GET %s is accepted', async (target) => {
-    expect((await server.raw('GET', target, { headers: { authorization: basic(server.one) } })).status).toBe(200);
-  });
+  test.each(['/accounts?paginate=true&maxResults=010', '/accounts?minBalance=-1.5', '/accounts?maxBalance=1e3', '/accounts?minBalance=0'])(
+    'GET %s is accepted',
+    async (target) => {
+      expect((await server.raw('GET', target, { headers: { authorization: basic(server.one) } })).status).toBe(200);
+    },
+  );
 });
 
 describe('the failed-authentication throttle never locks out a client that authenticates', () => {
@@ -247,7 +305,7 @@ describe('the failed-authentication throttle never locks out a client that authe
   const lookups = { credentials: 0, platforms: 0 };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'raas-throttle-'));
+    dir = temporaryDirectory('raas-throttle-').path;
     store = new SqliteStore(`file:${join(dir, 'raas.db')}`);
     await ensurePlatform(store, 'throttle-platform');
     const issued = await issueCredential(store, 'throttle-platform');
@@ -261,7 +319,12 @@ describe('the failed-authentication throttle never locks out a client that authe
         return typeof value === 'function' ? value.bind(target) : value;
       },
     }) as Store;
-    const app = createApp({ store: counted, logger: createLogger('silent'), authFailures: { limit: 3, windowMs: 60_000 }, credentialCacheMs: 1000 });
+    const app = createApp({
+      store: counted,
+      logger: createLogger('silent'),
+      authFailures: { limit: 3, windowMs: 60_000 },
+      credentialCacheMs: 1000,
+    });
     server = await new Promise((resolve) => {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
     });
@@ -277,7 +340,11 @@ describe('the failed-authentication throttle never locks out a client that authe
   const get = async (authorization?: string) => {
     const client = rawClient(base, 1);
     try {
-      return await client.send({ method: 'GET', path: '/raas/v2/customers', headers: authorization === undefined ? {} : { authorization } });
+      return await client.send({
+        method: 'GET',
+        path: '/raas/v2/customers',
+        headers: authorization === undefined ? {} : { authorization },
+      });
     } finally {
       client.close();
     }
@@ -385,7 +452,10 @@ describe('slow and abandoned bodies do not hold connections', () => {
   });
 
   test('a GET that carries a body it does not read closes its connection after the answer', async () => {
-    const { text, closed } = await dribble(server.baseUrl, `GET /raas/v2/customers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${basic(server.one)}\r\nContent-Length: 100000\r\n\r\n{`);
+    const { text, closed } = await dribble(
+      server.baseUrl,
+      `GET /raas/v2/customers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${basic(server.one)}\r\nContent-Length: 100000\r\n\r\n{`,
+    );
     expect(text).toMatch(/^HTTP\/1.1 200 /);
     expect(closed).toBe(true);
   });
@@ -405,12 +475,16 @@ describe('slow and abandoned bodies do not hold connections', () => {
 describe('request and header timeouts, and a bound on open connections (the server process)', () => {
   let dir: string;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'raas-connections-'));
+    dir = temporaryDirectory('raas-connections-').path;
   });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
-  const env = (extra: Record<string, string>) => ({ DATABASE_URL: `file:${join(dir, `${Object.values(extra).join('-')}.db`)}`, LOG_LEVEL: 'silent', ...extra });
+  const env = (extra: Record<string, string>) => ({
+    DATABASE_URL: `file:${join(dir, `${Object.values(extra).join('-')}.db`)}`,
+    LOG_LEVEL: 'silent',
+    ...extra,
+  });
 
   test('REQUEST_TIMEOUT_MS and HEADERS_TIMEOUT_MS end a request that comes too slowly', { timeout: 30_000 }, async () => {
     const server = await startServerProcess(env({ REQUEST_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '1000' }));
@@ -473,7 +547,7 @@ describe('absolute-form request targets', () => {
   let logs = '';
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'raas-absolute-'));
+    dir = temporaryDirectory('raas-absolute-').path;
     store = new SqliteStore(`file:${join(dir, 'raas.db')}`);
     await ensurePlatform(store, 'absolute-platform');
     const issued = await issueCredential(store, 'absolute-platform');
@@ -542,13 +616,18 @@ describe('caching', () => {
     const auth = { authorization: basic(server.one) };
     const answers = [
       await server.raw('GET', '/customers', { headers: auth }),
-      await server.raw('POST', '/customers', { headers: { ...auth, ...json }, body: JSON.stringify({ customerIdentifier: 'no-store', displayName: 'No store' }) }),
+      await server.raw('POST', '/customers', {
+        headers: { ...auth, ...json },
+        body: JSON.stringify({ customerIdentifier: 'no-store', displayName: 'No store' }),
+      }),
       await server.raw('GET', '/customers/no-store', { headers: auth }),
       await server.raw('GET', '/customers/nobody-here', { headers: auth }),
       await server.raw('POST', '/customers', { headers: { ...auth, ...json }, body: '{}' }),
       await server.raw('GET', '/customers'),
     ];
-    expect(answers.map((r) => [r.status, r.headers.get('cache-control')])).toEqual([200, 201, 200, 404, 400, 401].map((status) => [status, 'no-store']));
+    expect(answers.map((r) => [r.status, r.headers.get('cache-control')])).toEqual(
+      [200, 201, 200, 404, 400, 401].map((status) => [status, 'no-store']),
+    );
   });
 
   test('the docs site is served compressed, with an ETag, and cacheable', async () => {

@@ -20,6 +20,7 @@ import { STORE_KINDS, type Credentials, type TestServer, basic, startTestServer 
 import { type RawClient, type RawResponse, rawClient } from './support/http.js';
 import { startServerProcess } from './support/process.js';
 import { responseProblems, templateOf } from './support/spec.js';
+import { temporaryDirectory } from '@raas-customers/test-kit';
 
 const SEED = Number(process.env.SECURITY_SEED ?? 7_051_977);
 const RUNS = 10;
@@ -50,7 +51,16 @@ const account = fc.constantFrom(...ACCOUNTS);
 const page = fc.option(fc.integer({ min: 1, max: 4 }), { nil: null });
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant('createCustomer' as const), actor, customer }) },
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('createAccount' as const), actor, customer, account, currency: fc.constantFrom('USD', 'EUR', 'PLN') }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('createAccount' as const),
+      actor,
+      customer,
+      account,
+      currency: fc.constantFrom('USD', 'EUR', 'PLN'),
+    }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -58,7 +68,15 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       actor,
       customer,
       account,
-      patch: fc.record({ displayName: fc.integer({ min: 1, max: 99 }).map((n) => `renamed ${n}`), contactEmail: fc.integer({ min: 1, max: 99 }).map((n) => `new${n}@x.example`) }, { requiredKeys: [] }).filter((p) => Object.keys(p).length > 0),
+      patch: fc
+        .record(
+          {
+            displayName: fc.integer({ min: 1, max: 99 }).map((n) => `renamed ${n}`),
+            contactEmail: fc.integer({ min: 1, max: 99 }).map((n) => `new${n}@x.example`),
+          },
+          { requiredKeys: [] },
+        )
+        .filter((p) => Object.keys(p).length > 0),
     }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('getCustomer' as const), actor, customer }) },
@@ -80,7 +98,14 @@ class Model {
   readonly accounts: Record<Platform, Map<string, { account: Account; customer: string }>> = { one: new Map(), two: new Map() };
 
   summary(a: Account): AccountSummary {
-    return { accountIdentifier: a.accountIdentifier, accountNumber: a.accountNumber, displayName: a.displayName, currencyCode: a.currencyCode, createdAt: a.createdAt, status: a.status };
+    return {
+      accountIdentifier: a.accountIdentifier,
+      accountNumber: a.accountNumber,
+      displayName: a.displayName,
+      currencyCode: a.currencyCode,
+      createdAt: a.createdAt,
+      status: a.status,
+    };
   }
   customer(p: Platform, id: string): Customer | undefined {
     const c = this.customers[p].get(id);
@@ -128,7 +153,9 @@ function expectation(model: Model, a: Action): Expected {
     }
     case 'getCustomer':
       if (denied) return { status: 403, i18nKey: '403.007' };
-      return model.customers[p].has(a.customer) ? { status: 200, body: model.customer(p, a.customer) } : { status: 404, i18nKey: '404.002' };
+      return model.customers[p].has(a.customer)
+        ? { status: 200, body: model.customer(p, a.customer) }
+        : { status: 404, i18nKey: '404.002' };
     case 'getAccount': {
       const found = model.accounts[p].get(a.account);
       // Hidden and non-existent answer the same: a 403 would confirm the account exists.
@@ -148,7 +175,9 @@ function expectation(model: Model, a: Action): Expected {
 
 /** JSON with sorted keys, so that equal objects compare equal whatever their key order. */
 const canonical = (value: unknown) =>
-  JSON.stringify(value, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y))) : v));
+  JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y))) : v,
+  );
 
 describe.each(STORE_KINDS)('two platforms on %s', (kind) => {
   let server: TestServer;
@@ -180,7 +209,11 @@ describe.each(STORE_KINDS)('two platforms on %s', (kind) => {
   }
 
   /** A list, whole: one bare array, or every page walked with nextCursor (checking each page's counts). */
-  async function list(who: Actor, path: string, pageSize: number | null): Promise<{ status: number; items: unknown; texts: string[]; i18nKey?: string }> {
+  async function list(
+    who: Actor,
+    path: string,
+    pageSize: number | null,
+  ): Promise<{ status: number; items: unknown; texts: string[]; i18nKey?: string }> {
     if (pageSize === null) {
       const r = await call(who, 'GET', path);
       return { status: r.status, items: r.json, texts: [r.text], i18nKey: (r.json as { i18nKey?: string }).i18nKey };
@@ -189,10 +222,20 @@ describe.each(STORE_KINDS)('two platforms on %s', (kind) => {
     const texts: string[] = [];
     let cursor: string | null = null;
     for (let pages = 0; pages < 100; pages++) {
-      const r = await call(who, 'GET', `${path}?paginate=true&maxResults=${pageSize}${cursor ? `&nextCursor=${encodeURIComponent(cursor)}` : ''}`);
+      const r = await call(
+        who,
+        'GET',
+        `${path}?paginate=true&maxResults=${pageSize}${cursor ? `&nextCursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       texts.push(r.text);
       if (r.status !== 200) return { status: r.status, items: r.json, texts, i18nKey: (r.json as { i18nKey?: string }).i18nKey };
-      const pageBody = r.json as { items: unknown[]; numberOfElements: number; maxResults: number; nextCursor: string | null; nextPageAvailable: boolean };
+      const pageBody = r.json as {
+        items: unknown[];
+        numberOfElements: number;
+        maxResults: number;
+        nextCursor: string | null;
+        nextPageAvailable: boolean;
+      };
       expect(pageBody.numberOfElements).toBe(pageBody.items.length);
       expect(pageBody.maxResults).toBe(pageSize);
       expect(pageBody.nextPageAvailable).toBe(pageBody.nextCursor !== null);
@@ -206,7 +249,12 @@ describe.each(STORE_KINDS)('two platforms on %s', (kind) => {
   async function perform(a: Action): Promise<{ status: number; body: unknown; texts: string[]; i18nKey?: string }> {
     const p = platformOf(a.actor);
     const n = Math.floor(Math.random() * 1000);
-    const one = async (r: RawResponse) => ({ status: r.status, body: r.json, texts: [r.text], i18nKey: (r.json as { i18nKey?: string }).i18nKey });
+    const one = async (r: RawResponse) => ({
+      status: r.status,
+      body: r.json,
+      texts: [r.text],
+      i18nKey: (r.json as { i18nKey?: string }).i18nKey,
+    });
     switch (a.op) {
       case 'createCustomer':
         return one(await call(a.actor, 'POST', '/customers', { customerIdentifier: a.customer, displayName: `${MARK[p]} customer ${n}` }));
@@ -249,7 +297,9 @@ describe.each(STORE_KINDS)('two platforms on %s', (kind) => {
     return [MARK[other], `@${MARK[other].toLowerCase()}.example`, ...numbers];
   }
 
-  test(`${RUNS * ACTIONS_PER_RUN} random operations across four credentials: every answer is exactly the model's`, { timeout: 120_000 }, async () => {
+  test(`${RUNS * ACTIONS_PER_RUN} random operations across four credentials: every answer is exactly the model's`, {
+    timeout: 120_000,
+  }, async () => {
     console.log(`security (${kind}): seed ${SEED} (SECURITY_SEED to reproduce)`);
     const counts = new Map<string, number>();
     await fc.assert(
@@ -261,7 +311,9 @@ describe.each(STORE_KINDS)('two platforms on %s', (kind) => {
           counts.set(`${a.op} ${got.status}`, (counts.get(`${a.op} ${got.status}`) ?? 0) + 1);
           expect(got.status, `${where} → ${got.texts.join('').slice(0, 300)}`).toBe(expected.status);
           if (expected.i18nKey) expect(got.i18nKey, where).toBe(expected.i18nKey);
-          for (const text of got.texts) for (const marker of foreignMarkers(platformOf(a.actor))) expect(text.includes(marker), `${where} reveals ${marker}`).toBe(false);
+          for (const text of got.texts)
+            for (const marker of foreignMarkers(platformOf(a.actor)))
+              expect(text.includes(marker), `${where} reveals ${marker}`).toBe(false);
 
           const p = platformOf(a.actor);
           if (expected.status === 201 && a.op === 'createCustomer') {
@@ -284,9 +336,24 @@ describe.each(STORE_KINDS)('two platforms on %s', (kind) => {
       }),
       { seed: SEED, numRuns: RUNS, endOnFailure: true },
     );
-    console.log(`security (${kind}): ${[...counts.entries()].sort().map(([k, v]) => `${k}:${v}`).join(' ')}`);
+    console.log(
+      `security (${kind}): ${[...counts.entries()]
+        .sort()
+        .map(([k, v]) => `${k}:${v}`)
+        .join(' ')}`,
+    );
     // The operations reached every interesting outcome at least once.
-    for (const outcome of ['createCustomer 201', 'createCustomer 409', 'createCustomer 403', 'createAccount 201', 'createAccount 409', 'patchAccount 200', 'getAccount 404', 'getAccount 200', 'getCustomer 404']) {
+    for (const outcome of [
+      'createCustomer 201',
+      'createCustomer 409',
+      'createCustomer 403',
+      'createAccount 201',
+      'createAccount 409',
+      'patchAccount 200',
+      'getAccount 404',
+      'getAccount 200',
+      'getCustomer 404',
+    ]) {
       expect(counts.get(outcome) ?? 0, outcome).toBeGreaterThan(0);
     }
     // Both platforms hold some of the same identifiers, so isolation was really tested.
@@ -307,12 +374,18 @@ describe.each(STORE_KINDS)('two platforms on %s', (kind) => {
   test('the read-only credential changes nothing, whatever it sends', async () => {
     const before = canonical(model.listCustomers('one')) + canonical(model.listAccounts('one'));
     const target = model.listAccounts('one')[0];
-    const owner = target && [...model.accounts.one.values()].find((a) => a.account.accountIdentifier === target.accountIdentifier)!.customer;
+    const owner =
+      target && [...model.accounts.one.values()].find((a) => a.account.accountIdentifier === target.accountIdentifier)!.customer;
     const attempts: [string, string, object][] = [
       ['POST', '/customers', { customerIdentifier: 'read-only-attempt', displayName: 'Read only' }],
-      ['POST', `/customers/${owner ?? 'shared-alpha'}/accounts`, { accountIdentifier: 'read-only-account', displayName: 'Read only', contactEmail: 'ro@acme.example' }],
+      [
+        'POST',
+        `/customers/${owner ?? 'shared-alpha'}/accounts`,
+        { accountIdentifier: 'read-only-account', displayName: 'Read only', contactEmail: 'ro@acme.example' },
+      ],
     ];
-    if (target) attempts.push(['PATCH', `/customers/${owner}/accounts/${target.accountIdentifier}`, { displayName: 'Changed by read-only' }]);
+    if (target)
+      attempts.push(['PATCH', `/customers/${owner}/accounts/${target.accountIdentifier}`, { displayName: 'Changed by read-only' }]);
     for (const [method, path, body] of attempts) {
       const r = await call('readOnly', method, path, body);
       expect(r.status).toBe(403);
@@ -336,7 +409,11 @@ describe.each(STORE_KINDS)('two platforms on %s', (kind) => {
     };
     const answers: Record<string, { status: number; body: Record<string, unknown>; headers: Record<string, unknown> }> = {};
     for (const [name, authorization] of Object.entries(variants)) {
-      const r = await client.send({ method: 'GET', path: `${base}/customers/shared-alpha`, headers: authorization ? { authorization } : {} });
+      const r = await client.send({
+        method: 'GET',
+        path: `${base}/customers/shared-alpha`,
+        headers: authorization ? { authorization } : {},
+      });
       const { timestamp: _t, requestId: _r, ...body } = r.json as Record<string, unknown>;
       const { 'x-request-id': _x, date: _d, ...headers } = r.headers;
       answers[name] = { status: r.status, body, headers };
@@ -350,12 +427,16 @@ describe.each(STORE_KINDS)('two platforms on %s', (kind) => {
 
 describe('logs', () => {
   test.each(['info', 'trace'])('at LOG_LEVEL=%s they carry no credential, query string or body', { timeout: 30_000 }, async (level) => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
+    const { rmSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const dir = mkdtempSync(join(tmpdir(), 'raas-logs-'));
+    const dir = temporaryDirectory('raas-logs-').path;
     const platform = { name: 'log-platform', key: 'UhTY1WlYs3ypNCP2LF2dV7Yya2aNMBkH_bTK_wvgSKY' };
-    const server = await startServerProcess({ DATABASE_URL: `file:${join(dir, 'raas.db')}`, RAAS_PLATFORM_NAME: platform.name, RAAS_PLATFORM_KEY: platform.key, LOG_LEVEL: level });
+    const server = await startServerProcess({
+      DATABASE_URL: `file:${join(dir, 'raas.db')}`,
+      RAAS_PLATFORM_NAME: platform.name,
+      RAAS_PLATFORM_KEY: platform.key,
+      LOG_LEVEL: level,
+    });
     const authorization = basic(platform);
     const wrong = basic({ name: platform.name, key: `${platform.key}-wrong` });
     const unknown = basic({ name: 'secret-unknown-platform', key: platform.key });
@@ -364,8 +445,18 @@ describe('logs', () => {
     const json = { 'content-type': 'application/json' };
     const requests: [string, string, Record<string, string>, string?][] = [
       ['GET', '/customers', { authorization }],
-      ['POST', '/customers', { authorization, ...json }, JSON.stringify({ customerIdentifier: 'log-customer', displayName: 'Body marker display' })],
-      ['POST', '/customers/log-customer/accounts', { authorization, ...json }, JSON.stringify({ accountIdentifier: 'log-account', displayName: 'Log account', contactEmail: 'personal-marker@acme.example' })],
+      [
+        'POST',
+        '/customers',
+        { authorization, ...json },
+        JSON.stringify({ customerIdentifier: 'log-customer', displayName: 'Body marker display' }),
+      ],
+      [
+        'POST',
+        '/customers/log-customer/accounts',
+        { authorization, ...json },
+        JSON.stringify({ accountIdentifier: 'log-account', displayName: 'Log account', contactEmail: 'personal-marker@acme.example' }),
+      ],
       ['GET', '/accounts?contactEmail=query-marker%40acme.example', { authorization }],
       ['POST', '/customers', { authorization, ...json }, JSON.stringify({ customerIdentifier: 'x', displayName: 'invalid-body-marker' })],
       ['POST', '/customers', { authorization, ...json }, '{"broken-json-marker'],
@@ -385,7 +476,13 @@ describe('logs', () => {
     const output = server.stdout() + server.stderr();
     expect(output).toContain('"msg":"stopped"');
     expect(output.split('\n').filter((line) => line.includes('"req"')).length).toBeGreaterThanOrEqual(requests.length);
-    for (const secret of [platform.key, authorization.slice('Basic '.length), wrong.slice('Basic '.length), unknown.slice('Basic '.length), 'not-base64']) {
+    for (const secret of [
+      platform.key,
+      authorization.slice('Basic '.length),
+      wrong.slice('Basic '.length),
+      unknown.slice('Basic '.length),
+      'not-base64',
+    ]) {
       expect(output, 'a credential is in the logs').not.toContain(secret);
     }
     expect(output.toLowerCase()).not.toContain('authorization');

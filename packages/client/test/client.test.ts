@@ -1,4 +1,5 @@
 /** The client on an injected fetch: what it sends and how it reads answers. No network. */
+import { basic } from '@raas-customers/test-kit';
 import { describe, expect, test } from 'vitest';
 import { PRODUCTION_BASE_URL, SANDBOX_BASE_URL, createRaasClient, requestIdOf, type ErrorInfo, type operations } from '../src/index.js';
 
@@ -35,7 +36,7 @@ describe('createRaasClient', () => {
     const [request] = requests;
     expect(request?.url).toBe('http://127.0.0.1:9/raas/v2/customers');
     expect(request?.method).toBe('POST');
-    expect(request?.headers.get('authorization')).toBe(`Basic ${Buffer.from('acmé:k:ey', 'utf8').toString('base64')}`);
+    expect(request?.headers.get('authorization')).toBe(basic('acmé', 'k:ey'));
     expect(request?.headers.get('content-type')).toBe('application/json');
     expect(await request?.json()).toEqual({ customerIdentifier: 'acme-retail-us', displayName: 'Acme Retail US' });
   });
@@ -89,9 +90,7 @@ describe('createRaasClient', () => {
 
   test('refuses to guess an environment or run without credentials', () => {
     expect(() => createRaasClient({ baseUrl: '', platformName: 'p', platformKey: 'k' })).toThrow(/baseUrl is required/);
-    expect(() => createRaasClient({ baseUrl: SANDBOX_BASE_URL, platformName: 'p', platformKey: '' })).toThrow(
-      /platformKey/,
-    );
+    expect(() => createRaasClient({ baseUrl: SANDBOX_BASE_URL, platformName: 'p', platformKey: '' })).toThrow(/platformKey/);
   });
 
   test('exports the two public environments', () => {

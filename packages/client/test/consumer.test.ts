@@ -3,13 +3,13 @@
  * outside the workspace, whose TypeScript (the README's example) type-checks under strict
  * settings and runs against a live server, once as an ES module and once as CommonJS.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startProcess, temporaryDirectory } from '@raas-customers/test-kit';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const serverMain = fileURLToPath(new URL('../../../apps/server/dist/main.js', import.meta.url));
@@ -22,30 +22,13 @@ let work: string;
 let tarball: string;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'raas-client-consumer-'));
+  work = temporaryDirectory('raas-client-consumer-').path;
   execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: packageDir, stdio: 'pipe' });
   const packed = readdirSync(work).find((file) => file.endsWith('.tgz'));
   if (!packed) throw new Error('pnpm pack produced no tarball');
   tarball = join(work, packed);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-async function startServer(databaseFile: string): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const child = spawn(process.execPath, [serverMain], {
-    env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: `file:${databaseFile}`, ...platform },
-    stdio: ['ignore', 'inherit', 'pipe'],
-  });
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return { child, baseUrl };
-}
 
 describe.each(['module', 'commonjs'] as const)('installed from the tarball, as %s', (moduleType) => {
   test('the README example type-checks strictly and runs against a live server', async () => {
@@ -87,18 +70,23 @@ describe.each(['module', 'commonjs'] as const)('installed from the tarball, as %
     const compiled = readFileSync(join(project, 'example.js'), 'utf8');
     expect(compiled).toMatch(moduleType === 'module' ? /from '@raas-customers\/client'/ : /require\("@raas-customers\/client"\)/);
 
-    const server = await startServer(join(project, 'raas.db'));
+    // The server as a process, started from its build; its banner on stderr says where it listens.
+    const server = await startProcess({
+      name: 'server',
+      args: [serverMain],
+      env: { PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: `file:${join(project, 'raas.db')}`, ...platform },
+    });
     try {
       const stdout = execFileSync(process.execPath, ['example.js'], {
         cwd: project,
-        env: { PATH: process.env.PATH, RAAS_URL: server.baseUrl, ...platform },
+        env: { PATH: process.env.PATH, RAAS_URL: server.url, ...platform },
         encoding: 'utf8',
       });
       expect(stdout).toMatch(/^customer acme-retail-us request [0-9a-f-]{36}$/m);
       expect(stdout).toMatch(/^account A\d{8}$/m);
       expect(stdout).toMatch(/^missing 404 404\.016$/m);
     } finally {
-      server.child.kill('SIGTERM');
+      await server.stop();
     }
   });
 });

@@ -43,7 +43,10 @@ export class CredentialCache {
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
     const credentials = this.store.activeCredentials(platformName);
-    void credentials.then((found) => found.length > 0 && this.#platformNames.add(platformName), () => {});
+    void credentials.then(
+      (found) => found.length > 0 && this.#platformNames.add(platformName),
+      () => {},
+    );
     const entry = { credentials, expiresAt: now + this.ttlMs };
     this.#entries.delete(platformName);
     this.#entries.set(platformName, entry);
@@ -71,9 +74,13 @@ export class CredentialCache {
     if (this.now() - this.#namesReadAt >= PLATFORM_NAMES_REFRESH_MS) {
       this.#namesReadAt = this.now();
       this.#namesRead = this.store.listPlatforms().then(
-        (platforms) => platforms.forEach((platform) => this.#platformNames.add(platform.name)),
+        (platforms) => {
+          for (const platform of platforms) this.#platformNames.add(platform.name);
+        },
         // The database is down: try again on the next throttled request.
-        () => void (this.#namesReadAt = Number.NEGATIVE_INFINITY),
+        () => {
+          this.#namesReadAt = Number.NEGATIVE_INFINITY;
+        },
       );
     }
     return this.#namesRead;

@@ -32,7 +32,12 @@ export function keyStrengthBits(key: string): number {
   let bits = 0;
   for (let i = 0; i < chars.length; i++) {
     const step = i === 0 ? Infinity : Math.abs(chars[i]!.codePointAt(0)! - chars[i - 1]!.codePointAt(0)!);
-    const repeated = i >= 2 && chars.slice(0, i - 1).join('').includes(chars.slice(i - 2, i + 1).join(''));
+    const repeated =
+      i >= 2 &&
+      chars
+        .slice(0, i - 1)
+        .join('')
+        .includes(chars.slice(i - 2, i + 1).join(''));
     if (step > 1 && !repeated) bits += perCharacter;
   }
   return Math.floor(bits);
@@ -57,10 +62,7 @@ const UNKNOWN_PLATFORM_HASH = Buffer.from(hashKey(newPlatformKey()), 'hex');
  * Finds the credential whose hash equals the key's. Every candidate is compared, with no early
  * exit, and an unknown platform costs the same comparison, so timing tells nothing about the key.
  */
-export function matchCredential(
-  candidates: readonly StoredCredential[],
-  key: string,
-): StoredCredential | undefined {
+export function matchCredential(candidates: readonly StoredCredential[], key: string): StoredCredential | undefined {
   const presented = Buffer.from(hashKey(key), 'hex');
   let match: StoredCredential | undefined;
   if (candidates.length === 0) timingSafeEqual(presented, UNKNOWN_PLATFORM_HASH);

@@ -92,10 +92,7 @@ export async function provisionAtStart(
         (credential) => credential.keyHash === keyHash && !credential.readOnly && !credential.allowedCustomers,
       );
     if (!(await fullAccess())) {
-      await unlessRaced(
-        issueCredential(store, fromEnv.name, { platformKey: fromEnv.key, label: 'from RAAS_PLATFORM_KEY' }),
-        'keyHash',
-      );
+      await unlessRaced(issueCredential(store, fromEnv.name, { platformKey: fromEnv.key, label: 'from RAAS_PLATFORM_KEY' }), 'keyHash');
       // A key is stored once: when it already belongs to another platform or to a revoked or
       // limited credential, it cannot become this platform's full-access key. Say so now.
       if (!(await fullAccess())) {

@@ -28,6 +28,32 @@ export const errorCatalogue = {
 export type I18nKey = keyof typeof errorCatalogue;
 
 /**
+ * The keys of ErrorInfo.errors: each rule a field or parameter can break, with the message of
+ * Tango Card's catalogue and the constraint it is named by. `{pattern}` stands for the spec's
+ * pattern, `{detail}` for what is wrong; 422.001 is named by the rule that broke (constraint null).
+ * The README, the spec's description and its examples are checked against this (catalogue.test.ts).
+ */
+export const fieldErrorCatalogue = {
+  '422.001': { message: 'Unprocessable entity: {detail}', constraint: null },
+  '422.008': {
+    message:
+      'The account name or account identifier does not match our naming conventions. ' +
+      'Please consult our acceptable naming conventions at https://sandbox.tangocard.com/raas_api_console/v2/',
+    constraint: 'Pattern',
+  },
+  '422.021': { message: "must be a valid value (e.g., 'currency').", constraint: 'Enum' },
+  '422.111': { message: 'The string value contains possibly insecure characters', constraint: 'Pattern' },
+  '422.126': { message: 'length must be between 5 and 100', constraint: 'Size' },
+  '422.128': { message: 'may not be null', constraint: 'NotNull' },
+  '422.129': { message: 'length must be between 1 and 255', constraint: 'Size' },
+  '422.134': { message: 'not a well-formed email address', constraint: 'Email' },
+  '422.138': { message: 'size must be between 0 and 50', constraint: 'Size' },
+  '422.501': { message: 'must match "{pattern}"', constraint: 'Pattern' },
+} as const satisfies Record<string, { message: string; constraint: string | null }>;
+
+export type FieldI18nKey = keyof typeof fieldErrorCatalogue;
+
+/**
  * One invalid field or parameter of a request, as found. The error handler gives it the
  * catalogue's key, message and constraint name when it renders ErrorInfo.errors.
  */

@@ -50,19 +50,12 @@ function startOf(codec: CursorCodec, scope: CursorScope, query: PageQuery): { di
   if (!parameter || token === undefined) return undefined;
   const position = codec.decode(token, scope, direction);
   if (!position) {
-    throw new ApiError('400.001', {}, [
-      cursorViolation(parameter, token, `is not a ${parameter} issued for this list and these filters`),
-    ]);
+    throw new ApiError('400.001', {}, [cursorViolation(parameter, token, `is not a ${parameter} issued for this list and these filters`)]);
   }
   return { direction, position };
 }
 
-export async function pageOf<T>(
-  codec: CursorCodec,
-  scope: CursorScope,
-  query: PageQuery,
-  fetch: FetchWindow<T>,
-): Promise<Page<T>> {
+export async function pageOf<T>(codec: CursorCodec, scope: CursorScope, query: PageQuery, fetch: FetchWindow<T>): Promise<Page<T>> {
   const maxResults = query.maxResults ?? DEFAULT_MAX_RESULTS;
   const start = startOf(codec, scope, query);
   let rows: Positioned<T>[];

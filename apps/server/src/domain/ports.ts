@@ -114,9 +114,7 @@ export interface CustomerFilters {
  * (the store translates its constraint names into these in one place).
  */
 export class UniqueViolation extends Error {
-  constructor(
-    readonly target: 'platform' | 'customer' | 'account' | 'accountDisplayName' | 'accountNumber' | 'keyId' | 'keyHash',
-  ) {
+  constructor(readonly target: 'platform' | 'customer' | 'account' | 'accountDisplayName' | 'accountNumber' | 'keyId' | 'keyHash') {
     super(`unique violation: ${target}`);
     this.name = 'UniqueViolation';
   }
@@ -156,24 +154,11 @@ export interface CustomerStore {
   /** Whether the customer exists, without reading its accounts. */
   customerExists(platformId: number, customerIdentifier: string): Promise<boolean>;
   /** A window of the platform's customers that match, always in ascending creation order. */
-  listCustomers(
-    platformId: number,
-    scope: CustomerScope,
-    filters: CustomerFilters,
-    window: ListWindow,
-  ): Promise<Positioned<Customer>[]>;
+  listCustomers(platformId: number, scope: CustomerScope, filters: CustomerFilters, window: ListWindow): Promise<Positioned<Customer>[]>;
 
   /** Returns undefined when the customer does not exist on the platform. */
-  insertAccount(
-    platformId: number,
-    customerIdentifier: string,
-    account: NewAccount,
-    now: Date,
-  ): Promise<Account | undefined>;
-  findAccount(
-    platformId: number,
-    accountIdentifier: string,
-  ): Promise<{ account: Account; customerIdentifier: string } | undefined>;
+  insertAccount(platformId: number, customerIdentifier: string, account: NewAccount, now: Date): Promise<Account | undefined>;
+  findAccount(platformId: number, accountIdentifier: string): Promise<{ account: Account; customerIdentifier: string } | undefined>;
   /** A window of the platform's (or one customer's) accounts that match, in ascending creation order. */
   listAccounts(
     platformId: number,
@@ -182,11 +167,7 @@ export interface CustomerStore {
     window: ListWindow,
   ): Promise<Positioned<Account>[]>;
   /** Returns undefined when the account does not exist on the platform. */
-  updateAccount(
-    platformId: number,
-    accountIdentifier: string,
-    patch: UpdateAccountCriteria,
-  ): Promise<Account | undefined>;
+  updateAccount(platformId: number, accountIdentifier: string, patch: UpdateAccountCriteria): Promise<Account | undefined>;
 }
 
 /** Every port, over one database. */

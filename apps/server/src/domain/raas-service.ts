@@ -92,11 +92,7 @@ export class RaasService {
   }
 
   /** Checks the customer first (403, 404), then streams its accounts. */
-  async allCustomerAccounts(
-    principal: Principal,
-    customerIdentifier: string,
-    query: ListAccountsQuery,
-  ): Promise<AsyncIterable<Account[]>> {
+  async allCustomerAccounts(principal: Principal, customerIdentifier: string, query: ListAccountsQuery): Promise<AsyncIterable<Account[]>> {
     await this.#assertCustomer(principal, customerIdentifier);
     return everything(this.#accountWindows(principal, query, customerIdentifier));
   }
@@ -126,11 +122,7 @@ export class RaasService {
     return customer;
   }
 
-  async createCustomerAccount(
-    principal: Principal,
-    customerIdentifier: string,
-    criteria: CreateAccountCriteria,
-  ): Promise<Account> {
+  async createCustomerAccount(principal: Principal, customerIdentifier: string, criteria: CreateAccountCriteria): Promise<Account> {
     assertMayWrite(principal);
     assertMayTouch(principal, customerIdentifier);
     for (let attempt = 1; ; attempt++) {
@@ -164,9 +156,7 @@ export class RaasService {
    */
   async #accountConflict(principal: Principal, criteria: CreateAccountCriteria): Promise<ApiError> {
     const taken = await this.store.findAccount(principal.platformId, criteria.accountIdentifier);
-    return taken
-      ? new ApiError('409.018', { id: criteria.accountIdentifier })
-      : new ApiError('409.017', { name: criteria.displayName });
+    return taken ? new ApiError('409.018', { id: criteria.accountIdentifier }) : new ApiError('409.017', { name: criteria.displayName });
   }
 
   async updateCustomerAccount(
@@ -199,7 +189,10 @@ export class RaasService {
    * The account, unless the credential may not see its customer: then it does not exist for this
    * credential, and answers exactly as a made-up identifier would (a 403 would confirm it exists).
    */
-  async #visibleAccount(principal: Principal, accountIdentifier: string): Promise<{ account: Account; customerIdentifier: string } | undefined> {
+  async #visibleAccount(
+    principal: Principal,
+    accountIdentifier: string,
+  ): Promise<{ account: Account; customerIdentifier: string } | undefined> {
     const found = await this.store.findAccount(principal.platformId, accountIdentifier);
     return found && mayTouch(principal, found.customerIdentifier) ? found : undefined;
   }

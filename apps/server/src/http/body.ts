@@ -12,7 +12,13 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
  * request that `takesBody` has its body read; `checks` run on the parsed body before anything
  * else walks it.
  */
-export function jsonBody({ takesBody, checks = [] }: { takesBody: (req: Request) => boolean; checks?: RequestHandler[] }): RequestHandler[] {
+export function jsonBody({
+  takesBody,
+  checks = [],
+}: {
+  takesBody: (req: Request) => boolean;
+  checks?: RequestHandler[];
+}): RequestHandler[] {
   const guard: RequestHandler = (req, _res, next) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > BODY_LIMIT_BYTES) throw new ApiError('413.001');

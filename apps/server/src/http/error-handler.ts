@@ -5,7 +5,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { ApiError, type FieldViolation, type I18nKey } from '../domain/errors.js';
+import { ApiError, type FieldI18nKey, type FieldViolation, type I18nKey, fieldErrorCatalogue } from '../domain/errors.js';
 import type { ErrorInfo } from '../domain/model.js';
 import { loadSpec } from '../spec.js';
 import { StoreUnavailable } from '../domain/ports.js';
@@ -107,20 +107,16 @@ const RULES = {
 /** The display name's length bounds, as its pattern states them (`{5,100}`). */
 const [DISPLAY_NAME_MIN, DISPLAY_NAME_MAX] = (/\{(\d+),(\d+)\}\$$/.exec(RULES.displayName ?? '') ?? []).slice(1).map(Number);
 
-const NOT_NULL: Catalogued = { i18nKey: '422.128', message: 'may not be null', constraint: 'NotNull' };
-const ACCOUNT_IDENTIFIER: Catalogued = {
-  i18nKey: '422.008',
-  message:
-    'The account name or account identifier does not match our naming conventions. ' +
-    'Please consult our acceptable naming conventions at https://sandbox.tangocard.com/raas_api_console/v2/',
-  constraint: 'Pattern',
-};
-const DISPLAY_NAME_SIZE: Catalogued = { i18nKey: '422.126', message: 'length must be between 5 and 100', constraint: 'Size' };
-const INSECURE: Catalogued = { i18nKey: '422.111', message: 'The string value contains possibly insecure characters', constraint: 'Pattern' };
-const EMAIL: Catalogued = { i18nKey: '422.134', message: 'not a well-formed email address', constraint: 'Email' };
-const EMAIL_SIZE: Catalogued = { i18nKey: '422.129', message: 'length must be between 1 and 255', constraint: 'Size' };
-const RECIPIENTS_SIZE: Catalogued = { i18nKey: '422.138', message: 'size must be between 0 and 50', constraint: 'Size' };
-const ENUM: Catalogued = { i18nKey: '422.021', message: "must be a valid value (e.g., 'currency').", constraint: 'Enum' };
+/** A field error of the catalogue whose message and constraint are fixed. */
+const fixed = (i18nKey: Exclude<FieldI18nKey, '422.001' | '422.501'>): Catalogued => ({ i18nKey, ...fieldErrorCatalogue[i18nKey] });
+const NOT_NULL = fixed('422.128');
+const ACCOUNT_IDENTIFIER = fixed('422.008');
+const DISPLAY_NAME_SIZE = fixed('422.126');
+const INSECURE = fixed('422.111');
+const EMAIL = fixed('422.134');
+const EMAIL_SIZE = fixed('422.129');
+const RECIPIENTS_SIZE = fixed('422.138');
+const ENUM = fixed('422.021');
 
 /** The catalogue's key, message and constraint for the rule a field broke. */
 function catalogued({ rule, detail, invalidValue }: FieldViolation): Catalogued {
@@ -133,7 +129,10 @@ function catalogued({ rule, detail, invalidValue }: FieldViolation): Catalogued 
       break;
     case 'pattern': {
       const pattern = /^must match pattern "(.*)"$/.exec(detail)?.[1];
-      if (pattern === RULES.customerIdentifier) return { i18nKey: '422.501', message: `must match "${pattern}"`, constraint: 'Pattern' };
+      if (pattern === RULES.customerIdentifier) {
+        const { message, constraint } = fieldErrorCatalogue['422.501'];
+        return { i18nKey: '422.501', message: message.replace('{pattern}', () => `${pattern}`), constraint };
+      }
       if (pattern === RULES.accountIdentifier) return ACCOUNT_IDENTIFIER;
       if (pattern === RULES.displayName && typeof invalidValue === 'string') {
         // One pattern holds both rules: a name of the right length broke the characters rule.
@@ -154,7 +153,8 @@ function catalogued({ rule, detail, invalidValue }: FieldViolation): Catalogued 
     case 'enum':
       return ENUM;
   }
-  return { i18nKey: '422.001', message: `Unprocessable entity: ${detail}`, constraint: CONSTRAINTS[rule] ?? rule };
+  const message = fieldErrorCatalogue['422.001'].message.replace('{detail}', () => detail);
+  return { i18nKey: '422.001', message, constraint: CONSTRAINTS[rule] ?? rule };
 }
 
 /** A violation as ErrorInfo lists it. */

@@ -51,11 +51,12 @@ export type Reply<Op extends OperationId> = {
 }[SuccessStatus<Op>];
 
 /** A bare JSON array answer, written as its batches arrive (only where the spec's 200 is an array). */
-type Streamed<Op extends OperationId> = 200 extends SuccessStatus<Op>
-  ? [Extract<JsonOf<Responses<Op>[200]>, readonly unknown[]>] extends [never]
-    ? never
-    : { status: 200; stream: AsyncIterable<Extract<JsonOf<Responses<Op>[200]>, readonly unknown[]>[number][]> }
-  : never;
+type Streamed<Op extends OperationId> =
+  200 extends SuccessStatus<Op>
+    ? [Extract<JsonOf<Responses<Op>[200]>, readonly unknown[]>] extends [never]
+      ? never
+      : { status: 200; stream: AsyncIterable<Extract<JsonOf<Responses<Op>[200]>, readonly unknown[]>[number][]> }
+    : never;
 
 export interface OperationInput<Op extends OperationId> {
   path: PathOf<Op>;
@@ -85,7 +86,9 @@ export function mountOperations(handlers: Handlers): Router {
   const missing = [...ids].filter((id) => !(id in handlers));
   const extra = Object.keys(handlers).filter((id) => !ids.has(id));
   if (missing.length > 0 || extra.length > 0) {
-    throw new Error(`operation handlers do not match the spec: missing ${missing.join(', ') || 'none'}; extra ${extra.join(', ') || 'none'}`);
+    throw new Error(
+      `operation handlers do not match the spec: missing ${missing.join(', ') || 'none'}; extra ${extra.join(', ') || 'none'}`,
+    );
   }
   const router = Router();
   for (const operation of declared) {
@@ -114,7 +117,10 @@ async function streamArray(res: Response, batches: AsyncIterable<unknown[]>): Pr
   // same headers, Content-Length included, and no body).
   const second = first.done ? first : await iterator.next();
   if (second.done) {
-    res.status(200).type('application/json').send(first.done ? '[]' : JSON.stringify(first.value));
+    res
+      .status(200)
+      .type('application/json')
+      .send(first.done ? '[]' : JSON.stringify(first.value));
     return;
   }
   // A longer HEAD has no body either: its status and headers are known now.

@@ -66,7 +66,13 @@ export const writeAccess: RequestHandler = (req, res, next) => {
 export const createAccess: RequestHandler = (req, res, next) => {
   const { principal } = res.locals;
   const body = req.body as unknown;
-  if (principal.allowedCustomers && operationFor(req)?.operation.operationId === 'createCustomer' && body !== null && typeof body === 'object' && !Array.isArray(body)) {
+  if (
+    principal.allowedCustomers &&
+    operationFor(req)?.operation.operationId === 'createCustomer' &&
+    body !== null &&
+    typeof body === 'object' &&
+    !Array.isArray(body)
+  ) {
     const customer = (body as Json).customerIdentifier;
     if (typeof customer === 'string' && !principal.allowedCustomers.has(customer)) throw new ApiError('403.007');
   }
@@ -122,13 +128,21 @@ const MAX_UNKNOWN_PROPERTIES = 50;
  * honest: a PATCH of nothing but unknown properties is an empty update. The walk visits at most
  * `maxItems` items of an array, so it costs little whatever the body holds.
  */
-function walkBody(schemaNode: unknown, value: unknown, path: string, strict: boolean, found: { errors: ValidatorItem[]; unknown: ValidatorItem[] }): void {
+function walkBody(
+  schemaNode: unknown,
+  value: unknown,
+  path: string,
+  strict: boolean,
+  found: { errors: ValidatorItem[]; unknown: ValidatorItem[] },
+): void {
   const schema = resolve(schemaNode);
   if (Array.isArray(value)) {
     if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) {
       found.errors.push({ path, message: `must NOT have more than ${schema.maxItems} items`, errorCode: 'maxItems.openapi.validation' });
     } else if (schema.items) {
-      value.forEach((item, i) => walkBody(schema.items, item, `${path}/${i}`, strict, found));
+      value.forEach((item, i) => {
+        walkBody(schema.items, item, `${path}/${i}`, strict, found);
+      });
     }
   } else if (value !== null && typeof value === 'object') {
     const properties = (schema.properties ?? {}) as Json;
@@ -139,7 +153,11 @@ function walkBody(schemaNode: unknown, value: unknown, path: string, strict: boo
       else if (schema.additionalProperties !== false) continue;
       else if (!strict) delete record[name];
       else if (found.unknown.length <= MAX_UNKNOWN_PROPERTIES) {
-        found.unknown.push({ path: `${path}/${name}`, message: 'must NOT have additional properties', errorCode: 'additionalProperties.openapi.validation' });
+        found.unknown.push({
+          path: `${path}/${name}`,
+          message: 'must NOT have additional properties',
+          errorCode: 'additionalProperties.openapi.validation',
+        });
       }
     }
   }
@@ -151,7 +169,8 @@ export function boundedBody({ strictBodies }: { strictBodies: boolean }): Reques
     const schema = operationFor(req)?.operation.bodySchema;
     const found = { errors: [] as ValidatorItem[], unknown: [] as ValidatorItem[] };
     if (schema && req.body !== undefined) walkBody(schema, req.body, '/body', strictBodies, found);
-    const errors = found.unknown.length > MAX_UNKNOWN_PROPERTIES ? [...found.errors, ...found.unknown.slice(0, MAX_UNKNOWN_PROPERTIES)] : found.errors;
+    const errors =
+      found.unknown.length > MAX_UNKNOWN_PROPERTIES ? [...found.errors, ...found.unknown.slice(0, MAX_UNKNOWN_PROPERTIES)] : found.errors;
     if (errors.length > 0) throw invalid(errors);
     next();
   };

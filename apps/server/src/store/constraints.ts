@@ -20,7 +20,10 @@ export type UniqueConstraint = keyof typeof UNIQUE_CONSTRAINTS;
 
 /** SQLite's way of naming a constraint: `table.column, table.column` (as its error messages do). */
 const BY_COLUMNS = new Map<string, UniqueConstraint>(
-  Object.entries(UNIQUE_CONSTRAINTS).map(([name, c]) => [c.columns.map((column) => `${c.table}.${column}`).join(', '), name as UniqueConstraint]),
+  Object.entries(UNIQUE_CONSTRAINTS).map(([name, c]) => [
+    c.columns.map((column) => `${c.table}.${column}`).join(', '),
+    name as UniqueConstraint,
+  ]),
 );
 
 export function constraintOfColumns(columns: string): UniqueConstraint | undefined {

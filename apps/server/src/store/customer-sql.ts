@@ -55,7 +55,12 @@ export class CustomerSql implements CustomerStore {
     return (await this.db.all(FIND_CUSTOMER, [platformId, customerIdentifier])).length > 0;
   }
 
-  async listCustomers(platformId: number, scope: CustomerScope, filters: CustomerFilters, window: ListWindow): Promise<Positioned<Customer>[]> {
+  async listCustomers(
+    platformId: number,
+    scope: CustomerScope,
+    filters: CustomerFilters,
+    window: ListWindow,
+  ): Promise<Positioned<Customer>[]> {
     const query = customerWindowQuery(platformId, scope, filters, window);
     const customers = inCreationOrder(await this.db.all<CustomerRow>(query.text, query.values), query.descending);
     if (customers.length === 0) return [];

@@ -114,7 +114,8 @@ export function accountWindowQuery(
 }
 
 /** What a customer shows of each account (AccountSummary), and whose it is. */
-export const SUMMARY_COLUMNS = 'a.customer_id, a.account_identifier, a.account_number, a.display_name, a.currency_code, a.status, a.created_at';
+export const SUMMARY_COLUMNS =
+  'a.customer_id, a.account_identifier, a.account_number, a.display_name, a.currency_code, a.status, a.created_at';
 
 /**
  * The account summaries of a page of customers, each customer's in creation order: one query for

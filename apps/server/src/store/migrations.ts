@@ -124,9 +124,9 @@ export const migrations: readonly Migration[] = [
         ORDER BY p.name, a.display_name, a.account_identifier
         LIMIT ${LISTED_DUPLICATES + 1}`,
       describe: (rows) => {
-        const shown = rows.slice(0, LISTED_DUPLICATES).map(
-          (row) => `  platform ${row.platform}, account ${row.account_identifier}: ${JSON.stringify(row.display_name)}`,
-        );
+        const shown = rows
+          .slice(0, LISTED_DUPLICATES)
+          .map((row) => `  platform ${row.platform}, account ${row.account_identifier}: ${JSON.stringify(row.display_name)}`);
         const more = rows.length > LISTED_DUPLICATES ? '\n  … and more' : '';
         return (
           'account display names must be unique on a platform, and these accounts share one. ' +

@@ -50,7 +50,9 @@ function openSqlite(databaseUrl: string): Store {
 
 /** The database in words fit for a log: PostgreSQL's user, host, port and database (never a password), or SQLite's file. */
 export function describeDatabase(databaseUrl: string): string {
-  return isPostgresUrl(databaseUrl) ? postgresTarget(databaseUrl) : `SQLite ${sqliteFilename(databaseUrl) === ':memory:' ? ':memory:' : resolve(sqliteFilename(databaseUrl))}`;
+  return isPostgresUrl(databaseUrl)
+    ? postgresTarget(databaseUrl)
+    : `SQLite ${sqliteFilename(databaseUrl) === ':memory:' ? ':memory:' : resolve(sqliteFilename(databaseUrl))}`;
 }
 
 /**

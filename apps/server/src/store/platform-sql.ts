@@ -57,7 +57,10 @@ export class PlatformSql implements PlatformStore, SettingStore {
 
   async listCredentials(platformName?: string): Promise<CredentialInfo[]> {
     const name = platformName ?? null;
-    const rows = await this.db.all<CredentialRow>(`${CREDENTIALS} WHERE (CAST(? AS TEXT) IS NULL OR p.name = ?) ORDER BY k.id`, [name, name]);
+    const rows = await this.db.all<CredentialRow>(`${CREDENTIALS} WHERE (CAST(? AS TEXT) IS NULL OR p.name = ?) ORDER BY k.id`, [
+      name,
+      name,
+    ]);
     return rows.map(toCredentialInfo);
   }
 

@@ -76,7 +76,10 @@ export interface Parameter {
 
 export function parametersOf(op: Operation): Parameter[] {
   const item = spec.paths[op.path]!;
-  const all = [...((item.parameters as unknown as unknown[] | undefined) ?? []), ...(((item[op.method.toLowerCase()] as Json).parameters as unknown[] | undefined) ?? [])];
+  const all = [
+    ...((item.parameters as unknown as unknown[] | undefined) ?? []),
+    ...(((item[op.method.toLowerCase()] as Json).parameters as unknown[] | undefined) ?? []),
+  ];
   return all.map((p) => {
     const param = deref(p);
     return { ...(param as unknown as Parameter), schema: resolved(param.schema) };
@@ -162,7 +165,10 @@ function coerceQuery(schema: Json, raw: string): unknown {
 const emailArb = fc.emailAddress().filter((e) => validAgainst('#/components/schemas/EmailAddress', e));
 
 /** A value valid against a resolved schema. */
-export const validValue: (schema: Json) => fc.Arbitrary<unknown> = memo((schema: Json) => buildValidValue(schema), (schema) => JSON.stringify(schema));
+export const validValue: (schema: Json) => fc.Arbitrary<unknown> = memo(
+  (schema: Json) => buildValidValue(schema),
+  (schema) => JSON.stringify(schema),
+);
 
 function buildValidValue(schema: Json): fc.Arbitrary<unknown> {
   if (schema.enum) return fc.constantFrom(...(schema.enum as unknown[]));
@@ -175,9 +181,9 @@ function buildValidValue(schema: Json): fc.Arbitrary<unknown> {
           .map((d) => d.toISOString());
       }
       if (typeof schema.pattern === 'string') return fc.stringMatching(new RegExp(schema.pattern, 'u'));
-      return fc.string({ unit: 'grapheme', maxLength: Math.min(Number(schema.maxLength ?? 40), 40) }).filter((s) =>
-        validAgainst(schema, s),
-      );
+      return fc
+        .string({ unit: 'grapheme', maxLength: Math.min(Number(schema.maxLength ?? 40), 40) })
+        .filter((s) => validAgainst(schema, s));
     }
     case 'integer':
       return fc.integer({ min: Number(schema.minimum ?? -1e6), max: Number(schema.maximum ?? 1e6) });
@@ -213,20 +219,55 @@ function buildValidValue(schema: Json): fc.Arbitrary<unknown> {
 }
 
 /** Characters that break or stress strings: controls, bidi, BOM, combining marks, emoji, NBSP, surrogates. */
-const STRANGE = ['\u0000', '\u0007', '\u001b', '\n', '\t', '\u007f', '\u202e', '\ufeff', '\u200b', '\u0301', '😀', '\u00a0',
-  '\u3000', '中', 'é', 'ß', '\ud800', '\udfff', '"', '\\', '<', '%', '/', '?', '#', '&', '=', '+', ' ', "'", '`'];
+const STRANGE = [
+  '\u0000',
+  '\u0007',
+  '\u001b',
+  '\n',
+  '\t',
+  '\u007f',
+  '\u202e',
+  '\ufeff',
+  '\u200b',
+  '\u0301',
+  '😀',
+  '\u00a0',
+  '\u3000',
+  '中',
+  'é',
+  'ß',
+  '\ud800',
+  '\udfff',
+  '"',
+  '\\',
+  '<',
+  '%',
+  '/',
+  '?',
+  '#',
+  '&',
+  '=',
+  '+',
+  ' ',
+  "'",
+  '`',
+];
 const strangeChar = fc.constantFrom(...STRANGE);
 
 /** A string with strange characters spliced in (valid or not: the oracle decides). */
 const strangeString = fc
-  .tuple(fc.string({ unit: 'grapheme', minLength: 0, maxLength: 12 }), fc.array(fc.tuple(strangeChar, fc.nat()), { minLength: 1, maxLength: 4 }))
-  .map(([base, inserts]) =>
-    inserts.reduce((s, [c, at]) => s.slice(0, at % (s.length + 1)) + c + s.slice(at % (s.length + 1)), base),
-  );
+  .tuple(
+    fc.string({ unit: 'grapheme', minLength: 0, maxLength: 12 }),
+    fc.array(fc.tuple(strangeChar, fc.nat()), { minLength: 1, maxLength: 4 }),
+  )
+  .map(([base, inserts]) => inserts.reduce((s, [c, at]) => s.slice(0, at % (s.length + 1)) + c + s.slice(at % (s.length + 1)), base));
 
 /** A string whose length is exactly n, of the characters the pattern's class allows. */
 const stringOfLength = (schema: Json, n: number): fc.Arbitrary<string> => stringOfLengthMemo([schema, n]);
-const stringOfLengthMemo = memo(([schema, n]: [Json, number]) => buildStringOfLength(schema, n), ([schema, n]) => `${JSON.stringify(schema)}|${n}`);
+const stringOfLengthMemo = memo(
+  ([schema, n]: [Json, number]) => buildStringOfLength(schema, n),
+  ([schema, n]) => `${JSON.stringify(schema)}|${n}`,
+);
 function buildStringOfLength(schema: Json, n: number): fc.Arbitrary<string> {
   if (schema.format === 'email') {
     const domain = '@acme.example';
@@ -258,10 +299,16 @@ const otherType = (schema: Json): fc.Arbitrary<unknown> => {
   return fc.oneof(...others);
 };
 
-const extraKey = fc.oneof(fc.string({ minLength: 0, maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'accountNumber', 'currentBalance', 'status', 'createdAt'));
+const extraKey = fc.oneof(
+  fc.string({ minLength: 0, maxLength: 12 }),
+  fc.constantFrom('__proto__', 'constructor', 'toString', 'accountNumber', 'currentBalance', 'status', 'createdAt'),
+);
 
 /** A body built from a valid one by one schema-directed change; the oracle says whether it is still valid. */
-const mutatedBody = memo((schema: Json) => buildMutatedBody(schema), (schema) => JSON.stringify(schema));
+const mutatedBody = memo(
+  (schema: Json) => buildMutatedBody(schema),
+  (schema) => JSON.stringify(schema),
+);
 function buildMutatedBody(schema: Json): fc.Arbitrary<{ how: string; value: unknown }> {
   const properties = (schema.properties ?? {}) as Record<string, Json>;
   const names = Object.keys(properties);
@@ -269,13 +316,21 @@ function buildMutatedBody(schema: Json): fc.Arbitrary<{ how: string; value: unkn
   const base = validValue(schema) as fc.Arbitrary<Json>;
   const stringNames = names.filter((n) => properties[n]!.type === 'string' && !properties[n]!.enum);
   const mutations: fc.Arbitrary<{ how: string; value: unknown }>[] = [
-    fc.tuple(base, fc.constantFrom(...names), fc.constantFrom(...names).chain((n) => otherType(properties[n]!))).map(([b, name, v]) => ({
-      how: `wrong-type:${name}`,
-      value: { ...b, [name]: v },
-    })),
+    fc
+      .tuple(
+        base,
+        fc.constantFrom(...names),
+        fc.constantFrom(...names).chain((n) => otherType(properties[n]!)),
+      )
+      .map(([b, name, v]) => ({
+        how: `wrong-type:${name}`,
+        value: { ...b, [name]: v },
+      })),
     fc.tuple(base, extraKey, fc.jsonValue({ maxDepth: 2 })).map(([b, key, v]) => ({
       how: 'extra-property',
-      value: JSON.parse(JSON.stringify(b).replace(/^\{/, `{${JSON.stringify(key)}:${JSON.stringify(v ?? null)}${Object.keys(b).length ? ',' : ''}`)),
+      value: JSON.parse(
+        JSON.stringify(b).replace(/^\{/, `{${JSON.stringify(key)}:${JSON.stringify(v ?? null)}${Object.keys(b).length ? ',' : ''}`),
+      ),
     })),
     fc.tuple(base, fc.constantFrom(...names)).map(([b, name]) => {
       const copy = { ...b };
@@ -296,12 +351,19 @@ function buildMutatedBody(schema: Json): fc.Arbitrary<{ how: string; value: unkn
   if (stringNames.length > 0) {
     mutations.push(
       fc.constantFrom(...stringNames).chain((name) =>
-        fc.tuple(base, fc.constantFrom(...boundaryLengths(properties[name]!)).chain((n) => stringOfLength(properties[name]!, n))).map(([b, s]) => ({
-          how: `boundary:${name}:${s.length}`,
-          value: { ...b, [name]: s },
-        })),
+        fc
+          .tuple(
+            base,
+            fc.constantFrom(...boundaryLengths(properties[name]!)).chain((n) => stringOfLength(properties[name]!, n)),
+          )
+          .map(([b, s]) => ({
+            how: `boundary:${name}:${s.length}`,
+            value: { ...b, [name]: s },
+          })),
       ),
-      fc.tuple(base, fc.constantFrom(...stringNames), strangeString).map(([b, name, s]) => ({ how: `strange-string:${name}`, value: { ...b, [name]: s } })),
+      fc
+        .tuple(base, fc.constantFrom(...stringNames), strangeString)
+        .map(([b, name, s]) => ({ how: `strange-string:${name}`, value: { ...b, [name]: s } })),
       fc.tuple(base, fc.constantFrom(...stringNames), fc.string({ unit: 'binary', minLength: 1, maxLength: 120 })).map(([b, name, s]) => ({
         how: `unicode:${name}`,
         value: { ...b, [name]: s },
@@ -313,10 +375,22 @@ function buildMutatedBody(schema: Json): fc.Arbitrary<{ how: string; value: unkn
     const item = validValue(properties[arrayName]!.items as Json);
     mutations.push(
       fc.tuple(base, item).map(([b, i]) => ({ how: `duplicate-items:${arrayName}`, value: { ...b, [arrayName]: [i, i] } })),
-      fc.tuple(base, fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.constant({}), fc.record({ emailAddress: fc.string({ maxLength: 20 }) }), item.map((i) => ({ ...(i as Json), extra: 1 })))).map(([b, i]) => ({
-        how: `bad-item:${arrayName}`,
-        value: { ...b, [arrayName]: [i] },
-      })),
+      fc
+        .tuple(
+          base,
+          fc.oneof(
+            fc.string(),
+            fc.integer(),
+            fc.constant(null),
+            fc.constant({}),
+            fc.record({ emailAddress: fc.string({ maxLength: 20 }) }),
+            item.map((i) => ({ ...(i as Json), extra: 1 })),
+          ),
+        )
+        .map(([b, i]) => ({
+          how: `bad-item:${arrayName}`,
+          value: { ...b, [arrayName]: [i] },
+        })),
       // Far over maxItems, all distinct (a uniqueness check would compare every pair), under 64 KiB:
       // refused on the array's size before any costlier check (prechecks.ts).
       fc.tuple(base, fc.constantFrom(51, 1_000, 5_000)).map(([b, n]) => ({
@@ -325,7 +399,17 @@ function buildMutatedBody(schema: Json): fc.Arbitrary<{ how: string; value: unkn
       })),
       // Items whose keys shadow Object.prototype members: uniqueItems compares them pairwise.
       fc
-        .tuple(base, fc.array(fc.dictionary(fc.constantFrom('valueOf', 'toString', 'constructor', 'hasOwnProperty', '__proto__', 'emailAddress'), fc.oneof(fc.string({ maxLength: 6 }), fc.integer()), { minKeys: 1, maxKeys: 2 }), { minLength: 2, maxLength: 3 }))
+        .tuple(
+          base,
+          fc.array(
+            fc.dictionary(
+              fc.constantFrom('valueOf', 'toString', 'constructor', 'hasOwnProperty', '__proto__', 'emailAddress'),
+              fc.oneof(fc.string({ maxLength: 6 }), fc.integer()),
+              { minKeys: 1, maxKeys: 2 },
+            ),
+            { minLength: 2, maxLength: 3 },
+          ),
+        )
         .map(([b, items]) => ({ how: `prototype-keys:${arrayName}`, value: JSON.parse(JSON.stringify({ ...b, [arrayName]: items })) })),
     );
   }
@@ -339,8 +423,24 @@ function buildMutatedBody(schema: Json): fc.Arbitrary<{ how: string; value: unkn
 // ---------------------------------------------------------------------------------------------
 // Identifiers: a small pool (so creates collide and reads find things) and the pattern at large
 
-export const CUSTOMER_POOL = ['acme-retail-us', 'restricted-one', 'restricted-two', 'fuzz-customer-1', 'fuzz-customer-2', 'FUZZ-Customer-3'];
-export const ACCOUNT_POOL = ['acme-q4-bonus', 'fuzz-account-1', 'fuzz-account-2', 'fuzz-account-3', 'fuzz-account-4', 'fuzz-account-5', 'fuzz-account-6', 'fuzz-account-7'];
+export const CUSTOMER_POOL = [
+  'acme-retail-us',
+  'restricted-one',
+  'restricted-two',
+  'fuzz-customer-1',
+  'fuzz-customer-2',
+  'FUZZ-Customer-3',
+];
+export const ACCOUNT_POOL = [
+  'acme-q4-bonus',
+  'fuzz-account-1',
+  'fuzz-account-2',
+  'fuzz-account-3',
+  'fuzz-account-4',
+  'fuzz-account-5',
+  'fuzz-account-6',
+  'fuzz-account-7',
+];
 /** Customers the restricted credential (harness: oneRestricted) may touch. */
 export const RESTRICTED_TO = new Set(['restricted-one', 'restricted-two']);
 
@@ -349,14 +449,40 @@ function poolOr(pool: string[], schema: Json): fc.Arbitrary<string> {
 }
 
 /** A path segment: valid (pool or pattern) or odd. `raw` is sent as is; the oracle decodes it like the router. */
-const segment = memo((param: Parameter) => buildSegment(param), (param) => `${param.name}|${JSON.stringify(param.schema)}`);
+const segment = memo(
+  (param: Parameter) => buildSegment(param),
+  (param) => `${param.name}|${JSON.stringify(param.schema)}`,
+);
 function buildSegment(param: Parameter): fc.Arbitrary<{ raw: string; how: string }> {
   const pool = param.name === 'customerIdentifier' ? CUSTOMER_POOL : ACCOUNT_POOL;
   const valid = poolOr(pool, param.schema).map((v) => ({ raw: encode(v), how: 'valid' }));
   const odd = fc.oneof(
-    fc.constantFrom(...boundaryLengths(param.schema)).chain((n) => stringOfLength(param.schema, n)).map((v) => ({ raw: v, how: `length-${v.length}` })),
+    fc
+      .constantFrom(...boundaryLengths(param.schema))
+      .chain((n) => stringOfLength(param.schema, n))
+      .map((v) => ({ raw: v, how: `length-${v.length}` })),
     strangeString.filter((s) => s.length > 0).map((v) => ({ raw: encode(v), how: 'strange-encoded' })),
-    fc.constantFrom('..', '.', '%2F', 'abc%2Fdef', 'abc%2fdef', '%2e%2e', 'abc%252Fdef', '%ZZabc', '%E0%A4%A', '%', 'abc%00def', '%C0%AF', '~user', '*', 'a;b=c', 'abc+def', 'abcde%20').map((v) => ({ raw: v, how: `odd:${v}` })),
+    fc
+      .constantFrom(
+        '..',
+        '.',
+        '%2F',
+        'abc%2Fdef',
+        'abc%2fdef',
+        '%2e%2e',
+        'abc%252Fdef',
+        '%ZZabc',
+        '%E0%A4%A',
+        '%',
+        'abc%00def',
+        '%C0%AF',
+        '~user',
+        '*',
+        'a;b=c',
+        'abc+def',
+        'abcde%20',
+      )
+      .map((v) => ({ raw: v, how: `odd:${v}` })),
     fc.integer({ min: 200, max: 3500 }).map((n) => ({ raw: 'a'.repeat(n), how: `long-${n}` })),
     fc.integer({ min: 3600, max: 6000 }).map((n) => ({ raw: 'b'.repeat(n), how: `very-long-${n}` })),
     fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }).map((v) => ({ raw: encode(v), how: 'unicode-encoded' })),
@@ -425,15 +551,20 @@ function edgeValues(param: Parameter): { value: string; valid: boolean | 'either
     ];
   }
   if (s.type === 'string' && !s.pattern && !s.enum && !s.format) {
-    return ['\u0000', 'a\u0000b', '\u202e', '😀', '\ufffd', "'; DROP TABLE customers; --", '%', '_', '\\', ' ', 'é'.repeat(100)].map((value) => ({
-      value,
-      valid: value.length <= Number(s.maxLength ?? Infinity),
-    }));
+    return ['\u0000', 'a\u0000b', '\u202e', '😀', '\ufffd', "'; DROP TABLE customers; --", '%', '_', '\\', ' ', 'é'.repeat(100)].map(
+      (value) => ({
+        value,
+        valid: value.length <= Number(s.maxLength ?? Infinity),
+      }),
+    );
   }
   return [];
 }
 
-const queryArb = memo((op: Operation) => buildQueryArb(op), (op) => op.operationId);
+const queryArb = memo(
+  (op: Operation) => buildQueryArb(op),
+  (op) => op.operationId,
+);
 function buildQueryArb(op: Operation): fc.Arbitrary<Query> {
   const params = parametersOf(op).filter((p) => p.in === 'query');
   if (params.length === 0) {
@@ -441,7 +572,9 @@ function buildQueryArb(op: Operation): fc.Arbitrary<Query> {
       { weight: 6, arbitrary: fc.constant<Query>({ pairs: [], how: 'none', valid: true }) },
       {
         weight: 1,
-        arbitrary: fc.tuple(fc.stringMatching(/^[a-zA-Z]{1,10}$/), fc.string({ maxLength: 5 })).map(([k, v]) => ({ pairs: [[k, v]] as QueryPairs, how: 'unknown-param', valid: false })),
+        arbitrary: fc
+          .tuple(fc.stringMatching(/^[a-zA-Z]{1,10}$/), fc.string({ maxLength: 5 }))
+          .map(([k, v]) => ({ pairs: [[k, v]] as QueryPairs, how: 'unknown-param', valid: false })),
       },
     );
   }
@@ -452,7 +585,9 @@ function buildQueryArb(op: Operation): fc.Arbitrary<Query> {
   // An empty value is not a value: OpenAPI's allowEmptyValue defaults to false, so `name=` is a 400.
   const validPairs = (p: Parameter): fc.Arbitrary<QueryPairs> => {
     if (p.schema.type === 'array') {
-      return fc.array(validValue(p.schema.items as Json), { minLength: 1, maxLength: 3 }).map((vs) => vs.map((v) => [p.name, String(v)] as [string, string]));
+      return fc
+        .array(validValue(p.schema.items as Json), { minLength: 1, maxLength: 3 })
+        .map((vs) => vs.map((v) => [p.name, String(v)] as [string, string]));
     }
     return validValue(p.schema)
       .filter((v) => String(v) !== '')
@@ -464,25 +599,77 @@ function buildQueryArb(op: Operation): fc.Arbitrary<Query> {
     .map((groups) => ({ pairs: groups.flat(), how: 'valid', valid: true }) as Query);
 
   const withEdges = usable.filter((p) => edgeValues(p).length > 0);
-  const edge = fc
-    .constantFrom(...withEdges)
-    .chain((p) => fc.constantFrom(...edgeValues(p)).map((e) => ({ pairs: [[p.name, e.value]] as QueryPairs, how: `edge:${p.name}=${JSON.stringify(e.value).slice(0, 20)}`, valid: e.valid }) as Query));
+  const edge = fc.constantFrom(...withEdges).chain((p) =>
+    fc.constantFrom(...edgeValues(p)).map(
+      (e) =>
+        ({
+          pairs: [[p.name, e.value]] as QueryPairs,
+          how: `edge:${p.name}=${JSON.stringify(e.value).slice(0, 20)}`,
+          valid: e.valid,
+        }) as Query,
+    ),
+  );
 
   const scalarNames = usable.filter((p) => p.schema.type !== 'array').map((p) => p.name);
   const broken: fc.Arbitrary<Query>[] = [
-    fc.constantFrom('0', '201', '-1', '1.5', 'abc', '', '10abc', '[]', '0x10', ' ', '1e1', '+5', '0b11', ' 5').map((v) => ({ pairs: [['paginate', 'true'], ['maxResults', v]] as QueryPairs, how: `maxResults=${v}`, valid: false })),
-    fc.constantFrom('yes', '1', 'TRUE', '', 'null', 'on').map((v) => ({ pairs: [['paginate', v]] as QueryPairs, how: `paginate=${v}`, valid: false })),
-    fc.constant<Query>({ pairs: [['paginate', 'true'], ['maxResults', '1'], ['maxResults', '2']], how: 'duplicate-maxResults', valid: false }),
-    fc.constant<Query>({ pairs: [['paginate', 'true'], ['paginate', 'true']], how: 'duplicate-paginate', valid: false }),
+    fc.constantFrom('0', '201', '-1', '1.5', 'abc', '', '10abc', '[]', '0x10', ' ', '1e1', '+5', '0b11', ' 5').map((v) => ({
+      pairs: [
+        ['paginate', 'true'],
+        ['maxResults', v],
+      ] as QueryPairs,
+      how: `maxResults=${v}`,
+      valid: false,
+    })),
     fc
-      .tuple(fc.constantFrom(...scalarNames), fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 }))
-      .map(([name, a, b]) => ({ pairs: [[name, a], [name, b]] as QueryPairs, how: `duplicate-${name}`, valid: false })),
+      .constantFrom('yes', '1', 'TRUE', '', 'null', 'on')
+      .map((v) => ({ pairs: [['paginate', v]] as QueryPairs, how: `paginate=${v}`, valid: false })),
+    fc.constant<Query>({
+      pairs: [
+        ['paginate', 'true'],
+        ['maxResults', '1'],
+        ['maxResults', '2'],
+      ],
+      how: 'duplicate-maxResults',
+      valid: false,
+    }),
+    fc.constant<Query>({
+      pairs: [
+        ['paginate', 'true'],
+        ['paginate', 'true'],
+      ],
+      how: 'duplicate-paginate',
+      valid: false,
+    }),
+    fc.tuple(fc.constantFrom(...scalarNames), fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 })).map(([name, a, b]) => ({
+      pairs: [
+        [name, a],
+        [name, b],
+      ] as QueryPairs,
+      how: `duplicate-${name}`,
+      valid: false,
+    })),
     fc
-      .tuple(fc.stringMatching(/^[a-zA-Z_]{1,12}$/).filter((k) => !byName.has(k)), fc.string({ maxLength: 6 }))
+      .tuple(
+        fc.stringMatching(/^[a-zA-Z_]{1,12}$/).filter((k) => !byName.has(k)),
+        fc.string({ maxLength: 6 }),
+      )
       .map(([k, v]) => ({ pairs: [[k, v]] as QueryPairs, how: 'unknown-param', valid: false })),
     fc
-      .tuple(fc.constantFrom('nextCursor', 'prevCursor'), fc.oneof(fc.base64String({ maxLength: 80 }), fc.string({ maxLength: 40 }), fc.constant('x'.repeat(600))))
-      .map(([name, v]) => ({ pairs: [['paginate', 'true'], [name, v]] as QueryPairs, how: `forged-${name}`, valid: v.length > 512 ? false : 'cursor' }) as Query),
+      .tuple(
+        fc.constantFrom('nextCursor', 'prevCursor'),
+        fc.oneof(fc.base64String({ maxLength: 80 }), fc.string({ maxLength: 40 }), fc.constant('x'.repeat(600))),
+      )
+      .map(
+        ([name, v]) =>
+          ({
+            pairs: [
+              ['paginate', 'true'],
+              [name, v],
+            ] as QueryPairs,
+            how: `forged-${name}`,
+            valid: v.length > 512 ? false : 'cursor',
+          }) as Query,
+      ),
   ];
   // A value that breaks the parameter's schema (a bad enum, format, pattern, type or length).
   for (const p of usable) {
@@ -500,7 +687,9 @@ function buildQueryArb(op: Operation): fc.Arbitrary<Query> {
     }
   }
   broken.push(
-    fc.constantFrom('displayName[]=x', 'displayName[a]=x', '&&=', '=x', 'paginate', '%ZZ=1', 'a=%ZZ').map((raw) => ({ pairs: [['\0raw', raw]] as QueryPairs, how: `malformed:${raw}`, valid: false })),
+    fc
+      .constantFrom('displayName[]=x', 'displayName[a]=x', '&&=', '=x', 'paginate', '%ZZ=1', 'a=%ZZ')
+      .map((raw) => ({ pairs: [['\0raw', raw]] as QueryPairs, how: `malformed:${raw}`, valid: false })),
   );
   return fc.oneof({ weight: 5, arbitrary: valid }, { weight: 2, arbitrary: edge }, { weight: 3, arbitrary: fc.oneof(...broken) });
 }
@@ -524,53 +713,110 @@ export type Body =
   | { kind: 'empty'; contentType: string | undefined; how: string };
 
 const JSON_TYPES = ['application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'application/json;charset=UTF-8'];
-const NOT_JSON_TYPES = ['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/vnd.api+json', 'application/json; charset=latin1', 'text/json', ';;;'];
-const INVALID_JSON = ['{', '}', '{"a":}', "{'customerIdentifier':'abcde'}", '{"a":1,}', 'null', 'true', '"string"', '12', 'undefined', 'NaN', '{"a":NaN}', '{"a":Infinity}',
-  '{"a":01}', '{"a":"\u0000"}', '\u0000', '{"a":"\\x41"}', '{"a" 1}', '[1,2', 'nul', '{"a":"unterminated}', '{} trailing', '<?xml version="1.0"?><a/>', '{"a":1}{"b":2}'];
+const NOT_JSON_TYPES = [
+  'text/plain',
+  'application/xml',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/vnd.api+json',
+  'application/json; charset=latin1',
+  'text/json',
+  ';;;',
+];
+const INVALID_JSON = [
+  '{',
+  '}',
+  '{"a":}',
+  "{'customerIdentifier':'abcde'}",
+  '{"a":1,}',
+  'null',
+  'true',
+  '"string"',
+  '12',
+  'undefined',
+  'NaN',
+  '{"a":NaN}',
+  '{"a":Infinity}',
+  '{"a":01}',
+  '{"a":"\u0000"}',
+  '\u0000',
+  '{"a":"\\x41"}',
+  '{"a" 1}',
+  '[1,2',
+  'nul',
+  '{"a":"unterminated}',
+  '{} trailing',
+  '<?xml version="1.0"?><a/>',
+  '{"a":1}{"b":2}',
+];
 
-const bodyArb = memo((op: Operation) => buildBodyArb(op), (op) => op.operationId);
+const bodyArb = memo(
+  (op: Operation) => buildBodyArb(op),
+  (op) => op.operationId,
+);
 function buildBodyArb(op: Operation): fc.Arbitrary<Body> {
   const body = bodySchemaOf(op);
   if (!body) return fc.constant<Body>({ kind: 'none' });
   const valid = validValue(body.schema);
   const json = (value: fc.Arbitrary<{ how: string; value: unknown }>) =>
-    fc.tuple(value, fc.constantFrom(...JSON_TYPES), fc.boolean()).map(([v, contentType, chunked]) => ({ kind: 'json', value: v.value, contentType, chunked, how: v.how }) as Body);
+    fc
+      .tuple(value, fc.constantFrom(...JSON_TYPES), fc.boolean())
+      .map(([v, contentType, chunked]) => ({ kind: 'json', value: v.value, contentType, chunked, how: v.how }) as Body);
   return fc.oneof(
     { weight: 8, arbitrary: json(valid.map((value) => ({ how: 'valid', value }))) },
     { weight: 8, arbitrary: json(mutatedBody(body.schema)) },
     {
       weight: 2,
-      arbitrary: fc.oneof(
-        fc.constantFrom(...INVALID_JSON),
-        valid.chain((v) => {
-          const text = JSON.stringify(v);
-          return fc.integer({ min: 1, max: Math.max(1, text.length - 1) }).map((cut) => text.slice(0, cut));
-        }),
-      ).map((text) => ({ kind: 'text', text, contentType: 'application/json', how: 'invalid-json' }) as Body),
+      arbitrary: fc
+        .oneof(
+          fc.constantFrom(...INVALID_JSON),
+          valid.chain((v) => {
+            const text = JSON.stringify(v);
+            return fc.integer({ min: 1, max: Math.max(1, text.length - 1) }).map((cut) => text.slice(0, cut));
+          }),
+        )
+        .map((text) => ({ kind: 'text', text, contentType: 'application/json', how: 'invalid-json' }) as Body),
     },
     {
       // Valid JSON nested thousands of levels deep, in an unknown property or as the whole body.
       weight: 1,
-      arbitrary: fc.tuple(valid, fc.integer({ min: 2_000, max: 8_000 }), fc.constantFrom('[', '{"a":'), fc.boolean()).map(([v, depth, open, whole]) => {
-        const close = open === '[' ? ']' : '}';
-        const deep = `${open.repeat(depth)}${open === '[' ? '' : '1'}${close.repeat(depth)}`;
-        const text = whole ? deep : JSON.stringify(v).replace(/^\{/, `{"nested":${deep},`);
-        return { kind: 'text', text, contentType: 'application/json', how: `deeply-nested-${depth}` } as Body;
-      }),
+      arbitrary: fc
+        .tuple(valid, fc.integer({ min: 2_000, max: 8_000 }), fc.constantFrom('[', '{"a":'), fc.boolean())
+        .map(([v, depth, open, whole]) => {
+          const close = open === '[' ? ']' : '}';
+          const deep = `${open.repeat(depth)}${open === '[' ? '' : '1'}${close.repeat(depth)}`;
+          const text = whole ? deep : JSON.stringify(v).replace(/^\{/, `{"nested":${deep},`);
+          return { kind: 'text', text, contentType: 'application/json', how: `deeply-nested-${depth}` } as Body;
+        }),
     },
     {
       weight: 2,
       arbitrary: fc
-        .tuple(fc.constantFrom(BODY_LIMIT_BYTES + 1, BODY_LIMIT_BYTES + 1000, 100_000, 300_000), fc.boolean(), fc.constantFrom('application/json', 'text/plain'))
-        .map(([bytes, chunked, contentType]) => ({ kind: 'oversize', bytes, chunked, contentType, how: `oversize-${bytes}${chunked ? '-chunked' : ''}` }) as Body),
+        .tuple(
+          fc.constantFrom(BODY_LIMIT_BYTES + 1, BODY_LIMIT_BYTES + 1000, 100_000, 300_000),
+          fc.boolean(),
+          fc.constantFrom('application/json', 'text/plain'),
+        )
+        .map(
+          ([bytes, chunked, contentType]) =>
+            ({ kind: 'oversize', bytes, chunked, contentType, how: `oversize-${bytes}${chunked ? '-chunked' : ''}` }) as Body,
+        ),
     },
     {
       weight: 2,
       arbitrary: fc
         .tuple(valid, fc.option(fc.constantFrom(...NOT_JSON_TYPES), { nil: undefined }))
-        .map(([v, contentType]) => ({ kind: 'wrong-media-type', text: JSON.stringify(v), contentType, how: `media-type:${contentType ?? 'missing'}` }) as Body),
+        .map(
+          ([v, contentType]) =>
+            ({ kind: 'wrong-media-type', text: JSON.stringify(v), contentType, how: `media-type:${contentType ?? 'missing'}` }) as Body,
+        ),
     },
-    { weight: 1, arbitrary: fc.option(fc.constant('application/json'), { nil: undefined }).map((contentType) => ({ kind: 'empty', contentType, how: 'empty-body' }) as Body) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .option(fc.constant('application/json'), { nil: undefined })
+        .map((contentType) => ({ kind: 'empty', contentType, how: 'empty-body' }) as Body),
+    },
     {
       weight: 1,
       arbitrary: fc
@@ -581,26 +827,46 @@ function buildBodyArb(op: Operation): fc.Arbitrary<Body> {
 }
 
 /** The bytes, headers and transfer mode of a body, and what the body phase of the server answers. */
-export function renderBody(body: Body): { data?: Buffer; headers: Record<string, string>; chunked: boolean; parsed?: unknown; bodyPhase?: number[]; hasBody: boolean } {
+export function renderBody(body: Body): {
+  data?: Buffer;
+  headers: Record<string, string>;
+  chunked: boolean;
+  parsed?: unknown;
+  bodyPhase?: number[];
+  hasBody: boolean;
+} {
   switch (body.kind) {
     case 'none':
       return { headers: {}, chunked: false, hasBody: false };
     case 'empty':
       // No body: without a Content-Type the validator's media-type check (415) may come before its
       // "body is required" (400); both are documented answers to this request.
-      return { headers: body.contentType ? { 'content-type': body.contentType } : {}, data: Buffer.alloc(0), chunked: false, hasBody: false, bodyPhase: body.contentType ? undefined : [400, 415] };
+      return {
+        headers: body.contentType ? { 'content-type': body.contentType } : {},
+        data: Buffer.alloc(0),
+        chunked: false,
+        hasBody: false,
+        bodyPhase: body.contentType ? undefined : [400, 415],
+      };
     case 'json': {
       const data = Buffer.from(JSON.stringify(body.value) ?? 'null');
       const parsed: unknown = JSON.parse(data.toString());
       // body-parser's strict mode takes only an object or an array: any other JSON is a 400.501.
       const strict = parsed !== null && typeof parsed === 'object';
-      return { data, headers: { 'content-type': body.contentType }, chunked: body.chunked, parsed, hasBody: true, bodyPhase: strict ? undefined : [400] };
+      return {
+        data,
+        headers: { 'content-type': body.contentType },
+        chunked: body.chunked,
+        parsed,
+        hasBody: true,
+        bodyPhase: strict ? undefined : [400],
+      };
     }
     case 'text': {
       const data = Buffer.from(body.text);
       // body-parser's strict mode takes only an object or array, after optional whitespace (and a BOM).
       let parsed: unknown;
-      let ok = /^[\x20\x09\x0a\x0d]*[[{]/.test(body.text.replace(/^\ufeff/, ''));
+      let ok = /^[ \t\n\r]*[[{]/.test(body.text.replace(/^\ufeff/, ''));
       if (ok) {
         try {
           parsed = JSON.parse(body.text);
@@ -608,23 +874,50 @@ export function renderBody(body: Body): { data?: Buffer; headers: Record<string,
           ok = false;
         }
       }
-      return { data, headers: { 'content-type': body.contentType }, chunked: false, parsed, bodyPhase: ok ? undefined : [400], hasBody: data.length > 0 };
+      return {
+        data,
+        headers: { 'content-type': body.contentType },
+        chunked: false,
+        parsed,
+        bodyPhase: ok ? undefined : [400],
+        hasBody: data.length > 0,
+      };
     }
     case 'oversize': {
       const padding = 'x'.repeat(body.bytes);
       const data = Buffer.from(`{"displayName":"${padding}"}`).subarray(0, body.bytes);
       const isJson = body.contentType === 'application/json';
       // Declared length over the limit: 413 before anything else. Streamed: media type first, then 413.
-      return { data, headers: { 'content-type': body.contentType }, chunked: body.chunked, bodyPhase: body.chunked && !isJson ? [415] : [413], hasBody: true };
+      return {
+        data,
+        headers: { 'content-type': body.contentType },
+        chunked: body.chunked,
+        bodyPhase: body.chunked && !isJson ? [415] : [413],
+        hasBody: true,
+      };
     }
     case 'wrong-media-type':
-      return { data: Buffer.from(body.text), headers: body.contentType ? { 'content-type': body.contentType } : {}, chunked: false, bodyPhase: [415], hasBody: true };
+      return {
+        data: Buffer.from(body.text),
+        headers: body.contentType ? { 'content-type': body.contentType } : {},
+        chunked: false,
+        bodyPhase: [415],
+        hasBody: true,
+      };
     case 'gzip': {
       const headers = { 'content-type': 'application/json', 'content-encoding': 'gzip' };
-      if (body.payload === 'garbage') return { data: Buffer.from('{"not":"gzip"}'), headers, chunked: false, bodyPhase: [400], hasBody: true };
-      if (body.payload === 'bomb') return { data: gzipSync(Buffer.alloc(2_000_000, 0x20)), headers, chunked: false, bodyPhase: [413], hasBody: true };
+      if (body.payload === 'garbage')
+        return { data: Buffer.from('{"not":"gzip"}'), headers, chunked: false, bodyPhase: [400], hasBody: true };
+      if (body.payload === 'bomb')
+        return { data: gzipSync(Buffer.alloc(2_000_000, 0x20)), headers, chunked: false, bodyPhase: [413], hasBody: true };
       // The server sees the JSON round trip (fast-check may build null-prototype objects).
-      return { data: gzipSync(JSON.stringify(body.value)), headers, chunked: false, parsed: JSON.parse(JSON.stringify(body.value)), hasBody: true };
+      return {
+        data: gzipSync(JSON.stringify(body.value)),
+        headers,
+        chunked: false,
+        parsed: JSON.parse(JSON.stringify(body.value)),
+        hasBody: true,
+      };
     }
   }
 }
@@ -641,36 +934,83 @@ const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 
 const BROKEN_AUTH: fc.Arbitrary<Auth> = fc.oneof(
   fc.constant<Auth>({ kind: 'broken', how: 'missing', render: () => undefined }),
-  fc.constantFrom('', 'Basic', 'Basic ', 'Bearer abc', 'Digest username="x"', 'Basic !!!', 'Basic ====', 'Basic a', 'Basic cGxhdGZvcm0tb25l', 'Basic Og==').map(
-    (value) => ({ kind: 'broken', how: `literal:${value}`, render: () => value }) as Auth,
-  ),
+  fc
+    .constantFrom(
+      '',
+      'Basic',
+      'Basic ',
+      'Bearer abc',
+      'Digest username="x"',
+      'Basic !!!',
+      'Basic ====',
+      'Basic a',
+      'Basic cGxhdGZvcm0tb25l',
+      'Basic Og==',
+    )
+    .map((value) => ({ kind: 'broken', how: `literal:${value}`, render: () => value }) as Auth),
   fc.constantFrom<Who>('one', 'two', 'readOnly', 'restricted').chain((who) =>
     fc.oneof(
-      fc.nat().map((at) => ({ kind: 'broken', how: 'wrong-key-one-char', render: (c) => {
-        const key = c[who].key;
-        const i = at % key.length;
-        return `Basic ${b64(`${c[who].name}:${key.slice(0, i)}${key[i] === 'A' ? 'B' : 'A'}${key.slice(i + 1)}`)}`;
-      } }) as Auth),
-      fc.constant<Auth>({ kind: 'broken', how: 'truncated-key', render: (c) => `Basic ${b64(`${c[who].name}:${c[who].key.slice(0, -1)}`)}` }),
+      fc.nat().map(
+        (at) =>
+          ({
+            kind: 'broken',
+            how: 'wrong-key-one-char',
+            render: (c) => {
+              const key = c[who].key;
+              const i = at % key.length;
+              return `Basic ${b64(`${c[who].name}:${key.slice(0, i)}${key[i] === 'A' ? 'B' : 'A'}${key.slice(i + 1)}`)}`;
+            },
+          }) as Auth,
+      ),
+      fc.constant<Auth>({
+        kind: 'broken',
+        how: 'truncated-key',
+        render: (c) => `Basic ${b64(`${c[who].name}:${c[who].key.slice(0, -1)}`)}`,
+      }),
       fc.constant<Auth>({ kind: 'broken', how: 'key-plus-char', render: (c) => `Basic ${b64(`${c[who].name}:${c[who].key}x`)}` }),
       fc.constant<Auth>({ kind: 'broken', how: 'no-colon', render: (c) => `Basic ${b64(`${c[who].name}${c[who].key}`)}` }),
       fc.constant<Auth>({ kind: 'broken', how: 'empty-name', render: (c) => `Basic ${b64(`:${c[who].key}`)}` }),
       fc.constant<Auth>({ kind: 'broken', how: 'empty-key', render: (c) => `Basic ${b64(`${c[who].name}:`)}` }),
       fc.constant<Auth>({ kind: 'broken', how: 'bearer-key', render: (c) => `Bearer ${c[who].key}` }),
-      fc.constant<Auth>({ kind: 'broken', how: 'bad-base64', render: (c) => `Basic ${b64(`${c[who].name}:${c[who].key}`).replace(/^(.{6})/, '$1*')}` }),
-      fc.constant<Auth>({ kind: 'broken', how: 'key-of-other-platform', render: (c) => `Basic ${b64(`${who === 'two' ? c.one.name : c.two.name}:${c[who].key}`)}` }),
-      fc.constant<Auth>({ kind: 'broken', how: 'two-credentials', render: (c) => `Basic ${b64(`${c[who].name}:${c[who].key}`)}, Basic ${b64('x:y')}` }),
-      fc.stringMatching(/^[a-z][a-z0-9-]{2,30}$/).map((name) => ({ kind: 'broken', how: 'unknown-platform', render: (c) => `Basic ${b64(`${name}:${c[who].key}`)}` }) as Auth),
-      fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).map((name) => ({ kind: 'broken', how: 'unicode-name', render: (c) => `Basic ${b64(`${name}:${c[who].key}`)}` }) as Auth),
+      fc.constant<Auth>({
+        kind: 'broken',
+        how: 'bad-base64',
+        render: (c) => `Basic ${b64(`${c[who].name}:${c[who].key}`).replace(/^(.{6})/, '$1*')}`,
+      }),
+      fc.constant<Auth>({
+        kind: 'broken',
+        how: 'key-of-other-platform',
+        render: (c) => `Basic ${b64(`${who === 'two' ? c.one.name : c.two.name}:${c[who].key}`)}`,
+      }),
+      fc.constant<Auth>({
+        kind: 'broken',
+        how: 'two-credentials',
+        render: (c) => `Basic ${b64(`${c[who].name}:${c[who].key}`)}, Basic ${b64('x:y')}`,
+      }),
+      fc
+        .stringMatching(/^[a-z][a-z0-9-]{2,30}$/)
+        .map((name) => ({ kind: 'broken', how: 'unknown-platform', render: (c) => `Basic ${b64(`${name}:${c[who].key}`)}` }) as Auth),
+      fc
+        .string({ unit: 'binary', minLength: 1, maxLength: 20 })
+        .map((name) => ({ kind: 'broken', how: 'unicode-name', render: (c) => `Basic ${b64(`${name}:${c[who].key}`)}` }) as Auth),
     ),
   ),
-  fc.integer({ min: 1000, max: 6000 }).map((n) => ({ kind: 'broken', how: `huge-${n}`, render: () => `Basic ${b64(Buffer.alloc(n, 0x61))}` }) as Auth),
-  fc.uint8Array({ minLength: 1, maxLength: 60 }).map((bytes) => ({ kind: 'broken', how: 'random-bytes', render: () => `Basic ${b64(Buffer.from(bytes))}` }) as Auth),
+  fc
+    .integer({ min: 1000, max: 6000 })
+    .map((n) => ({ kind: 'broken', how: `huge-${n}`, render: () => `Basic ${b64(Buffer.alloc(n, 0x61))}` }) as Auth),
+  fc
+    .uint8Array({ minLength: 1, maxLength: 60 })
+    .map((bytes) => ({ kind: 'broken', how: 'random-bytes', render: () => `Basic ${b64(Buffer.from(bytes))}` }) as Auth),
 );
 
 const AUTH: fc.Arbitrary<Auth> = fc.oneof(
   { weight: 12, arbitrary: fc.constant<Auth>({ kind: 'valid', who: 'one', style: 'canonical' }) },
-  { weight: 1, arbitrary: fc.constantFrom<'lower-case-scheme' | 'extra-spaces'>('lower-case-scheme', 'extra-spaces').map((style) => ({ kind: 'valid', who: 'one', style }) as Auth) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom<'lower-case-scheme' | 'extra-spaces'>('lower-case-scheme', 'extra-spaces')
+      .map((style) => ({ kind: 'valid', who: 'one', style }) as Auth),
+  },
   { weight: 4, arbitrary: fc.constant<Auth>({ kind: 'valid', who: 'two', style: 'canonical' }) },
   { weight: 2, arbitrary: fc.constant<Auth>({ kind: 'valid', who: 'readOnly', style: 'canonical' }) },
   { weight: 3, arbitrary: fc.constant<Auth>({ kind: 'valid', who: 'restricted', style: 'canonical' }) },
@@ -709,7 +1049,10 @@ export interface FuzzCase {
 }
 
 const operationCase: fc.Arbitrary<FuzzCase> = fc.constantFrom(...operations).chain((op) => caseOf(op));
-const caseOf = memo((op: Operation) => buildCaseOf(op), (op) => op.operationId);
+const caseOf = memo(
+  (op: Operation) => buildCaseOf(op),
+  (op) => op.operationId,
+);
 function buildCaseOf(op: Operation): fc.Arbitrary<FuzzCase> {
   const pathParams = parametersOf(op).filter((p) => p.in === 'path');
   const segments = pathParams.length === 0 ? fc.constant([] as { raw: string; how: string }[]) : fc.tuple(...pathParams.map(segment));
@@ -717,7 +1060,9 @@ function buildCaseOf(op: Operation): fc.Arbitrary<FuzzCase> {
     const params = Object.fromEntries(pathParams.map((p, i) => [p.name, segs[i]!]));
     const path = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => params[name]!.raw);
     const broken = [
-      ...Object.entries(params).filter(([, s]) => s.how !== 'valid').map(([n, s]) => `${n}:${s.how.slice(0, 24)}`),
+      ...Object.entries(params)
+        .filter(([, s]) => s.how !== 'valid')
+        .map(([n, s]) => `${n}:${s.how.slice(0, 24)}`),
       query.how !== 'valid' && query.how !== 'none' ? `query:${query.how}` : '',
       body.kind === 'none' || (body.kind === 'json' && body.how === 'valid') ? '' : `body:${body.how}`,
       auth.kind === 'broken' ? `auth:${auth.how.slice(0, 24)}` : '',
@@ -742,30 +1087,74 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'];
 const routeCase: fc.Arbitrary<FuzzCase> = fc.oneof(
   fc
     .tuple(
-      fc.constantFrom('/customerz', '/customers/acme-retail-us/accounts/acme-q4-bonus/extra', '/accounts/acme-q4-bonus/x', '/', '', '/%63ustomers', '/customers;x=1', '/raas/v2/customers', '/account', '/customers/acme-retail-us/account'),
+      fc.constantFrom(
+        '/customerz',
+        '/customers/acme-retail-us/accounts/acme-q4-bonus/extra',
+        '/accounts/acme-q4-bonus/x',
+        '/',
+        '',
+        '/%63ustomers',
+        '/customers;x=1',
+        '/raas/v2/customers',
+        '/account',
+        '/customers/acme-retail-us/account',
+      ),
       fc.constantFrom('GET', 'POST', 'PATCH'),
       AUTH,
     )
-    .map(([path, method, auth]) => ({ label: `unknown-route:${method} ${path}`, method, target: `${API}${path}`, auth, body: { kind: 'none' }, route: 'unknown-route' }) as FuzzCase),
+    .map(
+      ([path, method, auth]) =>
+        ({
+          label: `unknown-route:${method} ${path}`,
+          method,
+          target: `${API}${path}`,
+          auth,
+          body: { kind: 'none' },
+          route: 'unknown-route',
+        }) as FuzzCase,
+    ),
   fc
     .tuple(fc.constantFrom(...templates), fc.constantFrom(...METHODS), AUTH)
     .filter(([path, method]) => !operations.some((op) => op.path === path && op.method === method))
-    .map(([path, method, auth]) => ({
-      label: `unknown-method:${method} ${path}`,
-      method,
-      target: `${API}${path.replace('{customerIdentifier}', 'acme-retail-us').replace('{accountIdentifier}', 'acme-q4-bonus')}`,
-      auth,
-      body: { kind: 'none' },
-      route: 'unknown-method',
-    }) as FuzzCase),
+    .map(
+      ([path, method, auth]) =>
+        ({
+          label: `unknown-method:${method} ${path}`,
+          method,
+          target: `${API}${path.replace('{customerIdentifier}', 'acme-retail-us').replace('{accountIdentifier}', 'acme-q4-bonus')}`,
+          auth,
+          body: { kind: 'none' },
+          route: 'unknown-method',
+        }) as FuzzCase,
+    ),
   fc
-    .tuple(fc.constantFrom('/raas/v3/customers', '/raas/v2x/customers', '/raas', '/raas/customers', '/customers', '/favicon.ico', '/.env', '/admin'), fc.constantFrom('GET', 'POST'), AUTH)
-    .map(([path, method, auth]) => ({ label: `outside-api:${method} ${path}`, method, target: path, auth, body: { kind: 'none' }, route: 'outside-api' }) as FuzzCase),
+    .tuple(
+      fc.constantFrom(
+        '/raas/v3/customers',
+        '/raas/v2x/customers',
+        '/raas',
+        '/raas/customers',
+        '/customers',
+        '/favicon.ico',
+        '/.env',
+        '/admin',
+      ),
+      fc.constantFrom('GET', 'POST'),
+      AUTH,
+    )
+    .map(
+      ([path, method, auth]) =>
+        ({ label: `outside-api:${method} ${path}`, method, target: path, auth, body: { kind: 'none' }, route: 'outside-api' }) as FuzzCase,
+    ),
 );
 
 /** User information an absolute-form target carries: it must never come back in an answer. */
 export const AUTHORITY_SECRET = 'fuzz-secret';
-const AUTHORITIES = [`http://fuzz-user:${AUTHORITY_SECRET}@127.0.0.1`, `HTTPS://${AUTHORITY_SECRET}@example.test:8443`, 'http://127.0.0.1:1'];
+const AUTHORITIES = [
+  `http://fuzz-user:${AUTHORITY_SECRET}@127.0.0.1`,
+  `HTTPS://${AUTHORITY_SECRET}@example.test:8443`,
+  'http://127.0.0.1:1',
+];
 
 /** One request: mostly spec operations, some unknown routes and methods; some in absolute form. */
 export const fuzzCase: fc.Arbitrary<FuzzCase> = fc
@@ -776,7 +1165,8 @@ export const fuzzCase: fc.Arbitrary<FuzzCase> = fc
     fc.nat({ max: 15 }).map((n) => n === 0),
   )
   .map(([c, authority, slash]) => {
-    const slashed = slash && c.route === 'operation' ? { ...c, target: c.target.replace(/^([^?]*)/, '$1/'), label: `${c.label},trailing-slash` } : c;
+    const slashed =
+      slash && c.route === 'operation' ? { ...c, target: c.target.replace(/^([^?]*)/, '$1/'), label: `${c.label},trailing-slash` } : c;
     return authority === null ? slashed : { ...slashed, authority, label: `${slashed.label},absolute-form` };
   });
 
@@ -795,7 +1185,8 @@ export interface Expected {
 function domainOutcome(op: Operation, who: Who, params: Record<string, string>, body: unknown): Expected {
   const write = op.method !== 'GET';
   if (write && who === 'readOnly') return { statuses: [403], keys: ['403.017'], because: 'read-only credential writes' };
-  const customer = op.operationId === 'createCustomer' ? String((body as { customerIdentifier: string }).customerIdentifier) : params.customerIdentifier;
+  const customer =
+    op.operationId === 'createCustomer' ? String((body as { customerIdentifier: string }).customerIdentifier) : params.customerIdentifier;
   if (who === 'restricted' && customer !== undefined && !RESTRICTED_TO.has(customer)) {
     return { statuses: [403], keys: ['403.007'], because: 'restricted credential, customer outside its list' };
   }
@@ -842,9 +1233,16 @@ export function expectedFor(c: FuzzCase, rendered: ReturnType<typeof renderBody>
   if (rendered.bodyPhase) return { statuses: rendered.bodyPhase, because: `body: ${'how' in c.body ? c.body.how : c.body.kind}` };
   // ...and a limited credential's createCustomer as soon as its body is parsed.
   const parsed = rendered.parsed as Record<string, unknown> | undefined;
-  if (who === 'restricted' && c.operation?.operationId === 'createCustomer' && parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+  if (
+    who === 'restricted' &&
+    c.operation?.operationId === 'createCustomer' &&
+    parsed !== null &&
+    typeof parsed === 'object' &&
+    !Array.isArray(parsed)
+  ) {
     const customer = parsed.customerIdentifier;
-    if (typeof customer === 'string' && !RESTRICTED_TO.has(customer)) return { statuses: [403], keys: ['403.007'], because: 'restricted credential creates another customer' };
+    if (typeof customer === 'string' && !RESTRICTED_TO.has(customer))
+      return { statuses: [403], keys: ['403.007'], because: 'restricted credential creates another customer' };
   }
   if (c.route === 'unknown-route') return { statuses: [404], keys: ['404.001'], because: 'unknown route' };
   if (c.route === 'unknown-method') return { statuses: [405], keys: ['405.001'], because: 'unknown method' };
@@ -867,8 +1265,18 @@ export function expectedFor(c: FuzzCase, rendered: ReturnType<typeof renderBody>
   }
   const outcome = domainOutcome(op, (c.auth as { who: Who }).who, decoded, rendered.parsed);
   if (query.valid === 'cursor') {
-    return { statuses: [...outcome.statuses.filter((s) => s !== 200), 400], keys: [...(outcome.keys ?? []), '400.001'], because: `${outcome.because}; ${query.how}` };
+    return {
+      statuses: [...outcome.statuses.filter((s) => s !== 200), 400],
+      keys: [...(outcome.keys ?? []), '400.001'],
+      because: `${outcome.because}; ${query.how}`,
+    };
   }
-  if (query.valid === 'either') return { ...outcome, statuses: [...outcome.statuses, 400], keys: outcome.keys && [...outcome.keys, '400.001'], because: `${outcome.because}; ambiguous ${query.how}` };
+  if (query.valid === 'either')
+    return {
+      ...outcome,
+      statuses: [...outcome.statuses, 400],
+      keys: outcome.keys && [...outcome.keys, '400.001'],
+      because: `${outcome.because}; ambiguous ${query.how}`,
+    };
   return outcome;
 }

@@ -2,11 +2,8 @@
  * A real server for the contract tests: createApp on an ephemeral port over a fresh database,
  * with response validation on, and clients that record every (operationId, status) they observe.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createRaasClient, type RaasClient, type paths } from '@raas-customers/client';
 import createClient, { type Middleware } from 'openapi-fetch';
 import { createApp } from '../../src/app.js';
@@ -15,7 +12,7 @@ import { createLogger } from '../../src/logger.js';
 import { inject } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
 import { type Store, StoreUnavailable } from '../../src/domain/ports.js';
-import { createDatabase } from '@raas-customers/pg-cluster';
+import { type Credentials, type DatabaseKind, type TemporaryDatabase, basic, temporaryDatabase } from '@raas-customers/test-kit';
 import { operationFor, responseProblems, templateOf } from './spec.js';
 
 /** Every (operationId, status) pair any test observed, for the coverage test. */
@@ -33,12 +30,7 @@ function observe(method: string, schemaPath: string, status: number, body: unkno
   }
 }
 
-export interface Credentials {
-  name: string;
-  key: string;
-}
-
-export const basic = ({ name, key }: Credentials) => `Basic ${Buffer.from(`${name}:${key}`).toString('base64')}`;
+export { basic, type Credentials };
 
 export type ApiClient = RaasClient;
 
@@ -61,14 +53,12 @@ export function createApiClient(baseUrl: string, credentials: Credentials | null
   return client;
 }
 
-export const STORE_KINDS = ['sqlite', 'postgres'] as const;
+export const STORE_KINDS = ['sqlite', 'postgres'] as const satisfies readonly DatabaseKind[];
 export type StoreKind = (typeof STORE_KINDS)[number];
 
-/** A fresh, empty database of that kind; drop() removes it. */
-export async function freshDatabase(kind: StoreKind): Promise<{ url: string; drop(): Promise<void> }> {
-  if (kind === 'postgres') return createDatabase(inject('postgresAdminUrl'));
-  const dir = mkdtempSync(join(tmpdir(), 'raas-test-'));
-  return { url: `file:${join(dir, 'raas.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+/** A fresh, empty database of that kind (PostgreSQL on the run's server); drop() removes it. */
+export function freshDatabase(kind: StoreKind): Promise<TemporaryDatabase> {
+  return temporaryDatabase(kind, () => inject('postgresAdminUrl'));
 }
 
 /** The store as it behaves while its database is down: every call fails as unavailable. */

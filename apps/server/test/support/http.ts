@@ -49,29 +49,26 @@ function sendRaw(url: URL, agent: Agent, req: RawRequest, timeoutMs: number): Pr
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.body !== undefined && !req.chunked) headers['content-length'] = Buffer.byteLength(req.body);
-    const outgoing = request(
-      { host: url.hostname, port: url.port, method: req.method, path: req.path, headers, agent },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        // The status line arrived but the body did not end: a cut-off answer, not a missing one.
-        const cut = (error: Error) => reject(Object.assign(error, { partial: true, status: res.statusCode }));
-        res.on('error', cut);
-        res.on('aborted', () => cut(new Error('response aborted')));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          if (String(res.headers['content-type'] ?? '').includes('json')) {
-            try {
-              json = JSON.parse(text);
-            } catch {
-              json = undefined;
-            }
+    const outgoing = request({ host: url.hostname, port: url.port, method: req.method, path: req.path, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      // The status line arrived but the body did not end: a cut-off answer, not a missing one.
+      const cut = (error: Error) => reject(Object.assign(error, { partial: true, status: res.statusCode }));
+      res.on('error', cut);
+      res.on('aborted', () => cut(new Error('response aborted')));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        if (String(res.headers['content-type'] ?? '').includes('json')) {
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json, ms: performance.now() - started });
-        });
-      },
-    );
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json, ms: performance.now() - started });
+      });
+    });
     outgoing.setTimeout(timeoutMs, () => outgoing.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     outgoing.on('error', reject);
     if (req.body !== undefined) outgoing.write(req.body);

@@ -1,8 +1,7 @@
-/** Runs the built server and CLI as real processes, the way an operator does. */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+/** Runs the built server and CLI as real processes, the way an operator does (on the test kit's spawner). */
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { runToExit, startProcess } from '@raas-customers/test-kit';
 
 const dist = (file: string) => fileURLToPath(new URL(`../../dist/${file}`, import.meta.url));
 
@@ -15,70 +14,20 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** The built server on a free loopback port; resolves once its banner (on stderr) says where it listens. */
 export async function startServerProcess(env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, [dist('main.js')], {
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}\n${err}`)), 15_000);
-    const check = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(err);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    // The human banner goes to stderr: stdout carries only the log's JSON lines.
-    child.stderr.on('data', check);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${out}\n${err}`));
-    });
-  });
-  return {
-    child,
-    baseUrl,
-    stdout: () => out,
-    stderr: () => err,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill(signal);
-      const [code] = (await once(child, 'exit')) as [number | null];
-      return code;
-    },
-  };
+  const running = await startProcess({ name: 'server', args: [dist('main.js')], env: { PORT: '0', HOST: '127.0.0.1', ...env } });
+  return { child: running.child, baseUrl: running.url, stdout: running.stdout, stderr: running.stderr, stop: running.stop };
 }
 
 /** Runs the built server once and returns how it exited (for configuration errors). */
 export async function runServerOnce(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [dist('main.js')], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stderr: err };
+  const { code, stderr } = await runToExit({ args: [dist('main.js')], env });
+  return { code, stderr };
 }
 
-const execFileAsync = promisify(execFile);
-
-export async function runCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [dist('cli.js'), ...args], {
-      env: { PATH: process.env.PATH, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+export async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await runToExit({ args: [dist('cli.js'), ...args], env });
+  // -1: ended by a signal.
+  return { code: code ?? -1, stdout, stderr };
 }

@@ -114,7 +114,8 @@ export class PostgresDriver implements SqlDriver {
         if (applied.has(migration.version)) continue;
         await client.query('BEGIN');
         try {
-          if (migration.refuseWhen) assertNotRefused(migration, (await client.query<Record<string, unknown>>(migration.refuseWhen.query)).rows);
+          if (migration.refuseWhen)
+            assertNotRefused(migration, (await client.query<Record<string, unknown>>(migration.refuseWhen.query)).rows);
           await client.query(migrationSql(migration, 'postgres'));
           await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
             migration.version,

@@ -27,8 +27,7 @@ function translate(error: unknown): unknown {
 }
 
 /** better-sqlite3 binds no booleans: they are 0/1, as the schema stores them. */
-const bindable = (values: readonly unknown[]): unknown[] =>
-  values.map((value) => (value === true ? 1 : value === false ? 0 : value));
+const bindable = (values: readonly unknown[]): unknown[] => values.map((value) => (value === true ? 1 : value === false ? 0 : value));
 
 export interface SqliteOptions {
   /** Sees every SQL statement run (tests count them). */
@@ -42,7 +41,10 @@ export class SqliteDriver implements SqlDriver {
   readonly #writes: GroupCommit;
 
   constructor(databaseUrl: string, options: SqliteOptions = {}) {
-    this.#db = new Database(sqliteFilename(databaseUrl), options.onStatement ? { verbose: (sql) => options.onStatement?.(String(sql)) } : {});
+    this.#db = new Database(
+      sqliteFilename(databaseUrl),
+      options.onStatement ? { verbose: (sql) => options.onStatement?.(String(sql)) } : {},
+    );
     // WAL lets readers run beside the writer; FULL fsyncs every commit so an acknowledged
     // 201 survives a power cut, not only a process crash.
     this.#db.pragma('journal_mode = WAL');
@@ -62,7 +64,11 @@ export class SqliteDriver implements SqlDriver {
     const apply = db.transaction((migration: (typeof migrations)[number]) => {
       if (migration.refuseWhen) assertNotRefused(migration, db.prepare(migration.refuseWhen.query).all() as Record<string, unknown>[]);
       db.exec(migrationSql(migration, 'sqlite'));
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        Date.now(),
+      );
     });
     for (const migration of migrations) {
       if (!applied.has(migration.version)) apply.immediate(migration);
