@@ -170,10 +170,14 @@ describe('pnpm start, the README way', () => {
       expect(jsonLines(server.out()).some((line) => line.level === 20)).toBe(true);
       expect((await fetch(`http://127.0.0.2:${port}/metrics`)).status).toBe(404);
     } finally {
-      // Ctrl-C: the terminal signals the whole group.
+      // Ctrl-C: the terminal signals the whole group. Should it not stop (the test failed
+      // midway), nothing is left running: the group is killed after a generous wait.
       if (server.child.exitCode === null) process.kill(-server.child.pid!, 'SIGINT');
+      const killer = setTimeout(() => process.kill(-server.child.pid!, 'SIGKILL'), 30_000);
+      if (server.child.exitCode === null && server.child.signalCode === null) await once(server.child, 'exit');
+      clearTimeout(killer);
     }
-    const [code] = (await once(server.child, 'exit')) as [number | null];
+    const code = server.child.exitCode;
     expect(code).toBe(0);
     expect(server.err()).not.toMatch(/ELIFECYCLE|ERR_PNPM|failed/i);
     expect(jsonLines(server.out()).at(-1)?.msg).toBe('stopped');

@@ -17,7 +17,8 @@ describe('startProcess', () => {
   test('resolves with the URL of the banner on stderr, keeps both outputs, and stops with SIGTERM', async () => {
     const running = await startProcess({
       args: script(
-        "console.log('a log line'); console.error('listening on http://127.0.0.1:1234/raas/v2'); process.on('SIGTERM', () => process.exit(3)); setInterval(() => {}, 1000);",
+        // The handler before the banner: a SIGTERM sent as soon as the banner is read must find it.
+        "process.on('SIGTERM', () => process.exit(3)); console.log('a log line'); console.error('listening on http://127.0.0.1:1234/raas/v2'); setInterval(() => {}, 1000);",
       ),
     });
     expect(running.url).toBe('http://127.0.0.1:1234/raas/v2');
