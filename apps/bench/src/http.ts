@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { type Running, median, serverCli, serverMain, serverNodeFlags, startProcess } from './processes.js';
-import { basic, cpuMicros, peakRssMb, temporaryDirectory } from '@raas-customers/test-kit';
+import { basic, cpuMicros, freePort, peakRssMb, temporaryDirectory } from '@raas-customers/test-kit';
 
 export interface HttpOptions {
   connections: number[];
@@ -149,6 +149,27 @@ async function startOurs(dir: string): Promise<{ target: Target; bodies: Record<
   return { target: { ...running, readAuth, writeAuth, basePath: '/raas/v2' }, bodies };
 }
 
+/**
+ * Prism takes no port 0, so it is given one that was free a moment ago. Another process (a test
+ * server, an outgoing connection) may take it in between, and Prism then only says "fatal": a
+ * few more tries, each on a fresh port, make that collision irrelevant.
+ */
+async function startPrism(attempts = 3): Promise<Running> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startProcess(
+        'Prism mock',
+        process.execPath,
+        [prismBin, 'mock', specYaml, '--host', '127.0.0.1', '--port', String(await freePort()), '--errors', 'false'],
+        { NODE_ENV: 'production' },
+        /Prism is listening on (http:\/\/[^/\s]+)/,
+      );
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+    }
+  }
+}
+
 async function startBaseline(name: ServerName, bodiesFile: string): Promise<Target> {
   const auth = basic(READ.name, READ.key);
   const ready = /listening on (http:\/\/[^/\s]+)/;
@@ -164,14 +185,7 @@ async function startBaseline(name: ServerName, bodiesFile: string): Promise<Targ
       ready,
     );
   } else {
-    const port = String(20_000 + Math.floor(Math.random() * 20_000));
-    running = await startProcess(
-      name,
-      process.execPath,
-      [prismBin, 'mock', specYaml, '--host', '127.0.0.1', '--port', port, '--errors', 'false'],
-      { NODE_ENV: 'production' },
-      /Prism is listening on (http:\/\/[^/\s]+)/,
-    );
+    running = await startPrism();
   }
   return { ...running, readAuth: auth, writeAuth: auth, basePath: name === 'Prism mock' ? '' : '/raas/v2' };
 }

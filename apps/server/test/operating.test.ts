@@ -15,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, inject, test } from 'vitest';
 import { CONFIG_VARIABLES, configDefaults } from '../src/config.js';
 import { basic } from './support/harness.js';
 import { runCli, runServerOnce, startServerProcess } from './support/process.js';
-import { temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
+import { freePort, temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const randomKey = () => randomBytes(32).toString('base64url');
@@ -27,14 +27,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Waits until `predicate` holds, polling; false if it never did within `attempts` × 100 ms. */
 async function until(predicate: () => boolean | Promise<boolean>, attempts = 150): Promise<boolean> {

@@ -16,5 +16,6 @@ export {
   temporaryPostgres,
   temporarySqlite,
 } from './databases.js';
+export { freePort } from './ports.js';
 export { LISTENING_ON, type ProcessResult, type RunningProcess, type StartOptions, runToExit, startProcess } from './processes.js';
 export { cpuMicros, peakRssMb } from './usage.js';
