@@ -149,5 +149,9 @@ async function streamArray(res: Response, batches: AsyncIterable<unknown[]>): Pr
     // The client left: nothing to answer. Anything else reaches the error handler, which cuts
     // the connection since the status is already sent.
     if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+  } finally {
+    // A client gone before chunks() began never runs its finally: release the source here too
+    // (returning a finished iterator is a no-op).
+    await iterator.return?.(undefined);
   }
 }

@@ -198,8 +198,11 @@ function numbered(sql: string): string {
   if (text === undefined) {
     let position = 0;
     text = sql.replace(/\?/g, () => `$${++position}`);
-    if (numberedTexts.size >= 256) numberedTexts.clear();
-    numberedTexts.set(sql, text);
+    // Least recently used out first (a Map in use order): the texts every request runs stay.
+    if (numberedTexts.size >= 512) numberedTexts.delete(numberedTexts.keys().next().value!);
+  } else {
+    numberedTexts.delete(sql);
   }
+  numberedTexts.set(sql, text);
   return text;
 }

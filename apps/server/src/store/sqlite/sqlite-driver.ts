@@ -9,6 +9,8 @@ import { assertNotRefused, migrationSql, migrations } from '../migrations.js';
 import type { SqlDriver } from '../sql/driver.js';
 import { GroupCommit } from './group-commit.js';
 
+/** Prepared statements kept per database (a Map in use order: the least recently used goes first). */
+const STATEMENT_CACHE_SIZE = 512;
 /** Parses `file:…`, a plain path, or `:memory:` into what better-sqlite3 opens. */
 export function sqliteFilename(databaseUrl: string): string {
   if (databaseUrl === ':memory:' || databaseUrl === 'file::memory:') return ':memory:';
@@ -75,14 +77,20 @@ export class SqliteDriver implements SqlDriver {
     }
   }
 
-  /** Each text is prepared once; list queries vary with their filters, so the cache is bounded. */
+  /**
+   * Each text is prepared once. List queries vary with their filters and IN-list lengths, so the
+   * cache is bounded — least recently used out first, so that the statements every request runs
+   * stay prepared however many list shapes pass by.
+   */
   #statement(sql: string): Database.Statement {
     let statement = this.#statements.get(sql);
-    if (!statement) {
+    if (statement) {
+      this.#statements.delete(sql);
+    } else {
       statement = this.#db.prepare(sql);
-      if (this.#statements.size >= 256) this.#statements.clear();
-      this.#statements.set(sql, statement);
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.delete(this.#statements.keys().next().value!);
     }
+    this.#statements.set(sql, statement);
     return statement;
   }
 
