@@ -62,6 +62,46 @@ const types = {
     oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * Applies pending migrations under an advisory lock, on a connection of its own without the pool's
+ * query timeout: waiting for another instance's migration, or building an index on a large table,
+ * may rightly take longer than any request's query.
+ */
+async function migrate(connectionString: string, options: PostgresOptions): Promise<void> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: options.connectTimeoutMs, types });
+  await client.connect();
+  try {
+    // Several instances may start at once: one migrates, the others wait and then see it done.
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((row) => row.version));
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
+      await client.query('BEGIN');
+      try {
+        if (migration.refuseWhen)
+          assertNotRefused(migration, (await client.query<Record<string, unknown>>(migration.refuseWhen.query)).rows);
+        await client.query(migrationSql(migration, 'postgres'));
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          migration.version,
+          migration.name,
+          Date.now(),
+        ]);
+        await client.query('COMMIT');
+      } catch (error) {
+        // The migration's own error is the one to report, whatever the rollback meets.
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    }
+  } finally {
+    // Ending the session releases the advisory lock too.
+    await client.end().catch(() => {});
+  }
+}
+
 export class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres';
   readonly #pool: pg.Pool;
@@ -93,45 +133,12 @@ export class PostgresDriver implements SqlDriver {
     pool.on('error', () => {});
     const store = new PostgresDriver(pool, options);
     try {
-      await store.#migrate();
+      await migrate(connectionString, options);
     } catch (error) {
       await pool.end();
       throw error;
     }
     return store;
-  }
-
-  async #migrate(): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      // Several instances may start at once: one migrates, the others wait and then see it done.
-      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
-      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
-      const applied = new Set(rows.map((row) => row.version));
-      for (const migration of migrations) {
-        if (applied.has(migration.version)) continue;
-        await client.query('BEGIN');
-        try {
-          if (migration.refuseWhen)
-            assertNotRefused(migration, (await client.query<Record<string, unknown>>(migration.refuseWhen.query)).rows);
-          await client.query(migrationSql(migration, 'postgres'));
-          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-            migration.version,
-            migration.name,
-            Date.now(),
-          ]);
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK');
-          throw error;
-        }
-      }
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
-      client.release();
-    }
   }
 
   /**

@@ -98,7 +98,8 @@ export class SqliteDriver implements SqlDriver {
     return this.#statement(sql).all(...bindable(values)) as Row[];
   }
 
-  write<Row>(sql: string, values: readonly unknown[]): Promise<{ rows: Row[]; changes: number }> {
+  // async: a statement that fails to prepare rejects, as the SqlDriver contract says, not throws.
+  async write<Row>(sql: string, values: readonly unknown[]): Promise<{ rows: Row[]; changes: number }> {
     const statement = this.#statement(sql);
     const bound = bindable(values);
     return this.#writes.run(() => {
