@@ -6,7 +6,7 @@
  */
 import { UniqueViolation } from '../domain/ports.js';
 
-export const UNIQUE_CONSTRAINTS = {
+const UNIQUE_CONSTRAINTS = {
   platforms_name_unique: { table: 'platforms', columns: ['name'], target: 'platform' },
   credentials_key_id_unique: { table: 'credentials', columns: ['key_id'], target: 'keyId' },
   credentials_key_hash_unique: { table: 'credentials', columns: ['key_hash'], target: 'keyHash' },

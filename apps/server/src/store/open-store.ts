@@ -6,7 +6,7 @@ import { type PostgresOptions, PostgresStore } from './postgres/postgres-store.j
 import { SqliteStore, sqliteFilename } from './sqlite/sqlite-store.js';
 import type { Store } from '../domain/ports.js';
 
-export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//i.test(url);
+const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//i.test(url);
 
 const DEFAULT_POSTGRES: PostgresOptions = { poolMax: 10, connectTimeoutMs: 2_000, queryTimeoutMs: 10_000 };
 

@@ -77,7 +77,7 @@ export function toAccount(row: AccountRow): Account {
   };
 }
 
-export function toSummary(row: SummaryRow): AccountSummary {
+function toSummary(row: SummaryRow): AccountSummary {
   return {
     accountIdentifier: row.account_identifier,
     accountNumber: row.account_number,
@@ -128,7 +128,7 @@ export function customersWithAccounts(customers: CustomerRow[], accounts: Iterab
   return customers.map((row) => toCustomer(row, summaries.get(row.id) ?? []));
 }
 
-export const positionOf = (row: { created_at: number; id: number }): Position => ({ createdAt: row.created_at, id: row.id });
+const positionOf = (row: { created_at: number; id: number }): Position => ({ createdAt: row.created_at, id: row.id });
 
 /** A window's rows arrive nearest-first; lists are always returned in creation order. */
 export function inCreationOrder<Row>(rows: Row[], descending: boolean): Row[] {

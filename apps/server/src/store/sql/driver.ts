@@ -8,9 +8,9 @@
 export type Dialect = 'sqlite' | 'postgres';
 
 /** The DDL words that differ between the dialects. */
-export type DdlWord = 'id' | 'bigint' | 'boolean' | 'false';
+type DdlWord = 'id' | 'bigint' | 'boolean' | 'false';
 
-export const DDL: Record<Dialect, Record<DdlWord, string>> = {
+const DDL: Record<Dialect, Record<DdlWord, string>> = {
   // INTEGER PRIMARY KEY is SQLite's rowid; booleans are 0/1 integers there.
   sqlite: { id: 'INTEGER PRIMARY KEY', bigint: 'INTEGER', boolean: 'INTEGER', false: '0' },
   postgres: { id: 'BIGSERIAL PRIMARY KEY', bigint: 'BIGINT', boolean: 'BOOLEAN', false: 'false' },
