@@ -13,11 +13,15 @@ import type { Logger } from 'pino';
 import { CredentialCache } from './auth/credential-cache.js';
 import { FailureThrottle, type ThrottleOptions } from './auth/throttle.js';
 import { ApiError } from './domain/errors.js';
+import { AlertService } from './domain/alert-service.js';
+import { type Clock, systemClock } from './domain/clock.js';
+import { cursorCodecOf } from './domain/cursors.js';
+import { FundingService } from './domain/funding-service.js';
 import { RaasService } from './domain/raas-service.js';
 import { authenticate } from './http/authenticate.js';
 import { docsSite } from './http/docs.js';
 import { jsonBody } from './http/body.js';
-import { boundedBody, createAccess, decimalQuery, refuseLooseNumbers, takesBody, writeAccess } from './http/prechecks.js';
+import { boundedBody, createAccess, decimalQuery, refuseLooseNumbers, takesBody, writeAccess, writesNumbers } from './http/prechecks.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
 import { refuseOtherSchemes, toOriginForm } from './http/request-target.js';
@@ -43,7 +47,14 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Reject body properties the spec does not name (400) instead of dropping them (the default). */
   strictBodies?: boolean;
+  /** Where the domain reads the time (a sandbox may move one platform's). */
+  clock?: Clock;
+  /** How long a PENDING sandbox deposit stays pending (DEPOSIT_PENDING_MS). */
+  depositPendingMs?: number;
 }
+
+/** DEPOSIT_PENDING_MS's default. */
+export const DEFAULT_DEPOSIT_PENDING_MS = 5000;
 
 /** Longer request targets are refused with 414 (Node itself refuses headers over 16 KiB with 431). */
 export const MAX_URL_LENGTH = 4096;
@@ -79,8 +90,15 @@ export function createApp({
   credentialCacheMs = 1000,
   metrics,
   strictBodies = false,
+  clock = systemClock,
+  depositPendingMs = DEFAULT_DEPOSIT_PENDING_MS,
 }: AppDeps): Express {
-  const service = new RaasService(store);
+  const cursors = cursorCodecOf(store);
+  const services = {
+    raas: new RaasService(store, clock, cursors),
+    funding: new FundingService(store, clock, cursors, { depositPendingMs }),
+    alerts: new AlertService(store, clock),
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -132,7 +150,7 @@ export function createApp({
   app.use(API_BASE_PATH, writeAccess);
   // Unknown properties are dropped (unless strict) before the prototype-key check: an unknown
   // `valueOf`, or thousands of unknown names, are ignored like any other.
-  app.use(API_BASE_PATH, jsonBody({ takesBody, checks: [createAccess, boundedBody({ strictBodies })] }));
+  app.use(API_BASE_PATH, jsonBody({ takesBody, writesNumbers, checks: [createAccess, boundedBody({ strictBodies })] }));
   app.use(API_BASE_PATH, decimalQuery);
   app.use(
     headAsGet(
@@ -147,7 +165,7 @@ export function createApp({
     ),
   );
   app.use(API_BASE_PATH, refuseLooseNumbers);
-  app.use(API_BASE_PATH, mountOperations(operationHandlers(service)));
+  app.use(API_BASE_PATH, mountOperations(operationHandlers(services)));
 
   app.use(notFound);
   app.use(errorHandler(logger));

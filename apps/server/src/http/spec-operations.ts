@@ -18,6 +18,8 @@ export interface SpecOperation {
   numericQuery: Map<string, 'integer' | 'number'>;
   /** The JSON request body's schema ($refs resolved lazily through `resolve`). */
   bodySchema: Json | undefined;
+  /** Whether a top-level property of the body is a number (an amount). */
+  bodyHasNumbers: boolean;
 }
 
 const spec = loadSpec() as Json & { paths: Record<string, Json> };
@@ -49,13 +51,16 @@ const operations: SpecOperation[] = Object.entries(spec.paths).flatMap(([path, r
       }
       const content = resolve(operation.requestBody).content as Json | undefined;
       const body = content?.['application/json'] as Json | undefined;
+      const bodySchema = body?.schema ? resolve(body.schema) : undefined;
+      const bodyProperties = Object.values((bodySchema?.properties ?? {}) as Json);
       return {
         operationId: String(operation.operationId),
         method: method.toUpperCase(),
         path,
         segments: path.split('/').slice(1),
         numericQuery,
-        bodySchema: body?.schema ? resolve(body.schema) : undefined,
+        bodySchema,
+        bodyHasNumbers: bodyProperties.some((property) => resolve(property).type === 'number'),
       };
     });
 });

@@ -80,6 +80,7 @@ function memoryStore() {
       calls.scopes.push(scope);
       return windowOf([] as Account[], window);
     },
+    async settleDueDeposits() {},
     async updateAccount(platformId: number, accountIdentifier: string, patch: Partial<Account>) {
       calls.writes.push(`update ${accountIdentifier}`);
       const found = accounts.get(key(platformId, accountIdentifier));
@@ -125,7 +126,7 @@ let calls: ReturnType<typeof memoryStore>['calls'];
 
 beforeEach(async () => {
   const memory = memoryStore();
-  service = new RaasService(memory.store, () => new Date(Date.UTC(2024, 0, 1)));
+  service = new RaasService(memory.store, { now: () => new Date(Date.UTC(2024, 0, 1)) });
   calls = memory.calls;
   for (const customerIdentifier of ['acme-east', 'acme-west']) {
     await service.createCustomer(full, { customerIdentifier, displayName: `Acme ${customerIdentifier}` });

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { StoreUnavailable } from '../../domain/ports.js';
 import { uniqueViolation } from '../constraints.js';
 import { assertNotRefused, migrationSql, migrations } from '../migrations.js';
-import type { SqlDriver } from '../sql/driver.js';
+import type { SqlDriver, TxBody } from '../sql/driver.js';
 
 export interface PostgresOptions {
   /** Connections this process may hold at most. */
@@ -187,6 +187,51 @@ export class PostgresDriver implements SqlDriver {
   async write<Row>(sql: string, values: readonly unknown[]): Promise<{ rows: Row[]; changes: number }> {
     const { rows, rowCount } = await this.#query(sql, values);
     return { rows: rows as Row[], changes: rowCount ?? 0 };
+  }
+
+  /**
+   * BEGIN, the body's statements one by one on one pooled connection, COMMIT; ROLLBACK when a
+   * statement fails or the body throws. READ COMMITTED: a body that must not lose an update
+   * locks its rows (`SELECT … FOR UPDATE`) before it reads what it changes.
+   */
+  async transaction<T>(body: TxBody<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      if (isOutage(error)) this.#reached(false, error);
+      throw translate(error);
+    }
+    let broken: Error | undefined;
+    let begun = false;
+    try {
+      await client.query('BEGIN');
+      begun = true;
+      const steps = body();
+      let step = steps.next(undefined as never);
+      while (!step.done) {
+        const { rows, rowCount } = await client.query(numbered(step.value.sql), step.value.values as unknown[]);
+        step = steps.next({ rows, changes: rowCount ?? 0 });
+      }
+      await client.query('COMMIT');
+      this.#reached(true);
+      return step.value;
+    } catch (error) {
+      const fromDatabase = error instanceof pg.DatabaseError;
+      const fromConnection = !fromDatabase && isUnavailable(error);
+      // A broken connection is discarded; after an error the server answered, it is rolled back and kept.
+      if (fromConnection) broken = error instanceof Error ? error : new Error(String(error));
+      else if (begun) {
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        });
+      }
+      if (isOutage(error)) this.#reached(false, error);
+      // The body's own errors (a domain refusal) pass as they are; the database's are translated.
+      throw fromDatabase || fromConnection ? translate(error) : error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   async ping(): Promise<void> {

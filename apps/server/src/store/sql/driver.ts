@@ -21,6 +21,44 @@ export function ddl(text: string, dialect: Dialect): string {
   return text.replace(/\{(id|bigint|boolean|false)\}/g, (_, word: DdlWord) => DDL[dialect][word]);
 }
 
+/**
+ * `SELECT … FOR UPDATE` (of the table `alias`, in a join) in PostgreSQL; SQLite runs one writer
+ * at a time, its transactions serialised by the group commit, and has no such clause.
+ */
+export function forUpdate(dialect: Dialect, alias?: string): string {
+  if (dialect !== 'postgres') return '';
+  return alias ? `FOR UPDATE OF ${alias}` : 'FOR UPDATE';
+}
+
+/** One statement of a transaction, as its body yields it; the driver answers with its result. */
+export interface TxStatement {
+  readonly sql: string;
+  readonly values: readonly unknown[];
+}
+
+export interface TxResult<Row = unknown> {
+  rows: Row[];
+  changes: number;
+}
+
+/**
+ * What a transaction's body writes its statements with: `const rows = yield* tx.all<Row>(sql, values)`.
+ * A body is a generator so that it never awaits anything but its own statements: SQLite runs it
+ * synchronously inside its group commit (nothing else can run on that connection meanwhile),
+ * PostgreSQL awaits each statement on one pooled connection between BEGIN and COMMIT.
+ */
+export const tx = {
+  *all<Row>(sql: string, values: readonly unknown[]): Generator<TxStatement, Row[], TxResult> {
+    return (yield { sql, values }).rows as Row[];
+  },
+  *run<Row>(sql: string, values: readonly unknown[]): Generator<TxStatement, TxResult<Row>, TxResult> {
+    return (yield { sql, values }) as TxResult<Row>;
+  },
+};
+
+/** A transaction's body: its statements, then its answer. Throwing rolls everything back. */
+export type TxBody<T> = () => Generator<TxStatement, T, TxResult>;
+
 export interface SqlDriver {
   readonly dialect: Dialect;
   /** The rows of a read. */
@@ -30,6 +68,11 @@ export interface SqlDriver {
    * unique violation rejects with the domain's UniqueViolation (see constraints.ts).
    */
   write<Row>(sql: string, values: readonly unknown[]): Promise<{ rows: Row[]; changes: number }>;
+  /**
+   * Several statements as one transaction, committed before it resolves: all of them or, when
+   * a statement fails or the body throws, none (a unique violation rejects as for `write`).
+   */
+  transaction<T>(body: TxBody<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
