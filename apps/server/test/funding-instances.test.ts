@@ -6,14 +6,14 @@
  *   - transfers both ways between two accounts at once on both instances: no deadlock, no 5xx.
  *   - duplicate externalRefIDs racing on both instances, for transfers and for deposits: one
  *     success per externalRefID, every other answer 409.001, the money moved once.
- * After each, the ledger holds (test/support/ledger-check.ts, and the store's own verification).
+ * After each, the ledger holds (test/support/ledger-check.ts, and `raas ledger verify` exits 0);
+ * on this database, a balance changed by SQL makes `ledger verify` exit 1.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { openStore } from '../src/store/open-store.js';
 import { freshDatabase, openDriver } from './support/harness.js';
 import { countOf, fundingHttp } from './support/funding-http.js';
 import { ledgerProblems, moneyTotals } from './support/ledger-check.js';
-import { type RunningServer, startServerProcess } from './support/process.js';
+import { type RunningServer, runCli, startServerProcess } from './support/process.js';
 import type { SqlDriver } from '../src/store/sql/driver.js';
 
 const PLATFORM = { name: 'money-platform', key: 'p7Qm2Vx9LsKd4Rt8YwZc1Nb6Hf3Jg5Ue0Ai-Oo_Ev2s' };
@@ -45,15 +45,14 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** The ledger holds: no SQL-visible problem, and the store's `ledger verify` finds no difference. */
+const verify = () => runCli(['ledger', 'verify'], { DATABASE_URL: database.url });
+
+/** The ledger holds: no SQL-visible problem, and the operator's `ledger verify` exits 0. */
 async function expectLedgerHolds(): Promise<void> {
   expect(await ledgerProblems(driver)).toEqual([]);
-  const store = await openStore(database.url);
-  try {
-    expect((await store.verifyLedger()).differences).toEqual([]);
-  } finally {
-    await store.close();
-  }
+  const verified = await verify();
+  expect(verified.stdout).toMatch(/every balance matches/);
+  expect(verified.code).toBe(0);
   const totals = await moneyTotals(driver);
   expect(totals.balances).toBe(totals.deposited);
 }
@@ -166,4 +165,20 @@ test('duplicate externalRefIDs of card deposits racing on both instances: one 20
   expect(rows.map((r) => r.external_ref_id).sort()).toEqual([...refs].sort());
   expect(new Set(rows.map((r) => r.reference_deposit_id)).size).toBe(10);
   await expectLedgerHolds();
+});
+
+test('on PostgreSQL, ledger verify exits 1 naming an account whose balance was changed beside its ledger', async () => {
+  await http.accounts(at(0), 'tamper-owner', ['tamper-pool']);
+  const tamper = (delta: number) =>
+    driver.write("UPDATE accounts SET current_balance_minor = current_balance_minor + ? WHERE account_identifier = 'tamper-pool'", [delta]);
+  await tamper(1);
+  try {
+    const tampered = await verify();
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toContain('DIFFERS\tplatform money-platform\taccount tamper-pool\tbalance 0.01\tentries sum 0.00');
+    expect(tampered.stdout).toMatch(/1 differ$/m);
+  } finally {
+    await tamper(-1);
+  }
+  expect((await verify()).code).toBe(0);
 });
