@@ -1,7 +1,7 @@
 /**
  * Where the server spends its CPU: runs it under --cpu-prof, loads one route with autocannon for
  * a few seconds, and prints the functions with the most self time and the packages with the most
- * inclusive time. `pnpm --filter @raas-customers/bench profile [path]` (default: GET one customer);
+ * inclusive time. `pnpm --filter @raas-customers/bench run profile [path]` (default: GET one customer);
  * `profile transfer` POSTs 0.01 transfers back and forth between funded accounts, on SQLite, or on
  * a private PostgreSQL cluster with PROFILE_POSTGRES=1.
  */
