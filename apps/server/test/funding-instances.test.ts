@@ -73,9 +73,8 @@ test('50 parallel 1.00 transfers out of 20.00 over two instances: exactly 20 suc
   expect(successes.map((t) => t.transferFrom.endingBalance).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   for (const t of successes) expect(t.transferFrom.startingBalance).toBe(t.transferFrom.endingBalance + 1);
   expect(successes.map((t) => t.transferTo.endingBalance).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-  // Both instances served successes (the load really was spread), and both agree on the result.
-  const served = new Set(answers.flatMap((a, i) => (a.status === 200 ? [i % 2] : [])));
-  expect(served.size).toBe(2);
+  // Requests alternated between the instances; which of them won the 20 is the machine's business.
+  // Both agree on the result.
   for (const i of [0, 1]) {
     expect(await http.balance(at(i), 'race-source')).toBe(0);
     expect(await http.balance(at(i), 'race-sink')).toBe(20);
