@@ -76,7 +76,8 @@ export function transferTargets(rows: TransferRow[]): TargetCheck[] {
   const points = [...new Set(rows.map((r) => `${r.store}\t${r.connections}`))].map((key) => key.split('\t') as [string, string]);
   return points.map(([store, connections]) => {
     const ratio = transferRatio(rows, store, Number(connections));
-    return { target: `transfer on ${store} ≥ 0.5× bare SQL (c=${connections})`, measured: `${fixed(ratio, 2)}×`, met: ratio >= 0.5 };
+    // Three digits: a ratio of 0.498 shown as 0.50 beside "no" would read as a contradiction.
+    return { target: `transfer on ${store} ≥ 0.5× bare SQL (c=${connections})`, measured: `${fixed(ratio, 3)}×`, met: ratio >= 0.5 };
   });
 }
 
