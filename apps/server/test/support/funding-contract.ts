@@ -394,11 +394,25 @@ export function fundingContract(current: () => TestServer): void {
         ['0.100', '422.014'],
         ['1234567', '422.140'],
         ['-1', '422.141'],
+        // A huge negative exponent is judged from its text, never written out digit by digit.
+        ['0e-999999999', '422.014'],
       ] as const;
       for (const [amount, key] of refusals) {
         const response = await raw('POST', path, body(amount));
         expect(response.status, amount).toBe(400);
         expect(((await response.json()) as { errors?: unknown[] }).errors?.[0], amount).toMatchObject({ path: 'amount', i18nKey: key });
+      }
+      // A positive one that overflows to Infinity is not a number the schema takes: a 400 too.
+      for (const amount of ['1e99999999', '1e999999999999999999999']) {
+        const response = await raw('POST', path, body(amount));
+        expect(response.status, amount).toBe(400);
+        expect(((await response.json()) as { errors?: unknown[] }).errors?.[0], amount).toMatchObject({ path: 'amount' });
+      }
+      // 0e999999999 is zero, the deposit's range refuses it (no 500, no huge string built).
+      for (const amount of ['0e999999999', '0e500000000']) {
+        const response = await raw('POST', path, body(amount));
+        expect(response.status, amount).toBe(422);
+        expect(((await response.json()) as { i18nKey?: string }).i18nKey, amount).toBe('422.052');
       }
       expect(await balanceOf(accountIdentifier)).toBe(0.31);
     });
