@@ -178,12 +178,19 @@ function catalogued({ path, rule, detail, invalidValue, i18nKey }: FieldViolatio
   return { i18nKey: '422.001', message, constraint: CONSTRAINTS[rule] ?? rule };
 }
 
+/**
+ * Card data (the number, its code, the billing address) is never echoed: a field of these objects
+ * is named in an error, its value is not.
+ */
+const NEVER_ECHOED = /^(?:creditCard|billingAddress)(?:$|[.[])/;
+
 /** A violation as ErrorInfo lists it. */
 function fieldError(violation: FieldViolation): FieldError {
+  const echoed = violation.invalidValue !== undefined && !NEVER_ECHOED.test(violation.path);
   return {
     path: violation.path,
     ...catalogued(violation),
-    ...(violation.invalidValue === undefined ? {} : { invalidValue: violation.invalidValue }),
+    ...(echoed ? { invalidValue: violation.invalidValue } : {}),
   };
 }
 

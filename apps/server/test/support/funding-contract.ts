@@ -192,6 +192,22 @@ export function fundingContract(current: () => TestServer): void {
         'creditCard.expiration': '422.121',
         'creditCard.verificationNumber': '422.118',
       });
+      // Card data is named, never echoed: not the number, its code nor the billing address.
+      const spaced = {
+        ...cardBody(owner, pool.accountIdentifier),
+        creditCard: { number: '4111 1111 1111 1111', expiration: '2099-12', verificationNumber: '12' },
+        billingAddress: { ...cardBody(owner, pool.accountIdentifier).billingAddress, addressLine1: `Secret street ${'x'.repeat(300)}` },
+      };
+      const echoed = await raw('POST', '/creditCards', json(spaced));
+      expect(echoed.status).toBe(400);
+      const text = await echoed.text();
+      const paths = ((JSON.parse(text) as { errors?: { path: string; invalidValue?: unknown }[] }).errors ?? []).map((e) => e.path);
+      expect(paths).toEqual(expect.arrayContaining(['creditCard.number', 'creditCard.verificationNumber', 'billingAddress.addressLine1']));
+      expect(text).not.toContain('4111 1111 1111 1111');
+      expect(text).not.toContain('4111');
+      expect(text).not.toContain('"12"');
+      expect(text).not.toContain('Secret street');
+      expect(text).not.toContain('invalidValue');
       // A list over its bound is refused on its size alone, before the other rules are checked.
       const crowded = {
         ...cardBody(owner, pool.accountIdentifier),
