@@ -130,7 +130,8 @@ const FUNDING_FIELD_KEYS: Record<string, Partial<Record<string, Exclude<FieldI18
   label: { minLength: '422.119', maxLength: '422.119' },
   balanceAlertDisplayName: { minLength: '422.119', maxLength: '422.119' },
   contactInformation: { maxItems: '422.136' },
-  externalRefID: { minLength: '422.110', maxLength: '422.110' },
+  // An empty one is not "over 100 characters": it gets 422.001 with the validator's detail.
+  externalRefID: { maxLength: '422.110' },
   transferNotes: { maxLength: '422.006' },
   elementsPerBlock: { maximum: '422.042' },
 };

@@ -547,6 +547,10 @@ export function fundingContract(current: () => TestServer): void {
       expect(malformed.response.status).toBe(400);
       const long = await post({ externalRefID: 'x'.repeat(101) });
       expect(long.error?.errors?.[0]).toMatchObject({ path: 'externalRefID', i18nKey: '422.110' });
+      const empty = await post({ externalRefID: '' });
+      expect(empty.response.status).toBe(400);
+      expect(empty.error?.errors?.[0]).toMatchObject({ path: 'externalRefID', i18nKey: '422.001', constraint: 'Size' });
+      expect(empty.error?.errors?.[0]?.message).not.toContain('exceed');
     });
   });
 
