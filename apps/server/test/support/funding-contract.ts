@@ -780,9 +780,14 @@ export function fundingContract(current: () => TestServer): void {
           .client()
           .POST('/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance', { ...at, body: body as never });
       expect((await post({ balanceAlertDisplayName: 'Low', balanceAlertThreshold: 100 })).response.status).toBe(200);
-      const repeated = await post({ balanceAlertDisplayName: 'Low again', balanceAlertThreshold: 100.0 });
-      expect(repeated.response.status).toBe(409);
-      expect(repeated.error).toMatchObject({ i18nKey: '409.001' });
+      // 100.00 as written (JSON.stringify would send 100): the same threshold in cents, 409.
+      const repeated = await raw(
+        'POST',
+        `/customers/${owner}/accounts/${pool.accountIdentifier}/lowbalance`,
+        '{"balanceAlertDisplayName":"Low again","balanceAlertThreshold":100.00}',
+      );
+      expect(repeated.status).toBe(409);
+      expect(await repeated.json()).toMatchObject({ i18nKey: '409.001' });
       const invalid = await post({ balanceAlertDisplayName: '', balanceAlertThreshold: 1.001 });
       expect(invalid.response.status).toBe(400);
       expect(Object.fromEntries((invalid.error?.errors ?? []).map((e) => [e.path, e.i18nKey]))).toMatchObject({
