@@ -230,9 +230,11 @@ export class FundingService {
         principal.platformId,
         criteria,
         ({ from, to, duplicate }) => {
-          // An account of a customer outside the credential's list counts as outside, on either side.
-          for (const account of [from, to]) if (account && !mayTouch(principal, account.customerIdentifier)) throw new ApiError('403.007');
-          if (!from || !to) throw new ApiError('404.016');
+          // An account of a customer outside a limited credential's list reads as missing, on either
+          // side (as getAccount answers): the answer never tells whether such an account exists.
+          if (!from || !to || !mayTouch(principal, from.customerIdentifier) || !mayTouch(principal, to.customerIdentifier)) {
+            throw new ApiError('404.016');
+          }
           if (from.status !== 'ACTIVE' || to.status !== 'ACTIVE') throw new ApiError('422.004');
           if (from.currencyCode !== to.currencyCode) throw new ApiError('422.003');
           if (amountMinor < TRANSFER_MIN_MINOR) throw new ApiError('422.052');

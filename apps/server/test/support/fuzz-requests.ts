@@ -1243,8 +1243,9 @@ function domainOutcome(op: Operation, who: Who, params: Record<string, string>, 
       return { statuses: [200, 403, 404], keys: ['403.007', '404.011'], because: 'valid read of a deposit' };
     case 'transferFunds':
       return {
-        statuses: [200, 400, 402, 403, 404, 409, 422],
-        keys: ['400.001', '402.001', '403.007', '404.016', '409.001', '422.003', '422.004', '422.052'],
+        // An account outside a limited credential's list reads as missing (404.016), never 403.007.
+        statuses: [200, 400, 402, 404, 409, 422],
+        keys: ['400.001', '402.001', '404.016', '409.001', '422.003', '422.004', '422.052'],
         because: 'valid transfer',
       };
     case 'listBalanceAlerts':
