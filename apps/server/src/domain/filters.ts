@@ -1,6 +1,7 @@
 /** The list queries of the contract, as the store's filters (times in ms, balances in minor units). */
 import type { AccountFilters, CustomerFilters } from './ports.js';
 import { invalidField } from './errors.js';
+import { minorUnits } from './money.js';
 import type { ListAccountsQuery, ListCustomersQuery } from './model.js';
 
 const PAGINATION = new Set(['paginate', 'maxResults', 'nextCursor', 'prevCursor']);
@@ -17,13 +18,21 @@ function time(parameter: string, value: string | undefined): number | undefined 
   }
   return ms;
 }
-/** A balance bound in minor units; the spec bounds it, but NaN passes a bounds check. */
+/** Integer digits of a balance bound: the spec bounds it at ±10^12. */
+export const BALANCE_BOUND_DIGITS = 13;
+
+/**
+ * A balance bound in minor units, by money.ts's exact decimal rule (no float arithmetic): more
+ * than two decimals is a 400 naming the parameter (422.014). The HTTP layer has already judged
+ * the text as sent (prechecks.ts); the number's shortest text is the same decimal for any bound
+ * the spec admits. The spec bounds it, but NaN passes a bounds check.
+ */
 function minor(parameter: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isFinite(value)) {
     throw invalidField(parameter, 'type', 'must be a finite number', String(value));
   }
-  return Math.round(value * 100);
+  return minorUnits(parameter, String(value), BALANCE_BOUND_DIGITS);
 }
 
 /** Drops undefined members, so that equal filters compare (and digest) equal. */

@@ -18,9 +18,10 @@ function refuse(path: string, i18nKey: '422.014' | '422.140', detail: string, te
 
 /**
  * The amount in minor units, or a 400 naming `path`: more than two decimals (422.014), more than
- * six integer digits (422.140). `text` is the number as the client wrote it.
+ * `integerDigits` integer digits (422.140; six for an amount). `text` is the number as the client
+ * wrote it.
  */
-export function minorUnits(path: string, text: string): number {
+export function minorUnits(path: string, text: string, integerDigits = INTEGER_DIGITS): number {
   const match = DECIMAL.exec(text.trim());
   if (!match) throw refuse(path, '422.014', 'is not a decimal number', text);
   const [, minus, whole = '', fraction = '', exponent = '0'] = match;
@@ -30,7 +31,7 @@ export function minorUnits(path: string, text: string): number {
   const significant = (whole + fraction).replace(/^0+/, '');
   if (significant === '') return 0;
   // Counted before any digit is written out, so that `1e999999999` costs nothing.
-  if (significant.length - scale > INTEGER_DIGITS) throw refuse(path, '422.140', 'has more than six integer digits', text);
+  if (significant.length - scale > integerDigits) throw refuse(path, '422.140', `has more than ${integerDigits} integer digits`, text);
   const minor = Number(significant + '0'.repeat(2 - scale));
   return minus ? -minor : minor;
 }

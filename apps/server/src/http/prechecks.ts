@@ -11,6 +11,8 @@
  */
 import type { Request, RequestHandler } from 'express';
 import { ApiError } from '../domain/errors.js';
+import { BALANCE_BOUND_DIGITS } from '../domain/filters.js';
+import { minorUnits } from '../domain/money.js';
 import { keepNumberTexts } from './body.js';
 import { type SpecOperation, operationOf, resolve } from './spec-operations.js';
 
@@ -206,8 +208,16 @@ export const decimalQuery: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** Query parameters that are amounts of money: their decimals are counted as sent (`1.005` is a 400). */
+const MONEY_QUERY = ['minBalance', 'maxBalance'];
+
 export const refuseLooseNumbers: RequestHandler = (req, _res, next) => {
   const errors = looseNumbersOf(req);
   if (errors.length > 0) throw invalid(errors);
+  const sent = rawQueryOf(req);
+  for (const name of MONEY_QUERY) {
+    const text = sent?.[name];
+    if (typeof text === 'string') minorUnits(name, text, BALANCE_BOUND_DIGITS);
+  }
   next();
 };

@@ -906,6 +906,17 @@ export function fundingContract(current: () => TestServer): void {
         .client()
         .GET('/accounts', { params: { query: { minBalance: 500.5, maxBalance: 500.5 } } });
       expect((data as { accountIdentifier: string }[]).map((a) => a.accountIdentifier)).toEqual([high.accountIdentifier]);
+      // Decimals as sent: 1.005 is no bound in cents (float arithmetic read it as 1.00 or 1.01).
+      for (const query of ['minBalance=1.005', 'maxBalance=10.005', 'minBalance=5.000', 'maxBalance=1.0005e1']) {
+        const name = query.split('=')[0];
+        for (const path of ['/accounts', `/customers/${owner}/accounts`]) {
+          const response = await server().raw('GET', `${path}?${query}`, { headers: { authorization: basic(server().one) } });
+          expect(response.status, `${path}?${query}`).toBe(400);
+          const info = (await response.json()) as { i18nKey: string; errors?: { path: string; i18nKey: string }[] };
+          expect(info.errors, `${path}?${query}`).toEqual([expect.objectContaining({ path: name, i18nKey: '422.014' })]);
+        }
+      }
+      expect(await ids({ minBalance: 5.0, maxBalance: 5.0 })).toEqual([low.accountIdentifier]);
     });
 
     test('every balance equals the sum of its ledger entries', async () => {

@@ -518,6 +518,15 @@ function decodeSegment(raw: string): string | undefined {
 // Queries
 
 type QueryPairs = [string, string][];
+
+/** The query parameters that are amounts of money (prechecks.ts counts their decimals as sent). */
+const MONEY_QUERY = new Set(['minBalance', 'maxBalance']);
+
+/** Decimals of a decimal number as written, the exponent moving the point (`1.5e-2` has 3); 0 for any other text. */
+function decimalsAsWritten(text: string): number {
+  const match = /^-?\d+(?:\.(\d+))?(?:[eE]([-+]?\d+))?$/.exec(text);
+  return match ? (match[1]?.length ?? 0) - Number(match[2] ?? 0) : 0;
+}
 interface Query {
   pairs: QueryPairs;
   how: string;
@@ -1309,6 +1318,9 @@ export function expectedFor(c: FuzzCase, rendered: ReturnType<typeof renderBody>
   }
   const query = c.query!;
   if (query.valid === false) return { ...invalid, because: `query ${query.how}` };
+  // A balance bound is money: more than two decimals as sent is a 400 (422.014), whoever asks.
+  const fractional = query.pairs.find(([name, text]) => MONEY_QUERY.has(name) && decimalsAsWritten(text) > 2);
+  if (fractional) return { ...invalid, because: `query ${fractional[0]} has more than two decimals` };
   const bodySchema = bodySchemaOf(op);
   if (bodySchema) {
     if (!rendered.hasBody) return { ...invalid, because: 'missing body' };

@@ -82,11 +82,23 @@ describe('customerFilters', () => {
 describe('accountFilters', () => {
   test('takes one currency or several, and balances in minor units', () => {
     expect(accountFilters({ currencyCode: 'USD' as unknown as ListAccountsQuery['currencyCode'] })).toEqual({ currencyCodes: ['USD'] });
-    expect(accountFilters({ currencyCode: ['USD', 'EUR'], minBalance: 12.34, maxBalance: 0.005 })).toEqual({
+    expect(accountFilters({ currencyCode: ['USD', 'EUR'], minBalance: 12.34, maxBalance: 0.07 })).toEqual({
       currencyCodes: ['USD', 'EUR'],
       minBalanceMinor: 1234,
-      maxBalanceMinor: 1,
+      maxBalanceMinor: 7,
     });
+    // Exact cents, no float arithmetic: 1.005 is no amount of cents (Math.round(1.005 * 100) is 100).
+    const keyOf = (query: ListAccountsQuery) => {
+      try {
+        accountFilters(query);
+        return undefined;
+      } catch (error) {
+        return (error as ApiError).errors?.[0];
+      }
+    };
+    expect(keyOf({ minBalance: 1.005 })).toMatchObject({ path: 'minBalance', i18nKey: '422.014' });
+    expect(keyOf({ maxBalance: 10.005 })).toMatchObject({ path: 'maxBalance', i18nKey: '422.014' });
+    expect(accountFilters({ minBalance: -1e12, maxBalance: 1e12 })).toEqual({ minBalanceMinor: -1e14, maxBalanceMinor: 1e14 });
   });
 
   test('maps the other parameters by name', () => {
