@@ -4,6 +4,8 @@
  *   - 50 parallel 1.00 transfers out of 20.00, alternating between the instances: exactly 20
  *     succeed, each leaving a different balance, and 30 get 402.001; nothing is lost or doubled.
  *   - transfers both ways between two accounts at once on both instances: no deadlock, no 5xx.
+ *   - Pending deposits falling due while transfers run both ways: the settlement locks the
+ *     accounts in id order as transfers do, so no deadlock (40P01) and no 5xx.
  *   - duplicate externalRefIDs racing on both instances, for transfers and for deposits: one
  *     success per externalRefID, every other answer 409.001, the money moved once.
  * After each, the ledger holds (test/support/ledger-check.ts, and `raas ledger verify` exits 0);
@@ -16,6 +18,7 @@ import { ledgerProblems, moneyTotals } from './support/ledger-check.js';
 import { type RunningServer, runCli, startServerProcess } from './support/process.js';
 import type { SqlDriver } from '../src/store/sql/driver.js';
 
+const PENDING_MS = 2000;
 const PLATFORM = { name: 'money-platform', key: 'p7Qm2Vx9LsKd4Rt8YwZc1Nb6Hf3Jg5Ue0Ai-Oo_Ev2s' };
 const http = fundingHttp(PLATFORM);
 
@@ -33,6 +36,8 @@ beforeAll(async () => {
     // The transfers of one account queue on its row lock while holding a pooled connection:
     // a generous wait keeps a slow machine from turning that queue into 503s.
     PG_CONNECT_TIMEOUT_MS: '30000',
+    // Pending deposits fall due soon, for the settlement test (no other test makes one).
+    DEPOSIT_PENDING_MS: String(PENDING_MS),
     RAAS_PLATFORM_NAME: PLATFORM.name,
     RAAS_PLATFORM_KEY: PLATFORM.key,
   };
@@ -107,6 +112,61 @@ test('transfers both ways between two accounts on both instances at once: no dea
   // Each direction moved 0.01 + … + 0.40 = 8.20, so both end where they started.
   expect(await http.balance(at(0), 'swap-left')).toBe(100);
   expect(await http.balance(at(1), 'swap-right')).toBe(100);
+  await expectLedgerHolds();
+});
+
+test('Pending deposits settled while transfers run both ways on both instances: no deadlock, no 5xx, each credited once', async () => {
+  const token = await http.accounts(at(0), 'settle-payer', ['settle-left', 'settle-right']);
+  const { token: rightCard } = await http.card(at(0), 'settle-payer', 'settle-right');
+  const cards = { 'settle-left': token, 'settle-right': rightCard };
+  for (const accountIdentifier of ['settle-left', 'settle-right'] as const) {
+    await http.funded(at(0), {
+      customerIdentifier: 'settle-payer',
+      accountIdentifier,
+      creditCardToken: cards[accountIdentifier],
+      amount: 100,
+    });
+  }
+  // 1001.00 is the sandbox's Pending amount. Made right, left, right, left…: in deposit order the
+  // settlement reaches the accounts against their id order, the order transfers lock them in.
+  for (let k = 0; k < 4; k++) {
+    for (const accountIdentifier of ['settle-right', 'settle-left'] as const) {
+      const made = await http.deposit(at(k), {
+        customerIdentifier: 'settle-payer',
+        accountIdentifier,
+        creditCardToken: cards[accountIdentifier],
+        amount: 1001,
+      });
+      expect(made.status).toBe(200);
+      expect(made.body.status).toBe('PENDING');
+    }
+  }
+  const due = Date.now() + PENDING_MS;
+  // Transfers both ways in 8 loops over both instances, from before the deposits fall due until
+  // after: the settlement runs while transfers hold their account locks.
+  const answers = (
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, loop) => {
+        const mine: Awaited<ReturnType<typeof http.transfer>>[] = [];
+        while (Date.now() < due + 1500) {
+          mine.push(
+            await http.transfer(at(loop), {
+              transferFrom: loop % 4 < 2 ? 'settle-left' : 'settle-right',
+              transferTo: loop % 4 < 2 ? 'settle-right' : 'settle-left',
+              amount: 0.01,
+            }),
+          );
+        }
+        return mine;
+      }),
+    )
+  ).flat();
+  expect(answers.length).toBeGreaterThan(0);
+  expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+  // Both sides: 100.00 and four settled 1001.00 each, whatever the transfers moved between them.
+  const left = await http.balance(at(0), 'settle-left');
+  const right = await http.balance(at(1), 'settle-right');
+  expect(Math.round((left + right) * 100)).toBe(2 * (10_000 + 4 * 100_100));
   await expectLedgerHolds();
 });
 

@@ -327,7 +327,16 @@ export class FundingSql implements FundingStore, LedgerStore {
     const self = this;
     const lock = forUpdate(this.db.dialect);
     await this.db.transaction(function* () {
-      // Locked in id order: a second instance settling at once waits here, then finds them decided.
+      // The accounts first, in id order, as a transfer locks them: the two never wait on each
+      // other in opposite orders (a deadlock, 40P01 on PostgreSQL).
+      const accounts = yield* tx.all<{ id: number }>(
+        `SELECT id FROM accounts WHERE id IN (SELECT account_id ${due}) ORDER BY id ${lock}`,
+        values,
+      );
+      if (accounts.length === 0) return;
+      const ids = accounts.map((account) => account.id);
+      // Then the deposits, of those accounts only (one that fell due since is the next call's):
+      // a second instance settling at once waits here, then finds them decided.
       const rows = yield* tx.all<{
         id: number;
         account_id: number;
@@ -335,7 +344,11 @@ export class FundingSql implements FundingStore, LedgerStore {
         resolves_to: string;
         reference_deposit_id: string;
         resolve_at: number;
-      }>(`SELECT id, account_id, amount_minor, resolves_to, reference_deposit_id, resolve_at ${due} ORDER BY id ${lock}`, values);
+      }>(
+        `SELECT id, account_id, amount_minor, resolves_to, reference_deposit_id, resolve_at ${due}
+         AND account_id IN (${ids.map(() => '?').join(', ')}) ORDER BY id ${lock}`,
+        [...values, ...ids],
+      );
       for (const row of rows) {
         const { changes } = yield* tx.run(`UPDATE deposits SET status = resolves_to WHERE id = ? AND status = 'PENDING'`, [row.id]);
         if (changes === 1 && row.resolves_to === 'SUCCESS') {

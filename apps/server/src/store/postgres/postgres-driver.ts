@@ -47,12 +47,22 @@ function isOutage(error: unknown): boolean {
   return isUnavailable(error);
 }
 
+/** A deadlock (40P01) or serialization failure (40001): the transaction was rolled back, and may be run again. */
+function isRetryable(error: unknown): boolean {
+  const { code } = (error ?? {}) as { code?: string };
+  return code === '40P01' || code === '40001';
+}
+
+/** Runs of a transaction a deadlock or serialization failure may take before the request answers 503. */
+const TRANSACTION_ATTEMPTS = 3;
+
 function translate(error: unknown): Error {
   const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
   // PostgreSQL names the constraint, as the migration declared it.
   const unique = code === '23505' ? uniqueViolation(constraint) : undefined;
   if (unique) return unique;
-  if (isUnavailable(error)) return new StoreUnavailable(error);
+  // Never a 500: a deadlock that outlived its retries is a 503 (503.001), to be retried.
+  if (isUnavailable(error) || isRetryable(error)) return new StoreUnavailable(error);
   return error instanceof Error ? error : new Error(String(error));
 }
 
@@ -195,6 +205,19 @@ export class PostgresDriver implements SqlDriver {
    * locks its rows (`SELECT … FOR UPDATE`) before it reads what it changes.
    */
   async transaction<T>(body: TxBody<T>): Promise<T> {
+    // A deadlock or serialization failure rolled the whole transaction back: it runs again from
+    // its first statement (its body is a fresh generator each time), a bounded number of times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#transactionOnce(body);
+      } catch (error) {
+        const cause = error instanceof StoreUnavailable ? error.cause : undefined;
+        if (attempt >= TRANSACTION_ATTEMPTS || !isRetryable(cause)) throw error;
+      }
+    }
+  }
+
+  async #transactionOnce<T>(body: TxBody<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.#pool.connect();
