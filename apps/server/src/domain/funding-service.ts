@@ -223,8 +223,8 @@ export class FundingService {
       throw invalidField('transferTo', 'NotEqual', 'must not be the account of transferFrom', criteria.transferTo);
     }
     const now = this.#now(principal);
-    // The source's balance must include every deposit decided by now.
-    await this.store.settleDueDeposits(principal.platformId, now);
+    // The source's balance includes every deposit decided by now: the store settles those due
+    // whenever its lock finds any (funding-sql.ts), before the transfer is decided.
     try {
       const done = await this.store.transfer(
         principal.platformId,

@@ -313,7 +313,7 @@ export interface FundingStore {
    * (a SUCCESS credits its account through a ledger entry); an indexed check when none is due.
    */
   settleDueDeposits(platformId: number, now: Date): Promise<void>;
-  /** Locks both accounts in id order, asks `decide` (which may throw), moves the money. */
+  /** Settles the deposits due by `now` when any are, locks both accounts in id order, asks `decide` (which may throw), moves the money. */
   transfer(platformId: number, request: TransferRequest, decide: (facts: TransferFacts) => NewTransfer, now: Date): Promise<TransferDone>;
 }
 

@@ -119,14 +119,29 @@ const toStoredDeposit = (row: DepositRow): StoredDeposit => ({
 
 type Steps<T> = Generator<TxStatement, T, TxResult>;
 
+/** More runs of a transfer than this, each finding deposits due again, and it goes ahead without settling. */
+const SETTLE_ROUNDS = 3;
+
 export class FundingSql implements FundingStore, LedgerStore {
   readonly #lockAccounts: (count: number) => string;
+  /**
+   * A transfer's one read: both accounts locked in id order, with whether the source already sent
+   * this externalRefID and whether any Pending deposit of the platform is due (so that the common
+   * case, nothing due, costs no statement of its own).
+   */
+  readonly #lockTransfer: string;
 
   constructor(private readonly db: SqlDriver) {
     const lock = forUpdate(db.dialect, 'a');
     this.#lockAccounts = (count) =>
       `SELECT ${ACCOUNT_COLUMNS} FROM accounts a JOIN customers c ON c.id = a.customer_id
        WHERE a.platform_id = ? AND a.account_identifier IN (${Array(count).fill('?').join(', ')}) ORDER BY a.id ${lock}`;
+    this.#lockTransfer = `SELECT ${ACCOUNT_COLUMNS},
+         CASE WHEN EXISTS (SELECT 1 FROM transfers t WHERE t.from_account_id = a.id AND t.external_ref_id = ?) THEN 1 ELSE 0 END AS sent,
+         CASE WHEN EXISTS (SELECT 1 FROM deposits d WHERE d.platform_id = a.platform_id AND d.status = 'PENDING' AND d.resolve_at <= ?)
+           THEN 1 ELSE 0 END AS due
+       FROM accounts a JOIN customers c ON c.id = a.customer_id
+       WHERE a.platform_id = ? AND a.account_identifier IN (?, ?) ORDER BY a.id ${lock}`;
   }
 
   /** The accounts, locked until the transaction ends, in id order (so two transfers never deadlock). */
@@ -363,32 +378,74 @@ export class FundingSql implements FundingStore, LedgerStore {
     });
   }
 
-  transfer(platformId: number, request: TransferRequest, decide: (facts: TransferFacts) => NewTransfer, now: Date): Promise<TransferDone> {
+  /**
+   * A transfer in six statements on PostgreSQL (BEGIN, the lock, the transfer row, both balances
+   * in one UPDATE, both ledger entries in one INSERT, COMMIT). Deposits due by now are settled
+   * first, in a transaction of their own, whenever the lock says some are: the transfer then runs
+   * again, on balances that include them.
+   */
+  async transfer(
+    platformId: number,
+    request: TransferRequest,
+    decide: (facts: TransferFacts) => NewTransfer,
+    now: Date,
+  ): Promise<TransferDone> {
+    for (let round = 1; ; round++) {
+      const done = await this.#transferOnce(platformId, request, decide, now, round < SETTLE_ROUNDS);
+      if (done !== 'settle first') return done;
+      await this.settleDueDeposits(platformId, now);
+    }
+  }
+
+  #transferOnce(
+    platformId: number,
+    request: TransferRequest,
+    decide: (facts: TransferFacts) => NewTransfer,
+    now: Date,
+    maySettle: boolean,
+  ): Promise<TransferDone | 'settle first'> {
     const self = this;
+    const at = now.getTime();
     return this.db.transaction(function* () {
-      const accounts = yield* self.#locked(platformId, [request.transferFrom, request.transferTo]);
-      const from = accounts.find((account) => account.accountIdentifier === request.transferFrom);
-      const to = accounts.find((account) => account.accountIdentifier === request.transferTo);
-      const duplicate =
-        from !== undefined &&
-        request.externalRefID !== undefined &&
-        (yield* tx.all('SELECT 1 FROM transfers WHERE from_account_id = ? AND external_ref_id = ?', [from.id, request.externalRefID]))
-          .length > 0;
+      const rows = yield* tx.all<FundedAccountRow & { sent: number; due: number }>(self.#lockTransfer, [
+        request.externalRefID ?? null,
+        at,
+        platformId,
+        request.transferFrom,
+        request.transferTo,
+      ]);
+      // Nothing written yet: the transaction ends empty, the deposits are settled, the transfer runs again.
+      if (maySettle && rows.some((row) => Number(row.due) === 1)) return 'settle first' as const;
+      const fromRow = rows.find((row) => row.account_identifier === request.transferFrom);
+      const toRow = rows.find((row) => row.account_identifier === request.transferTo);
+      const from = fromRow && toFundedAccount(fromRow);
+      const to = toRow && toFundedAccount(toRow);
+      const duplicate = fromRow !== undefined && request.externalRefID !== undefined && Number(fromRow.sent) === 1;
       const transfer = decide({ from, to, duplicate });
-      const at = now.getTime();
-      const { rows } = yield* tx.run<{ id: number }>(
+      const { rows: inserted } = yield* tx.run<{ id: number }>(
         `INSERT INTO transfers (platform_id, from_account_id, to_account_id, amount_minor, notes, external_ref_id, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
         [platformId, from!.id, to!.id, transfer.amountMinor, transfer.transferNotes ?? null, request.externalRefID ?? null, at],
       );
-      const reference = `transfer ${rows[0]!.id}`;
-      const fromAfterMinor = yield* self.#post(platformId, from!.id, {
-        kind: 'transfer_out',
-        amountMinor: -transfer.amountMinor,
-        reference,
-        at,
-      });
-      const toAfterMinor = yield* self.#post(platformId, to!.id, { kind: 'transfer_in', amountMinor: transfer.amountMinor, reference, at });
+      const reference = `transfer ${inserted[0]!.id}`;
+      // Both balances in one statement; the debit checks the balance in the statement itself too.
+      const { rows: balances } = yield* tx.run<{ id: number; current_balance_minor: number }>(
+        `UPDATE accounts SET current_balance_minor = current_balance_minor + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END
+         WHERE id IN (?, ?) AND current_balance_minor + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END >= 0
+         RETURNING id, current_balance_minor`,
+        [from!.id, -transfer.amountMinor, transfer.amountMinor, from!.id, to!.id, from!.id, -transfer.amountMinor, transfer.amountMinor],
+      );
+      const fromAfterMinor = balances.find((row) => Number(row.id) === from!.id)?.current_balance_minor;
+      const toAfterMinor = balances.find((row) => Number(row.id) === to!.id)?.current_balance_minor;
+      if (fromAfterMinor === undefined || toAfterMinor === undefined) throw new Error(`account ${from!.id} would be overdrawn`);
+      yield* tx.run(
+        `INSERT INTO ledger_entries (platform_id, account_id, kind, amount_minor, balance_after_minor, reference, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)`,
+        [
+          ...[platformId, from!.id, 'transfer_out', -transfer.amountMinor, fromAfterMinor, reference, at],
+          ...[platformId, to!.id, 'transfer_in', transfer.amountMinor, toAfterMinor, reference, at],
+        ],
+      );
       return { from: from!, to: to!, fromAfterMinor, toAfterMinor, createdAt: at };
     });
   }
