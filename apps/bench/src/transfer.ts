@@ -65,22 +65,58 @@ function pairOf(k: number): { from: string; to: string } {
 }
 
 /**
- * The server's transfer (apps/server/src/store/funding-sql.ts, `transfer` and `#post`), statement
- * for statement: lock both accounts in id order and read them, insert the transfer, then for
- * each side the balance change checked in the statement and its ledger entry. `?` placeholders;
+ * The server's transfer (apps/server/src/store/funding-sql.ts, `transfer`), statement for
+ * statement: lock both accounts in id order and read them (with whether the externalRefID was
+ * sent and whether a Pending deposit is due), insert the transfer, both balance changes in one
+ * UPDATE checked in the statement, both ledger entries in one INSERT. `?` placeholders;
  * PostgreSQL's numbered ones and its FOR UPDATE are derived below, as the server's driver does.
  */
 const SQL = {
   lock: `SELECT a.id, c.customer_identifier, a.account_identifier, a.account_number, a.display_name,
-  a.currency_code, a.status, a.contact_email, a.current_balance_minor FROM accounts a JOIN customers c ON c.id = a.customer_id
+  a.currency_code, a.status, a.contact_email, a.current_balance_minor,
+         CASE WHEN EXISTS (SELECT 1 FROM transfers t WHERE t.from_account_id = a.id AND t.external_ref_id = ?) THEN 1 ELSE 0 END AS sent,
+         CASE WHEN EXISTS (SELECT 1 FROM deposits d WHERE d.platform_id = a.platform_id AND d.status = 'PENDING' AND d.resolve_at <= ?)
+           THEN 1 ELSE 0 END AS due
+       FROM accounts a JOIN customers c ON c.id = a.customer_id
        WHERE a.platform_id = ? AND a.account_identifier IN (?, ?) ORDER BY a.id`,
   insertTransfer: `INSERT INTO transfers (platform_id, from_account_id, to_account_id, amount_minor, notes, external_ref_id, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-  post: `UPDATE accounts SET current_balance_minor = current_balance_minor + ?
-       WHERE id = ? AND current_balance_minor + ? >= 0 RETURNING current_balance_minor`,
-  entry: `INSERT INTO ledger_entries (platform_id, account_id, kind, amount_minor, balance_after_minor, reference, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  post: `UPDATE accounts SET current_balance_minor = current_balance_minor + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END
+         WHERE id IN (?, ?) AND current_balance_minor + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END >= 0
+         RETURNING id, current_balance_minor`,
+  entries: `INSERT INTO ledger_entries (platform_id, account_id, kind, amount_minor, balance_after_minor, reference, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)`,
 };
+/** The values of `post` moving `amountMinor` from `fromId` to `toId`. */
+const postValues = (fromId: number, toId: number, amountMinor: number) => [
+  fromId,
+  -amountMinor,
+  amountMinor,
+  fromId,
+  toId,
+  fromId,
+  -amountMinor,
+  amountMinor,
+];
+/** The balances `post` returned, or an error when a side is missing (overdrawn). */
+function after(rows: { id: number; current_balance_minor: number }[], fromId: number, toId: number): [number, number] {
+  const from = rows.find((row) => Number(row.id) === fromId)?.current_balance_minor;
+  const to = rows.find((row) => Number(row.id) === toId)?.current_balance_minor;
+  if (from === undefined || to === undefined) throw new Error('overdrawn');
+  return [from, to];
+}
+const entryValues = (
+  platformId: number,
+  fromId: number,
+  toId: number,
+  amountMinor: number,
+  balances: [number, number],
+  reference: string,
+  at: number,
+) => [
+  ...[platformId, fromId, 'transfer_out', -amountMinor, balances[0], reference, at],
+  ...[platformId, toId, 'transfer_in', amountMinor, balances[1], reference, at],
+];
 const numbered = (sql: string) => {
   let position = 0;
   return sql.replace(/\?/g, () => `$${++position}`);
@@ -160,19 +196,14 @@ function sqliteBaseline(file: string) {
   const lock = db.prepare(SQL.lock);
   const insertTransfer = db.prepare(SQL.insertTransfer);
   const post = db.prepare(SQL.post);
-  const entry = db.prepare(SQL.entry);
-  const side = (accountId: number, amountMinor: number, kind: string, reference: string, at: number) => {
-    const row = post.get(amountMinor, accountId, amountMinor) as { current_balance_minor: number } | undefined;
-    if (!row) throw new Error('overdrawn');
-    entry.run(platformId, accountId, kind, amountMinor, row.current_balance_minor, reference, at);
-  };
+  const entries = db.prepare(SQL.entries);
   const transfer = db.transaction((k: number) => {
     const at = Date.now();
     const pair = pairOf(k);
-    const { from, to } = check(lock.all(platformId, pair.from, pair.to) as AccountRow[], pair.from, 1);
+    const { from, to } = check(lock.all(null, at, platformId, pair.from, pair.to) as AccountRow[], pair.from, 1);
     const { id } = insertTransfer.get(platformId, from.id, to.id, 1, null, null, at) as { id: number };
-    side(from.id, -1, 'transfer_out', `transfer ${id}`, at);
-    side(to.id, 1, 'transfer_in', `transfer ${id}`, at);
+    const balances = after(post.all(...postValues(from.id, to.id, 1)) as { id: number; current_balance_minor: number }[], from.id, to.id);
+    entries.run(...entryValues(platformId, from.id, to.id, 1, balances, `transfer ${id}`, at));
   });
   return {
     // Synchronous, as the server's own SQLite writes are: a turn of the event loop between transfers lets the other loops in.
@@ -204,7 +235,7 @@ async function postgresBaseline(url: string, size: number) {
   const lock = `${numbered(SQL.lock)} FOR UPDATE OF a`;
   const insertTransfer = numbered(SQL.insertTransfer);
   const post = numbered(SQL.post);
-  const entry = numbered(SQL.entry);
+  const entries = numbered(SQL.entries);
   return {
     async run(k: number) {
       const client = await pool.connect();
@@ -212,17 +243,12 @@ async function postgresBaseline(url: string, size: number) {
         await client.query('BEGIN');
         const at = Date.now();
         const pair = pairOf(k);
-        const locked = await client.query<AccountRow>(lock, [platformId, pair.from, pair.to]);
+        const locked = await client.query<AccountRow>(lock, [null, at, platformId, pair.from, pair.to]);
         const { from, to } = check(locked.rows, pair.from, 1);
         const { id } = (await client.query<{ id: number }>(insertTransfer, [platformId, from.id, to.id, 1, null, null, at])).rows[0]!;
-        for (const [accountId, amount, kind] of [
-          [from.id, -1, 'transfer_out'],
-          [to.id, 1, 'transfer_in'],
-        ] as const) {
-          const after = (await client.query<{ current_balance_minor: number }>(post, [amount, accountId, amount])).rows[0];
-          if (!after) throw new Error('overdrawn');
-          await client.query(entry, [platformId, accountId, kind, amount, after.current_balance_minor, `transfer ${id}`, at]);
-        }
+        const moved = await client.query<{ id: number; current_balance_minor: number }>(post, postValues(from.id, to.id, 1));
+        const balances = after(moved.rows, from.id, to.id);
+        await client.query(entries, entryValues(platformId, from.id, to.id, 1, balances, `transfer ${id}`, at));
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
