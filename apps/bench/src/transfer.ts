@@ -100,8 +100,9 @@ const postValues = (fromId: number, toId: number, amountMinor: number) => [
 ];
 /** The balances `post` returned, or an error when a side is missing (overdrawn). */
 function after(rows: { id: number; current_balance_minor: number }[], fromId: number, toId: number): [number, number] {
-  const from = rows.find((row) => Number(row.id) === fromId)?.current_balance_minor;
-  const to = rows.find((row) => Number(row.id) === toId)?.current_balance_minor;
+  // pg reads BIGINT ids as strings: compared as numbers.
+  const from = rows.find((row) => Number(row.id) === Number(fromId))?.current_balance_minor;
+  const to = rows.find((row) => Number(row.id) === Number(toId))?.current_balance_minor;
   if (from === undefined || to === undefined) throw new Error('overdrawn');
   return [from, to];
 }
