@@ -19,8 +19,11 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 export class GroupCommit {
   #queue: Job[] = [];
   readonly #batch: Database.Transaction<(jobs: Job[]) => Outcome[]>;
+  /** A batch of one write: no savepoint, its failure rolls the whole transaction back. */
+  readonly #single: Database.Transaction<(work: () => unknown) => unknown>;
 
   constructor(db: Database.Database) {
+    this.#single = db.transaction((work: () => unknown) => work());
     // Called inside the batch's transaction, db.transaction() opens a savepoint.
     const inSavepoint = db.transaction((work: () => unknown) => work());
     this.#batch = db.transaction((jobs: Job[]) =>
@@ -45,6 +48,19 @@ export class GroupCommit {
   #flush(): void {
     const jobs = this.#queue;
     this.#queue = [];
+    // The lone request (one connection) pays no SAVEPOINT and RELEASE: nothing to keep apart.
+    if (jobs.length === 1) {
+      const job = jobs[0]!;
+      let value: unknown;
+      try {
+        value = this.#single.immediate(job.work);
+      } catch (error) {
+        job.reject(error);
+        return;
+      }
+      job.resolve(value);
+      return;
+    }
     let outcomes: Outcome[];
     try {
       outcomes = this.#batch.immediate(jobs);
