@@ -66,15 +66,15 @@ function pairOf(k: number): { from: string; to: string } {
 
 /**
  * The server's transfer (apps/server/src/store/funding-sql.ts, `transfer`), statement for
- * statement: lock both accounts in id order and read them (with whether the externalRefID was
- * sent and whether a Pending deposit is due), insert the transfer, both balance changes in one
+ * statement: lock both accounts in id order and read them (with whether a Pending deposit is
+ * due; the load sends no externalRefID, so the lock looks none up), insert the transfer, both balance changes in one
  * UPDATE checked in the statement, both ledger entries in one INSERT. `?` placeholders;
  * PostgreSQL's numbered ones and its FOR UPDATE are derived below, as the server's driver does.
  */
 const SQL = {
   lock: `SELECT a.id, c.customer_identifier, a.account_identifier, a.account_number, a.display_name,
   a.currency_code, a.status, a.contact_email, a.current_balance_minor,
-         CASE WHEN EXISTS (SELECT 1 FROM transfers t WHERE t.from_account_id = a.id AND t.external_ref_id = ?) THEN 1 ELSE 0 END AS sent,
+         0 AS sent,
          CASE WHEN EXISTS (SELECT 1 FROM deposits d WHERE d.platform_id = a.platform_id AND d.status = 'PENDING' AND d.resolve_at <= ?)
            THEN 1 ELSE 0 END AS due
        FROM accounts a JOIN customers c ON c.id = a.customer_id
@@ -201,7 +201,7 @@ function sqliteBaseline(file: string) {
   const transfer = db.transaction((k: number) => {
     const at = Date.now();
     const pair = pairOf(k);
-    const { from, to } = check(lock.all(null, at, platformId, pair.from, pair.to) as AccountRow[], pair.from, 1);
+    const { from, to } = check(lock.all(at, platformId, pair.from, pair.to) as AccountRow[], pair.from, 1);
     const { id } = insertTransfer.get(platformId, from.id, to.id, 1, null, null, at) as { id: number };
     const balances = after(post.all(...postValues(from.id, to.id, 1)) as { id: number; current_balance_minor: number }[], from.id, to.id);
     entries.run(...entryValues(platformId, from.id, to.id, 1, balances, `transfer ${id}`, at));
@@ -244,7 +244,7 @@ async function postgresBaseline(url: string, size: number) {
         await client.query('BEGIN');
         const at = Date.now();
         const pair = pairOf(k);
-        const locked = await client.query<AccountRow>(lock, [null, at, platformId, pair.from, pair.to]);
+        const locked = await client.query<AccountRow>(lock, [at, platformId, pair.from, pair.to]);
         const { from, to } = check(locked.rows, pair.from, 1);
         const { id } = (await client.query<{ id: number }>(insertTransfer, [platformId, from.id, to.id, 1, null, null, at])).rows[0]!;
         const moved = await client.query<{ id: number; current_balance_minor: number }>(post, postValues(from.id, to.id, 1));

@@ -129,15 +129,17 @@ export class FundingSql implements FundingStore, LedgerStore {
    * this externalRefID and whether any Pending deposit of the platform is due (so that the common
    * case, nothing due, costs no statement of its own).
    */
-  readonly #lockTransfer: string;
+  readonly #lockTransfer: (withExternalRef: boolean) => string;
 
   constructor(private readonly db: SqlDriver) {
     const lock = forUpdate(db.dialect, 'a');
     this.#lockAccounts = (count) =>
       `SELECT ${ACCOUNT_COLUMNS} FROM accounts a JOIN customers c ON c.id = a.customer_id
        WHERE a.platform_id = ? AND a.account_identifier IN (${Array(count).fill('?').join(', ')}) ORDER BY a.id ${lock}`;
-    this.#lockTransfer = `SELECT ${ACCOUNT_COLUMNS},
-         CASE WHEN EXISTS (SELECT 1 FROM transfers t WHERE t.from_account_id = a.id AND t.external_ref_id = ?) THEN 1 ELSE 0 END AS sent,
+    // Without an externalRefID nothing is looked up (`external_ref_id = NULL` would walk every
+    // transfer of the account in SQLite's index).
+    this.#lockTransfer = (withExternalRef) => `SELECT ${ACCOUNT_COLUMNS},
+         ${withExternalRef ? 'CASE WHEN EXISTS (SELECT 1 FROM transfers t WHERE t.from_account_id = a.id AND t.external_ref_id = ?) THEN 1 ELSE 0 END' : '0'} AS sent,
          CASE WHEN EXISTS (SELECT 1 FROM deposits d WHERE d.platform_id = a.platform_id AND d.status = 'PENDING' AND d.resolve_at <= ?)
            THEN 1 ELSE 0 END AS due
        FROM accounts a JOIN customers c ON c.id = a.customer_id
@@ -407,8 +409,9 @@ export class FundingSql implements FundingStore, LedgerStore {
     const self = this;
     const at = now.getTime();
     return this.db.transaction(function* () {
-      const rows = yield* tx.all<FundedAccountRow & { sent: number; due: number }>(self.#lockTransfer, [
-        request.externalRefID ?? null,
+      const withExternalRef = request.externalRefID !== undefined;
+      const rows = yield* tx.all<FundedAccountRow & { sent: number; due: number }>(self.#lockTransfer(withExternalRef), [
+        ...(withExternalRef ? [request.externalRefID] : []),
         at,
         platformId,
         request.transferFrom,
