@@ -21,6 +21,12 @@ export function ddl(text: string, dialect: Dialect): string {
   return text.replace(/\{(id|bigint|boolean|false)\}/g, (_, word: DdlWord) => DDL[dialect][word]);
 }
 
+/** The statements of one transaction (see SqlDriver.transaction). */
+export interface SqlTransaction {
+  all<Row>(sql: string, values: readonly unknown[]): Promise<Row[]>;
+  write<Row>(sql: string, values: readonly unknown[]): Promise<{ rows: Row[]; changes: number }>;
+}
+
 export interface SqlDriver {
   readonly dialect: Dialect;
   /** The rows of a read. */
@@ -30,6 +36,14 @@ export interface SqlDriver {
    * unique violation rejects with the domain's UniqueViolation (see constraints.ts).
    */
   write<Row>(sql: string, values: readonly unknown[]): Promise<{ rows: Row[]; changes: number }>;
+  /**
+   * Several statements as one transaction, committed before it resolves, rolled back when `work`
+   * rejects (the error translated as for `write`). `work` awaits only the transaction's own
+   * statements: on SQLite they run synchronously, so the whole transaction takes one turn of the
+   * event loop and no other write can fall inside it; on PostgreSQL they share one connection
+   * between BEGIN and COMMIT.
+   */
+  transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

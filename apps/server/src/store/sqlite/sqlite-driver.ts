@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { constraintOfColumns, uniqueViolation } from '../constraints.js';
 import { assertNotRefused, migrationSql, migrations } from '../migrations.js';
-import type { SqlDriver } from '../sql/driver.js';
+import type { SqlDriver, SqlTransaction } from '../sql/driver.js';
 import { GroupCommit } from './group-commit.js';
 
 /** Prepared statements kept per database (a Map in use order: the least recently used goes first). */
@@ -113,6 +113,36 @@ export class SqliteDriver implements SqlDriver {
         throw translate(error);
       }
     });
+  }
+
+  async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const db = this.#db;
+    const tx: SqlTransaction = {
+      all: async <Row>(sql: string, values: readonly unknown[]) => this.#statement(sql).all(...bindable(values)) as Row[],
+      write: async <Row>(sql: string, values: readonly unknown[]) => {
+        const statement = this.#statement(sql);
+        try {
+          if (statement.reader) {
+            const rows = statement.all(...bindable(values)) as Row[];
+            return { rows, changes: rows.length };
+          }
+          return { rows: [] as Row[], changes: statement.run(...bindable(values)).changes };
+        } catch (error) {
+          throw translate(error);
+        }
+      },
+    };
+    // The group commit flushes synchronously, so no group transaction is open here; while this
+    // one is, the group commit waits (GroupCommit checks inTransaction).
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await work(tx);
+      db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw translate(error);
+    }
   }
 
   async ping(): Promise<void> {
