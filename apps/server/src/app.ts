@@ -1,8 +1,9 @@
 /**
  * createApp builds the HTTP application without listening. The middleware order is the
  * architecture: request id -> security headers -> access log -> origin-form target -> URL bound
- * -> authentication -> write access -> body -> cheap bounds -> validator -> operation handlers -> one error
- * handler. Authentication comes before the body is read, so an unauthenticated caller never
+ * -> authentication -> (sandbox: clock, rate limit) -> write access -> body -> cheap bounds -> validator
+ * -> (sandbox: faults) -> operation handlers -> one error handler; in sandbox mode the control
+ * surface beside it, under /sandbox/v1. Authentication comes before the body is read, so an unauthenticated caller never
  * makes the server parse anything.
  */
 import type { IncomingMessage } from 'node:http';
@@ -13,7 +14,13 @@ import type { Logger } from 'pino';
 import { CredentialCache } from './auth/credential-cache.js';
 import { FailureThrottle, type ThrottleOptions } from './auth/throttle.js';
 import { ApiError } from './domain/errors.js';
+import { type Clock, systemClock } from './domain/clock.js';
+import { PlatformClocks } from './domain/platform-clocks.js';
 import { RaasService } from './domain/raas-service.js';
+import { SandboxService } from './domain/sandbox-service.js';
+import type { Mode } from './config.js';
+import { sandboxBeforeRequest, sandboxControls, sandboxFaults } from './http/sandbox.js';
+import { apiOperations } from './http/spec-operations.js';
 import { authenticate } from './http/authenticate.js';
 import { docsSite } from './http/docs.js';
 import { jsonBody } from './http/body.js';
@@ -25,12 +32,19 @@ import { operationHandlers } from './http/handlers.js';
 import { mountOperations } from './http/operations.js';
 import { requestLog } from './logger.js';
 import type { Metrics } from './metrics.js';
-import { API_BASE_PATH, bundledSpecText, loadSpec } from './spec.js';
+import { API_BASE_PATH, SANDBOX_BASE_PATH, bundledSpecText, loadSpec } from './spec.js';
 import type { Store } from './domain/ports.js';
 
 export interface AppDeps {
   store: Store;
   logger: Logger;
+  /**
+   * `sandbox` (the default, as RAAS_MODE's) mounts the sandbox controls (/sandbox/v1), the
+   * per-platform test clocks, rate limits and faults; `production` mounts none of it.
+   */
+  mode?: Mode;
+  /** Where the domain reads time (the system's by default); in sandbox mode each platform's clock runs from it. */
+  clock?: Clock;
   /** Validate every response against the spec too (on in tests: a drifting response fails). */
   validateResponses?: boolean;
   /** Failed authentications per client address before further failures answer 429. */
@@ -79,8 +93,13 @@ export function createApp({
   credentialCacheMs = 1000,
   metrics,
   strictBodies = false,
+  mode = 'sandbox',
+  clock = systemClock,
 }: AppDeps): Express {
-  const service = new RaasService(store);
+  const sandboxMode = mode === 'sandbox';
+  const clocks = new PlatformClocks(clock);
+  const service = new RaasService(store, sandboxMode ? clocks : clock);
+  const sandbox = sandboxMode ? new SandboxService(store, clocks, new Set(apiOperations.all.map((op) => op.operationId))) : undefined;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -110,9 +129,9 @@ export function createApp({
   app.get('/readyz', async (_req, res) => {
     try {
       await store.ping();
-      res.json({ status: 'ok' });
+      res.json({ status: 'ok', mode });
     } catch {
-      res.status(503).json({ status: 'unavailable' });
+      res.status(503).json({ status: 'unavailable', mode });
     }
   });
   const docs = docsSite();
@@ -126,7 +145,10 @@ export function createApp({
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.use(API_BASE_PATH, authenticate(new CredentialCache(store, credentialCacheMs), new FailureThrottle(authFailures)));
+  const authenticated = authenticate(new CredentialCache(store, credentialCacheMs), new FailureThrottle(authFailures));
+  app.use(API_BASE_PATH, authenticated);
+  // Sandbox mode: the platform's clock and rate limit, before anything else of the request.
+  if (sandbox) app.use(API_BASE_PATH, sandboxBeforeRequest(sandbox));
   // A write the credential may never make is refused before its body is read or validated, and
   // the cheap bounds (array sizes, decimal numbers) come before the validator's costlier keywords.
   app.use(API_BASE_PATH, writeAccess);
@@ -147,7 +169,12 @@ export function createApp({
     ),
   );
   app.use(API_BASE_PATH, refuseLooseNumbers);
+  // Sandbox mode: a fault answers instead of the operation, which then never runs.
+  if (sandbox) app.use(API_BASE_PATH, sandboxFaults(sandbox, logger));
   app.use(API_BASE_PATH, mountOperations(operationHandlers(service)));
+  if (sandbox) {
+    app.use(SANDBOX_BASE_PATH, sandboxControls({ service: sandbox, store, logger, authenticate: authenticated, validateResponses }));
+  }
 
   app.use(notFound);
   app.use(errorHandler(logger));

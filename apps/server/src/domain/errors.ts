@@ -21,6 +21,8 @@ export const errorCatalogue = {
   '414.001': { httpCode: 414, message: 'URI Too Long' },
   '415.001': { httpCode: 415, message: 'Unsupported Media Type' },
   '429.001': { httpCode: 429, message: 'Too many failed authentication attempts. Retry after the time in Retry-After.' },
+  // Tango's catalogue: "{0} rate limit {1} TPS threshold reached." (the sandbox's emulation of its 1 request a second).
+  '429.008': { httpCode: 429, message: 'Platform rate limit 1 TPS threshold reached.' },
   '500.001': { httpCode: 500, message: 'An unexpected error occurred' },
   '503.001': { httpCode: 503, message: 'Service Unavailable' },
 } as const satisfies Record<string, { httpCode: number; message: string }>;

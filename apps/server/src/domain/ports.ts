@@ -170,8 +170,76 @@ export interface CustomerStore {
   updateAccount(platformId: number, accountIdentifier: string, patch: UpdateAccountCriteria): Promise<Account | undefined>;
 }
 
+/** How many rows of each platform-scoped table a platform has, by table name. */
+export type PlatformRows = Record<string, number>;
+
+/** A customer of a seed fixture as the domain decided it: defaults applied, numbers drawn, times fixed. */
+export interface SeedCustomer extends NewCustomer {
+  createdAt: Date;
+  accounts: (NewAccount & { createdAt: Date; balanceMinor: number })[];
+}
+
+/** The sandbox state of a platform besides its data: its clock and its rate limit. */
+export interface SandboxSettings {
+  /** How far the platform's clock is ahead of the server's. */
+  clockOffsetMs: number;
+  /** 0: no limit; otherwise the API requests a second the platform may make. */
+  requestsPerSecond: number;
+}
+
+/** What answers in place of an operation (the control spec's FaultAnswer). */
+export interface FaultAnswer {
+  type: 'error' | 'latency' | 'drop';
+  i18nKey?: string;
+  retryAfterSeconds?: number;
+  latencyMs?: number;
+}
+
+export interface NewFaultRule {
+  faultId: string;
+  operationId: string;
+  /** How many times it fires at most; null: on every match. */
+  times: number | null;
+  probability: number;
+  seed: number;
+  answer: FaultAnswer;
+}
+
+export interface StoredFaultRule extends NewFaultRule {
+  remaining: number | null;
+  createdAt: string;
+}
+
+/**
+ * The sandbox controls' storage: the platform's data as a whole (reset, snapshot, restore, seed,
+ * each one transaction), account statuses, the clock, the rate limit and the fault rules.
+ */
+export interface SandboxStore {
+  platformRows(platformId: number): Promise<PlatformRows>;
+  resetPlatform(platformId: number): Promise<PlatformRows>;
+  takeSnapshot(platformId: number, snapshotId: string, now: Date): Promise<PlatformRows>;
+  /** Undefined when the platform has no such snapshot. */
+  restoreSnapshot(platformId: number, snapshotId: string): Promise<{ createdAt: string; rows: PlatformRows } | undefined>;
+  seedPlatform(platformId: number, customers: readonly SeedCustomer[]): Promise<PlatformRows>;
+  /** Undefined when the platform has no such account. */
+  setAccountStatus(platformId: number, accountIdentifier: string, status: AccountStatus): Promise<Account | undefined>;
+  sandboxSettings(platformId: number): Promise<SandboxSettings>;
+  setClockOffset(platformId: number, offsetMs: number): Promise<void>;
+  setRequestsPerSecond(platformId: number, requestsPerSecond: number): Promise<void>;
+  /** Whether an API request may pass the rate limit at `nowMs` (it is counted when it does), on every instance alike. */
+  passRateLimit(platformId: number, nowMs: number, intervalMs: number): Promise<boolean>;
+  addFaultRule(platformId: number, rule: NewFaultRule, now: Date): Promise<StoredFaultRule>;
+  /** The platform's rules (of one operation, when given, that may still fire), oldest first. */
+  faultRules(platformId: number, operationId?: string): Promise<StoredFaultRule[]>;
+  deleteFaultRules(platformId: number): Promise<number>;
+  /** Counts one more match of the rule: its number (1 for the first), or undefined once it has no times left. */
+  countFaultMatch(platformId: number, faultId: string): Promise<number | undefined>;
+  /** Takes one of the rule's times, atomically across instances: false when none is left. */
+  consumeFault(platformId: number, faultId: string): Promise<boolean>;
+}
+
 /** Every port, over one database. */
-export interface Store extends SettingStore, PlatformStore, CustomerStore {
+export interface Store extends SettingStore, PlatformStore, CustomerStore, SandboxStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;

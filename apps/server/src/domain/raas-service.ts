@@ -4,6 +4,7 @@
  * HTTP nor SQL: it takes a Principal and the contract's shapes, and throws ApiError.
  */
 import { randomInt } from 'node:crypto';
+import { type Clock, systemClock } from './clock.js';
 import { defaults } from './defaults.js';
 import { type CustomerStore, type SettingStore, UniqueViolation } from './ports.js';
 import { CursorCodec, type CursorScope } from './cursors.js';
@@ -36,7 +37,7 @@ export class RaasService {
 
   constructor(
     private readonly store: CustomerStore & SettingStore,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** The cursor key is kept in the database, so that every instance opens every other's cursors. */
@@ -106,7 +107,11 @@ export class RaasService {
     assertMayWrite(principal);
     assertMayTouch(principal, criteria.customerIdentifier);
     try {
-      return await this.store.insertCustomer(principal.platformId, { ...criteria, status: defaults.customerStatus }, this.clock());
+      return await this.store.insertCustomer(
+        principal.platformId,
+        { ...criteria, status: defaults.customerStatus },
+        this.clock.now(principal.platformId),
+      );
     } catch (error) {
       if (error instanceof UniqueViolation && error.target === 'customer') {
         throw new ApiError('409.012', { id: criteria.customerIdentifier });
@@ -137,7 +142,7 @@ export class RaasService {
             fundingNotification: criteria.fundingNotification ?? defaults.fundingNotification(),
             status: defaults.accountStatus,
           },
-          this.clock(),
+          this.clock.now(principal.platformId),
         );
         if (!account) throw new ApiError('404.002');
         return account;

@@ -140,4 +140,39 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX accounts_display_name_unique ON accounts(platform_id, display_name);
     `,
   },
+  {
+    // Version 4 is the funding tables'.
+    version: 5,
+    name: 'sandbox controls: clocks and rate limits, fault rules, snapshots',
+    sql: `
+      CREATE TABLE sandbox_platforms (
+        platform_id {bigint} PRIMARY KEY REFERENCES platforms(id),
+        clock_offset_ms {bigint} NOT NULL DEFAULT 0,
+        requests_per_second {bigint} NOT NULL DEFAULT 0,
+        last_request_at {bigint} NOT NULL DEFAULT 0
+      );
+      CREATE TABLE sandbox_faults (
+        id {id},
+        fault_id TEXT NOT NULL CONSTRAINT sandbox_faults_fault_id_unique UNIQUE,
+        platform_id {bigint} NOT NULL REFERENCES platforms(id),
+        operation_id TEXT NOT NULL,
+        times {bigint},
+        remaining {bigint},
+        probability DOUBLE PRECISION NOT NULL,
+        seed {bigint} NOT NULL,
+        matched {bigint} NOT NULL DEFAULT 0,
+        answer TEXT NOT NULL,
+        created_at {bigint} NOT NULL
+      );
+      CREATE INDEX sandbox_faults_platform ON sandbox_faults(platform_id, operation_id, id);
+      CREATE TABLE sandbox_snapshots (
+        id {id},
+        snapshot_id TEXT NOT NULL CONSTRAINT sandbox_snapshots_snapshot_id_unique UNIQUE,
+        platform_id {bigint} NOT NULL REFERENCES platforms(id),
+        data TEXT NOT NULL,
+        created_at {bigint} NOT NULL
+      );
+      CREATE INDEX sandbox_snapshots_platform ON sandbox_snapshots(platform_id, snapshot_id);
+    `,
+  },
 ];

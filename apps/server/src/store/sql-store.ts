@@ -5,6 +5,7 @@
 import type { Store } from '../domain/ports.js';
 import { CustomerSql } from './customer-sql.js';
 import { PlatformSql } from './platform-sql.js';
+import { SandboxSql } from './sandbox-sql.js';
 import type { SqlDriver } from './sql/driver.js';
 
 export class SqlStore implements Store {
@@ -30,6 +31,22 @@ export class SqlStore implements Store {
   readonly listAccounts: Store['listAccounts'];
   readonly updateAccount: Store['updateAccount'];
 
+  readonly platformRows: Store['platformRows'];
+  readonly resetPlatform: Store['resetPlatform'];
+  readonly takeSnapshot: Store['takeSnapshot'];
+  readonly restoreSnapshot: Store['restoreSnapshot'];
+  readonly seedPlatform: Store['seedPlatform'];
+  readonly setAccountStatus: Store['setAccountStatus'];
+  readonly sandboxSettings: Store['sandboxSettings'];
+  readonly setClockOffset: Store['setClockOffset'];
+  readonly setRequestsPerSecond: Store['setRequestsPerSecond'];
+  readonly passRateLimit: Store['passRateLimit'];
+  readonly addFaultRule: Store['addFaultRule'];
+  readonly faultRules: Store['faultRules'];
+  readonly deleteFaultRules: Store['deleteFaultRules'];
+  readonly countFaultMatch: Store['countFaultMatch'];
+  readonly consumeFault: Store['consumeFault'];
+
   constructor(driver: SqlDriver) {
     this.kind = driver.dialect;
     this.ping = () => driver.ping();
@@ -52,5 +69,21 @@ export class SqlStore implements Store {
     this.findAccount = customers.findAccount.bind(customers);
     this.listAccounts = customers.listAccounts.bind(customers);
     this.updateAccount = customers.updateAccount.bind(customers);
+    const sandbox = new SandboxSql(driver);
+    this.platformRows = sandbox.platformRows.bind(sandbox);
+    this.resetPlatform = sandbox.resetPlatform.bind(sandbox);
+    this.takeSnapshot = sandbox.takeSnapshot.bind(sandbox);
+    this.restoreSnapshot = sandbox.restoreSnapshot.bind(sandbox);
+    this.seedPlatform = sandbox.seedPlatform.bind(sandbox);
+    this.setAccountStatus = sandbox.setAccountStatus.bind(sandbox);
+    this.sandboxSettings = sandbox.sandboxSettings.bind(sandbox);
+    this.setClockOffset = sandbox.setClockOffset.bind(sandbox);
+    this.setRequestsPerSecond = sandbox.setRequestsPerSecond.bind(sandbox);
+    this.passRateLimit = sandbox.passRateLimit.bind(sandbox);
+    this.addFaultRule = sandbox.addFaultRule.bind(sandbox);
+    this.faultRules = sandbox.faultRules.bind(sandbox);
+    this.deleteFaultRules = sandbox.deleteFaultRules.bind(sandbox);
+    this.countFaultMatch = sandbox.countFaultMatch.bind(sandbox);
+    this.consumeFault = sandbox.consumeFault.bind(sandbox);
   }
 }

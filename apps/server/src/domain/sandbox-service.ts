@@ -1,0 +1,227 @@
+/**
+ * The rules of the sandbox controls: who may use them (the caller's platform only, full access
+ * to change anything), the seed fixture's rules beyond its schema, fault rules and their
+ * deterministic draws, the clock. It knows neither HTTP nor SQL.
+ */
+import { randomUUID } from 'node:crypto';
+import { defaults } from './defaults.js';
+import { ApiError, errorCatalogue, invalidField } from './errors.js';
+import type { Account, AccountStatus, Principal } from './model.js';
+import type { PlatformClocks } from './platform-clocks.js';
+import type { FaultAnswer, PlatformRows, SandboxStore, SeedCustomer, StoredFaultRule } from './ports.js';
+import { newAccountNumber } from './raas-service.js';
+import type { components } from '../generated/sandbox.js';
+
+type Schemas = components['schemas'];
+export type SeedFixture = Schemas['SeedFixture'];
+export type FaultRuleCriteria = Schemas['FaultRuleCriteria'];
+export type Clock = Schemas['Clock'];
+export type Snapshot = Schemas['Snapshot'];
+
+/** Added latency is bounded: a fault must never hold a connection for long. */
+export const MAX_LATENCY_MS = 10_000;
+
+/** The controls act on the whole platform: a credential limited to some customers may not use them. */
+function assertControl(principal: Principal, { writes }: { writes: boolean }): void {
+  if (principal.allowedCustomers) throw new ApiError('403.007');
+  if (writes && principal.readOnly) throw new ApiError('403.017');
+}
+
+/** Whether the n-th match (1, 2, …) of a rule with this seed fires: a fixed draw in [0, 1) per (seed, n). */
+export function draws(seed: number, n: number, probability: number): boolean {
+  if (probability >= 1) return true;
+  let t = (seed ^ Math.imul(n, 0x9e3779b9)) >>> 0;
+  t = Math.imul(t ^ (t >>> 16), 0x85ebca6b);
+  t = Math.imul(t ^ (t >>> 13), 0xc2b2ae35);
+  t ^= t >>> 16;
+  return (t >>> 0) / 2 ** 32 < probability;
+}
+
+/** A fault answer is an error of the catalogue, bounded latency, or a drop: anything else is a 400 naming the field. */
+export function checkedAnswer(answer: FaultAnswer, path: string): FaultAnswer {
+  if (answer.type === 'error') {
+    if (answer.i18nKey === undefined) throw invalidField(`${path}.i18nKey`, 'required', 'an error answer needs its i18nKey');
+    if (!(answer.i18nKey in errorCatalogue)) {
+      throw invalidField(`${path}.i18nKey`, 'enum', 'must be a key of the error catalogue', answer.i18nKey);
+    }
+    return { type: 'error', i18nKey: answer.i18nKey, ...(answer.retryAfterSeconds ? { retryAfterSeconds: answer.retryAfterSeconds } : {}) };
+  }
+  if (answer.type === 'latency') {
+    if (answer.latencyMs === undefined) throw invalidField(`${path}.latencyMs`, 'required', 'a latency answer needs latencyMs');
+    if (answer.latencyMs > MAX_LATENCY_MS)
+      throw invalidField(`${path}.latencyMs`, 'maximum', `must be <= ${MAX_LATENCY_MS}`, answer.latencyMs);
+    return { type: 'latency', latencyMs: answer.latencyMs };
+  }
+  return { type: 'drop' };
+}
+
+export class SandboxService {
+  constructor(
+    private readonly store: SandboxStore,
+    private readonly clocks: PlatformClocks,
+    /** The API's operationIds: a fault rule names one of them. */
+    private readonly operationIds: ReadonlySet<string>,
+  ) {}
+
+  async reset(principal: Principal): Promise<PlatformRows> {
+    assertControl(principal, { writes: true });
+    return this.store.resetPlatform(principal.platformId);
+  }
+
+  async snapshot(principal: Principal): Promise<Snapshot> {
+    assertControl(principal, { writes: true });
+    const snapshotId = randomUUID();
+    const now = new Date();
+    const rows = await this.store.takeSnapshot(principal.platformId, snapshotId, now);
+    return { snapshotId, createdAt: now.toISOString(), rows };
+  }
+
+  async restore(principal: Principal, snapshotId: string): Promise<Snapshot> {
+    assertControl(principal, { writes: true });
+    const restored = await this.store.restoreSnapshot(principal.platformId, snapshotId);
+    if (!restored) throw new ApiError('404.001');
+    return { snapshotId, ...restored };
+  }
+
+  async seed(principal: Principal, fixture: SeedFixture): Promise<PlatformRows> {
+    assertControl(principal, { writes: true });
+    const now = this.clocks.now(principal.platformId);
+    const customerIds = new Set<string>();
+    const accountIds = new Set<string>();
+    const accountNames = new Set<string>();
+    const accountNumbers = new Set<string>();
+    const customers: SeedCustomer[] = fixture.customers.map((customer) => {
+      if (customerIds.has(customer.customerIdentifier)) throw new ApiError('409.012', { id: customer.customerIdentifier });
+      customerIds.add(customer.customerIdentifier);
+      return {
+        customerIdentifier: customer.customerIdentifier,
+        displayName: customer.displayName,
+        status: defaults.customerStatus,
+        createdAt: customer.createdAt ? new Date(customer.createdAt) : now,
+        accounts: (customer.accounts ?? []).map((account) => {
+          if (accountIds.has(account.accountIdentifier)) throw new ApiError('409.018', { id: account.accountIdentifier });
+          if (accountNames.has(account.displayName)) throw new ApiError('409.017', { name: account.displayName });
+          accountIds.add(account.accountIdentifier);
+          accountNames.add(account.displayName);
+          let accountNumber = newAccountNumber();
+          while (accountNumbers.has(accountNumber)) accountNumber = newAccountNumber();
+          accountNumbers.add(accountNumber);
+          return {
+            accountIdentifier: account.accountIdentifier,
+            displayName: account.displayName,
+            contactEmail: account.contactEmail,
+            accountNumber,
+            currencyCode: account.currencyCode ?? defaults.currencyCode,
+            fundingNotification: defaults.fundingNotification(),
+            status: account.status ?? defaults.accountStatus,
+            // Decimals as written: 250.75 is 25075 minor units, never 25074.999….
+            balanceMinor: Math.round((account.currentBalance ?? 0) * 100),
+            createdAt: account.createdAt ? new Date(account.createdAt) : now,
+          };
+        }),
+      };
+    });
+    return this.store.seedPlatform(principal.platformId, customers);
+  }
+
+  async setAccountStatus(principal: Principal, accountIdentifier: string, status: AccountStatus): Promise<Account> {
+    assertControl(principal, { writes: true });
+    const account = await this.store.setAccountStatus(principal.platformId, accountIdentifier, status);
+    if (!account) throw new ApiError('404.016');
+    return account;
+  }
+
+  async faultRules(principal: Principal): Promise<StoredFaultRule[]> {
+    assertControl(principal, { writes: false });
+    return this.store.faultRules(principal.platformId);
+  }
+
+  async addFaultRule(principal: Principal, criteria: FaultRuleCriteria): Promise<StoredFaultRule> {
+    assertControl(principal, { writes: true });
+    if (!this.operationIds.has(criteria.operationId)) {
+      throw invalidField('operationId', 'enum', 'must be an operationId of the API', criteria.operationId);
+    }
+    return this.store.addFaultRule(
+      principal.platformId,
+      {
+        faultId: randomUUID(),
+        operationId: criteria.operationId,
+        times: criteria.times ?? null,
+        probability: criteria.probability ?? 1,
+        seed: criteria.seed ?? 0,
+        answer: checkedAnswer(criteria.answer, 'answer'),
+      },
+      new Date(),
+    );
+  }
+
+  async deleteFaultRules(principal: Principal): Promise<number> {
+    assertControl(principal, { writes: true });
+    return this.store.deleteFaultRules(principal.platformId);
+  }
+
+  /**
+   * The answer that replaces this request's operation, if a rule fires: the oldest rule of the
+   * operation that still has times left and whose draw fires. Each match is counted and each
+   * firing consumed in the database, so that instances share one sequence.
+   */
+  async faultFor(principal: Principal, operationId: string): Promise<FaultAnswer | undefined> {
+    for (const rule of await this.store.faultRules(principal.platformId, operationId)) {
+      const n = await this.store.countFaultMatch(principal.platformId, rule.faultId);
+      if (n === undefined || !draws(rule.seed, n, rule.probability)) continue;
+      if (rule.times === null || (await this.store.consumeFault(principal.platformId, rule.faultId))) return rule.answer;
+    }
+    return undefined;
+  }
+
+  async setRateLimit(principal: Principal, enabled: boolean): Promise<{ enabled: boolean }> {
+    assertControl(principal, { writes: true });
+    await this.store.setRequestsPerSecond(principal.platformId, enabled ? 1 : 0);
+    return { enabled };
+  }
+
+  /**
+   * Before each API request of the platform: its clock offset as stored now (the clock port
+   * reads it from memory), and the rate limit, when on.
+   */
+  async beforeRequest(principal: Principal): Promise<void> {
+    const settings = await this.store.sandboxSettings(principal.platformId);
+    this.clocks.remember(principal.platformId, settings.clockOffsetMs);
+    if (settings.requestsPerSecond > 0) {
+      const passed = await this.store.passRateLimit(principal.platformId, Date.now(), 1000 / settings.requestsPerSecond);
+      if (!passed) throw new ApiError('429.008');
+    }
+  }
+
+  async clock(principal: Principal): Promise<Clock> {
+    assertControl(principal, { writes: false });
+    const { clockOffsetMs } = await this.store.sandboxSettings(principal.platformId);
+    return this.#clockAt(principal.platformId, clockOffsetMs);
+  }
+
+  async advanceClock(principal: Principal, milliseconds: number): Promise<Clock> {
+    assertControl(principal, { writes: true });
+    const { clockOffsetMs } = await this.store.sandboxSettings(principal.platformId);
+    return this.#setOffset(principal.platformId, clockOffsetMs + milliseconds);
+  }
+
+  async setClock(principal: Principal, now: string): Promise<Clock> {
+    assertControl(principal, { writes: true });
+    return this.#setOffset(principal.platformId, new Date(now).getTime() - Date.now());
+  }
+
+  async resetClock(principal: Principal): Promise<Clock> {
+    assertControl(principal, { writes: true });
+    return this.#setOffset(principal.platformId, 0);
+  }
+
+  async #setOffset(platformId: number, offsetMs: number): Promise<Clock> {
+    await this.store.setClockOffset(platformId, offsetMs);
+    return this.#clockAt(platformId, offsetMs);
+  }
+
+  #clockAt(platformId: number, offsetMs: number): Clock {
+    this.clocks.remember(platformId, offsetMs);
+    return { now: this.clocks.now(platformId).toISOString(), offsetMs };
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * The sandbox controls' SQL, written once for both databases. Reset, snapshot, restore and seed
+ * are generic over PLATFORM_TABLES, the one list of the tables that hold a platform's data: a
+ * table that joins it (with its foreign keys to the others) is reset, snapshot and restored with
+ * no other change.
+ */
+import type { Account, AccountStatus } from '../domain/model.js';
+import type {
+  FaultAnswer,
+  NewFaultRule,
+  PlatformRows,
+  SandboxSettings,
+  SandboxStore,
+  SeedCustomer,
+  StoredFaultRule,
+} from '../domain/ports.js';
+import { type AccountRow, iso, toAccount } from './rows.js';
+import type { SqlDriver, SqlTransaction } from './sql/driver.js';
+
+/**
+ * Every table with a platform's data, parents before children (foreign-key order), each with
+ * its columns that reference another table of the list. Every one has `id` and `platform_id`.
+ */
+export const PLATFORM_TABLES: readonly { name: string; references: Readonly<Record<string, string>> }[] = [
+  { name: 'customers', references: {} },
+  { name: 'accounts', references: { customer_id: 'customers' } },
+];
+
+type Row = Record<string, unknown>;
+/** A platform's rows, table by table, as a snapshot keeps them. */
+type PlatformData = Record<string, Row[]>;
+
+const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
+
+async function countRows(db: SqlTransaction | SqlDriver, platformId: number): Promise<PlatformRows> {
+  const rows: PlatformRows = {};
+  for (const table of PLATFORM_TABLES) {
+    const [count] = await db.all<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table.name} WHERE platform_id = ?`, [platformId]);
+    rows[table.name] = Number(count?.n ?? 0);
+  }
+  return rows;
+}
+
+async function deleteRows(tx: SqlTransaction, platformId: number): Promise<void> {
+  for (const table of [...PLATFORM_TABLES].reverse()) await tx.write(`DELETE FROM ${table.name} WHERE platform_id = ?`, [platformId]);
+}
+
+/**
+ * Writes `data` as the platform's rows, in foreign-key order. Each row gets a new id (an id
+ * freed by a reset may have gone to another platform since: SQLite reuses the highest), and its
+ * references follow their parents' new ids; every other column is written as it was.
+ */
+async function insertRows(tx: SqlTransaction, platformId: number, data: PlatformData): Promise<void> {
+  const newIds = new Map<string, Map<unknown, number>>();
+  for (const table of PLATFORM_TABLES) {
+    const ids = new Map<unknown, number>();
+    newIds.set(table.name, ids);
+    for (const { id, ...columns } of data[table.name] ?? []) {
+      columns.platform_id = platformId;
+      for (const [column, parent] of Object.entries(table.references)) columns[column] = newIds.get(parent)?.get(columns[column]);
+      const names = Object.keys(columns).filter((name) => COLUMN_NAME.test(name));
+      const { rows } = await tx.write<{ id: number }>(
+        `INSERT INTO ${table.name} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) RETURNING id`,
+        names.map((name) => columns[name]),
+      );
+      ids.set(id, rows[0]!.id);
+    }
+  }
+}
+
+interface FaultRow {
+  fault_id: string;
+  operation_id: string;
+  times: number | null;
+  remaining: number | null;
+  probability: number;
+  seed: number;
+  answer: string;
+  created_at: number;
+}
+
+const FAULT_COLUMNS = 'fault_id, operation_id, times, remaining, probability, seed, answer, created_at';
+
+const toFaultRule = (row: FaultRow): StoredFaultRule => ({
+  faultId: row.fault_id,
+  operationId: row.operation_id,
+  times: row.times === null ? null : Number(row.times),
+  remaining: row.remaining === null ? null : Number(row.remaining),
+  probability: Number(row.probability),
+  seed: Number(row.seed),
+  answer: JSON.parse(row.answer) as FaultAnswer,
+  createdAt: iso(Number(row.created_at)),
+});
+
+/** The account columns an update returns (as customer-sql.ts's). */
+const RETURNED_ACCOUNT = `id, customer_id, account_identifier, account_number, display_name, currency_code,
+  current_balance_minor, contact_email, funding_notification, status, created_at`;
+
+export class SandboxSql implements SandboxStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  platformRows(platformId: number): Promise<PlatformRows> {
+    return countRows(this.db, platformId);
+  }
+
+  resetPlatform(platformId: number): Promise<PlatformRows> {
+    return this.db.transaction(async (tx) => {
+      await deleteRows(tx, platformId);
+      return countRows(tx, platformId);
+    });
+  }
+
+  takeSnapshot(platformId: number, snapshotId: string, now: Date): Promise<PlatformRows> {
+    return this.db.transaction(async (tx) => {
+      const data: PlatformData = {};
+      for (const table of PLATFORM_TABLES) {
+        data[table.name] = await tx.all<Row>(`SELECT * FROM ${table.name} WHERE platform_id = ? ORDER BY id`, [platformId]);
+      }
+      await tx.write('INSERT INTO sandbox_snapshots (snapshot_id, platform_id, data, created_at) VALUES (?, ?, ?, ?)', [
+        snapshotId,
+        platformId,
+        JSON.stringify(data),
+        now.getTime(),
+      ]);
+      return Object.fromEntries(PLATFORM_TABLES.map((table) => [table.name, data[table.name]!.length]));
+    });
+  }
+
+  restoreSnapshot(platformId: number, snapshotId: string): Promise<{ createdAt: string; rows: PlatformRows } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [snapshot] = await tx.all<{ data: string; created_at: number }>(
+        'SELECT data, created_at FROM sandbox_snapshots WHERE platform_id = ? AND snapshot_id = ?',
+        [platformId, snapshotId],
+      );
+      if (!snapshot) return undefined;
+      await deleteRows(tx, platformId);
+      await insertRows(tx, platformId, JSON.parse(snapshot.data) as PlatformData);
+      return { createdAt: iso(Number(snapshot.created_at)), rows: await countRows(tx, platformId) };
+    });
+  }
+
+  seedPlatform(platformId: number, customers: readonly SeedCustomer[]): Promise<PlatformRows> {
+    // The fixture as a snapshot would hold it: its position stands for a customer's id.
+    const data: PlatformData = {
+      customers: customers.map((customer, index) => ({
+        id: index,
+        customer_identifier: customer.customerIdentifier,
+        display_name: customer.displayName,
+        status: customer.status,
+        created_at: customer.createdAt.getTime(),
+      })),
+      accounts: customers.flatMap((customer, index) =>
+        customer.accounts.map((account) => ({
+          id: account.accountNumber,
+          customer_id: index,
+          account_identifier: account.accountIdentifier,
+          account_number: account.accountNumber,
+          display_name: account.displayName,
+          currency_code: account.currencyCode,
+          current_balance_minor: account.balanceMinor,
+          contact_email: account.contactEmail,
+          funding_notification: JSON.stringify(account.fundingNotification),
+          status: account.status,
+          created_at: account.createdAt.getTime(),
+        })),
+      ),
+    };
+    return this.db.transaction(async (tx) => {
+      await deleteRows(tx, platformId);
+      await insertRows(tx, platformId, data);
+      return countRows(tx, platformId);
+    });
+  }
+
+  async setAccountStatus(platformId: number, accountIdentifier: string, status: AccountStatus): Promise<Account | undefined> {
+    const { rows } = await this.db.write<AccountRow>(
+      `UPDATE accounts SET status = ? WHERE platform_id = ? AND account_identifier = ? RETURNING ${RETURNED_ACCOUNT}`,
+      [status, platformId, accountIdentifier],
+    );
+    return rows[0] && toAccount(rows[0]);
+  }
+
+  async sandboxSettings(platformId: number): Promise<SandboxSettings> {
+    const [row] = await this.db.all<{ clock_offset_ms: number; requests_per_second: number }>(
+      'SELECT clock_offset_ms, requests_per_second FROM sandbox_platforms WHERE platform_id = ?',
+      [platformId],
+    );
+    return { clockOffsetMs: Number(row?.clock_offset_ms ?? 0), requestsPerSecond: Number(row?.requests_per_second ?? 0) };
+  }
+
+  async setClockOffset(platformId: number, offsetMs: number): Promise<void> {
+    await this.db.write(
+      `INSERT INTO sandbox_platforms (platform_id, clock_offset_ms) VALUES (?, ?)
+       ON CONFLICT (platform_id) DO UPDATE SET clock_offset_ms = excluded.clock_offset_ms`,
+      [platformId, offsetMs],
+    );
+  }
+
+  async setRequestsPerSecond(platformId: number, requestsPerSecond: number): Promise<void> {
+    await this.db.write(
+      `INSERT INTO sandbox_platforms (platform_id, requests_per_second) VALUES (?, ?)
+       ON CONFLICT (platform_id) DO UPDATE SET requests_per_second = excluded.requests_per_second, last_request_at = 0`,
+      [platformId, requestsPerSecond],
+    );
+  }
+
+  async passRateLimit(platformId: number, nowMs: number, intervalMs: number): Promise<boolean> {
+    // One statement: of two instances answering at once, exactly one passes.
+    const { changes } = await this.db.write(
+      'UPDATE sandbox_platforms SET last_request_at = ? WHERE platform_id = ? AND last_request_at <= ?',
+      [nowMs, platformId, nowMs - intervalMs],
+    );
+    return changes === 1;
+  }
+
+  async addFaultRule(platformId: number, rule: NewFaultRule, now: Date): Promise<StoredFaultRule> {
+    const { rows } = await this.db.write<FaultRow>(
+      `INSERT INTO sandbox_faults (fault_id, platform_id, operation_id, times, remaining, probability, seed, answer, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${FAULT_COLUMNS}`,
+      [
+        rule.faultId,
+        platformId,
+        rule.operationId,
+        rule.times,
+        rule.times,
+        rule.probability,
+        rule.seed,
+        JSON.stringify(rule.answer),
+        now.getTime(),
+      ],
+    );
+    return toFaultRule(rows[0]!);
+  }
+
+  async faultRules(platformId: number, operationId?: string): Promise<StoredFaultRule[]> {
+    const rows =
+      operationId === undefined
+        ? await this.db.all<FaultRow>(`SELECT ${FAULT_COLUMNS} FROM sandbox_faults WHERE platform_id = ? ORDER BY id`, [platformId])
+        : await this.db.all<FaultRow>(
+            `SELECT ${FAULT_COLUMNS} FROM sandbox_faults
+             WHERE platform_id = ? AND operation_id = ? AND (remaining IS NULL OR remaining > 0) ORDER BY id`,
+            [platformId, operationId],
+          );
+    return rows.map(toFaultRule);
+  }
+
+  async deleteFaultRules(platformId: number): Promise<number> {
+    return (await this.db.write('DELETE FROM sandbox_faults WHERE platform_id = ?', [platformId])).changes;
+  }
+
+  async countFaultMatch(platformId: number, faultId: string): Promise<number | undefined> {
+    const { rows } = await this.db.write<{ matched: number }>(
+      `UPDATE sandbox_faults SET matched = matched + 1
+       WHERE platform_id = ? AND fault_id = ? AND (remaining IS NULL OR remaining > 0) RETURNING matched`,
+      [platformId, faultId],
+    );
+    return rows[0] && Number(rows[0].matched);
+  }
+
+  async consumeFault(platformId: number, faultId: string): Promise<boolean> {
+    const { changes } = await this.db.write(
+      `UPDATE sandbox_faults SET remaining = remaining - 1
+       WHERE platform_id = ? AND fault_id = ? AND (remaining IS NULL OR remaining > 0)`,
+      [platformId, faultId],
+    );
+    return changes === 1;
+  }
+}
