@@ -1,10 +1,12 @@
 /**
- * Time as the domain reads it, per platform: the sandbox gives each platform a clock of its own
- * (a test can move it), production reads the system's.
+ * Where the domain reads the time: every date it writes (createdDate, activationDate, createdAt)
+ * and every decision that depends on the time (a Pending deposit's resolution, a card's expiry)
+ * asks the clock, per platform, so that a sandbox can move one platform's time without touching
+ * another's.
  */
 export interface Clock {
   now(platformId: number): Date;
 }
 
-/** The system's time, the same for every platform. */
+/** The machine's time, the same for every platform. */
 export const systemClock: Clock = { now: () => new Date() };

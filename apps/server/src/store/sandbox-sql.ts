@@ -15,7 +15,7 @@ import type {
   StoredFaultRule,
 } from '../domain/ports.js';
 import { type AccountRow, iso, toAccount } from './rows.js';
-import type { SqlDriver, SqlTransaction } from './sql/driver.js';
+import { type SqlDriver, type TxResult, type TxStatement, tx } from './sql/driver.js';
 
 /**
  * Every table with a platform's data, parents before children (foreign-key order), each with
@@ -32,17 +32,19 @@ type PlatformData = Record<string, Row[]>;
 
 const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
 
-async function countRows(db: SqlTransaction | SqlDriver, platformId: number): Promise<PlatformRows> {
+type Steps<T> = Generator<TxStatement, T, TxResult>;
+
+function* countRows(platformId: number): Steps<PlatformRows> {
   const rows: PlatformRows = {};
   for (const table of PLATFORM_TABLES) {
-    const [count] = await db.all<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table.name} WHERE platform_id = ?`, [platformId]);
+    const [count] = yield* tx.all<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table.name} WHERE platform_id = ?`, [platformId]);
     rows[table.name] = Number(count?.n ?? 0);
   }
   return rows;
 }
 
-async function deleteRows(tx: SqlTransaction, platformId: number): Promise<void> {
-  for (const table of [...PLATFORM_TABLES].reverse()) await tx.write(`DELETE FROM ${table.name} WHERE platform_id = ?`, [platformId]);
+function* deleteRows(platformId: number): Steps<void> {
+  for (const table of [...PLATFORM_TABLES].reverse()) yield* tx.run(`DELETE FROM ${table.name} WHERE platform_id = ?`, [platformId]);
 }
 
 /**
@@ -50,7 +52,7 @@ async function deleteRows(tx: SqlTransaction, platformId: number): Promise<void>
  * freed by a reset may have gone to another platform since: SQLite reuses the highest), and its
  * references follow their parents' new ids; every other column is written as it was.
  */
-async function insertRows(tx: SqlTransaction, platformId: number, data: PlatformData): Promise<void> {
+function* insertRows(platformId: number, data: PlatformData): Steps<void> {
   const newIds = new Map<string, Map<unknown, number>>();
   for (const table of PLATFORM_TABLES) {
     const ids = new Map<unknown, number>();
@@ -59,13 +61,20 @@ async function insertRows(tx: SqlTransaction, platformId: number, data: Platform
       columns.platform_id = platformId;
       for (const [column, parent] of Object.entries(table.references)) columns[column] = newIds.get(parent)?.get(columns[column]);
       const names = Object.keys(columns).filter((name) => COLUMN_NAME.test(name));
-      const { rows } = await tx.write<{ id: number }>(
+      const { rows } = yield* tx.run<{ id: number }>(
         `INSERT INTO ${table.name} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) RETURNING id`,
         names.map((name) => columns[name]),
       );
-      ids.set(id, rows[0]!.id);
+      ids.set(id, Number(rows[0]!.id));
     }
   }
+}
+
+/** Empties the platform and writes `data` in its place, then counts. */
+function* replaceRows(platformId: number, data: PlatformData): Steps<PlatformRows> {
+  yield* deleteRows(platformId);
+  yield* insertRows(platformId, data);
+  return yield* countRows(platformId);
 }
 
 interface FaultRow {
@@ -99,24 +108,17 @@ const RETURNED_ACCOUNT = `id, customer_id, account_identifier, account_number, d
 export class SandboxSql implements SandboxStore {
   constructor(private readonly db: SqlDriver) {}
 
-  platformRows(platformId: number): Promise<PlatformRows> {
-    return countRows(this.db, platformId);
-  }
-
   resetPlatform(platformId: number): Promise<PlatformRows> {
-    return this.db.transaction(async (tx) => {
-      await deleteRows(tx, platformId);
-      return countRows(tx, platformId);
-    });
+    return this.db.transaction(() => replaceRows(platformId, {}));
   }
 
   takeSnapshot(platformId: number, snapshotId: string, now: Date): Promise<PlatformRows> {
-    return this.db.transaction(async (tx) => {
+    return this.db.transaction(function* () {
       const data: PlatformData = {};
       for (const table of PLATFORM_TABLES) {
-        data[table.name] = await tx.all<Row>(`SELECT * FROM ${table.name} WHERE platform_id = ? ORDER BY id`, [platformId]);
+        data[table.name] = yield* tx.all<Row>(`SELECT * FROM ${table.name} WHERE platform_id = ? ORDER BY id`, [platformId]);
       }
-      await tx.write('INSERT INTO sandbox_snapshots (snapshot_id, platform_id, data, created_at) VALUES (?, ?, ?, ?)', [
+      yield* tx.run('INSERT INTO sandbox_snapshots (snapshot_id, platform_id, data, created_at) VALUES (?, ?, ?, ?)', [
         snapshotId,
         platformId,
         JSON.stringify(data),
@@ -127,15 +129,14 @@ export class SandboxSql implements SandboxStore {
   }
 
   restoreSnapshot(platformId: number, snapshotId: string): Promise<{ createdAt: string; rows: PlatformRows } | undefined> {
-    return this.db.transaction(async (tx) => {
-      const [snapshot] = await tx.all<{ data: string; created_at: number }>(
+    return this.db.transaction(function* () {
+      const [snapshot] = yield* tx.all<{ data: string; created_at: number }>(
         'SELECT data, created_at FROM sandbox_snapshots WHERE platform_id = ? AND snapshot_id = ?',
         [platformId, snapshotId],
       );
       if (!snapshot) return undefined;
-      await deleteRows(tx, platformId);
-      await insertRows(tx, platformId, JSON.parse(snapshot.data) as PlatformData);
-      return { createdAt: iso(Number(snapshot.created_at)), rows: await countRows(tx, platformId) };
+      const rows = yield* replaceRows(platformId, JSON.parse(snapshot.data) as PlatformData);
+      return { createdAt: iso(Number(snapshot.created_at)), rows };
     });
   }
 
@@ -165,11 +166,7 @@ export class SandboxSql implements SandboxStore {
         })),
       ),
     };
-    return this.db.transaction(async (tx) => {
-      await deleteRows(tx, platformId);
-      await insertRows(tx, platformId, data);
-      return countRows(tx, platformId);
-    });
+    return this.db.transaction(() => replaceRows(platformId, data));
   }
 
   async setAccountStatus(platformId: number, accountIdentifier: string, status: AccountStatus): Promise<Account | undefined> {

@@ -31,7 +31,6 @@ export class SqlStore implements Store {
   readonly listAccounts: Store['listAccounts'];
   readonly updateAccount: Store['updateAccount'];
 
-  readonly platformRows: Store['platformRows'];
   readonly resetPlatform: Store['resetPlatform'];
   readonly takeSnapshot: Store['takeSnapshot'];
   readonly restoreSnapshot: Store['restoreSnapshot'];
@@ -70,7 +69,6 @@ export class SqlStore implements Store {
     this.listAccounts = customers.listAccounts.bind(customers);
     this.updateAccount = customers.updateAccount.bind(customers);
     const sandbox = new SandboxSql(driver);
-    this.platformRows = sandbox.platformRows.bind(sandbox);
     this.resetPlatform = sandbox.resetPlatform.bind(sandbox);
     this.takeSnapshot = sandbox.takeSnapshot.bind(sandbox);
     this.restoreSnapshot = sandbox.restoreSnapshot.bind(sandbox);

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { StoreUnavailable } from '../../domain/ports.js';
 import { uniqueViolation } from '../constraints.js';
 import { assertNotRefused, migrationSql, migrations } from '../migrations.js';
-import type { SqlDriver, SqlTransaction } from '../sql/driver.js';
+import type { SqlDriver, TxBody } from '../sql/driver.js';
 
 export interface PostgresOptions {
   /** Connections this process may hold at most. */
@@ -148,11 +148,6 @@ export class PostgresDriver implements SqlDriver {
    * connection is discarded.
    */
   async #query<Row extends pg.QueryResultRow>(text: string, values: readonly unknown[] = []): Promise<pg.QueryResult<Row>> {
-    return this.#onClient((client) => this.#run<Row>(client, text, values));
-  }
-
-  /** A pooled connection for `work`, released after it; discarded when it broke. */
-  async #onClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.#pool.connect();
@@ -162,49 +157,16 @@ export class PostgresDriver implements SqlDriver {
     }
     let broken: Error | undefined;
     try {
-      return await work(client);
-    } catch (error) {
-      const cause = (error as { cause?: unknown }).cause ?? error;
-      if (!(cause instanceof pg.DatabaseError) || isUnavailable(cause)) broken = cause instanceof Error ? cause : new Error(String(cause));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
-  }
-
-  /** One statement on a connection, its error translated (and kept as the cause). */
-  async #run<Row extends pg.QueryResultRow>(client: pg.PoolClient, text: string, values: readonly unknown[]): Promise<pg.QueryResult<Row>> {
-    try {
       const result = await client.query<Row>(numbered(text), values as unknown[]);
       this.#reached(true);
       return result;
     } catch (error) {
+      if (!(error instanceof pg.DatabaseError) || isUnavailable(error)) broken = error instanceof Error ? error : new Error(String(error));
       if (isOutage(error)) this.#reached(false, error);
-      const translated = translate(error);
-      if (translated !== error && translated.cause === undefined) Object.assign(translated, { cause: error });
-      throw translated;
+      throw translate(error);
+    } finally {
+      client.release(broken);
     }
-  }
-
-  async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
-    return this.#onClient(async (client) => {
-      const tx: SqlTransaction = {
-        all: async <Row>(sql: string, values: readonly unknown[]) => (await this.#run(client, sql, values)).rows as Row[],
-        write: async <Row>(sql: string, values: readonly unknown[]) => {
-          const { rows, rowCount } = await this.#run(client, sql, values);
-          return { rows: rows as Row[], changes: rowCount ?? 0 };
-        },
-      };
-      await this.#run(client, 'BEGIN', []);
-      try {
-        const result = await work(tx);
-        await this.#run(client, 'COMMIT', []);
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      }
-    });
   }
 
   #reached(available: boolean, cause?: unknown): void {
@@ -225,6 +187,51 @@ export class PostgresDriver implements SqlDriver {
   async write<Row>(sql: string, values: readonly unknown[]): Promise<{ rows: Row[]; changes: number }> {
     const { rows, rowCount } = await this.#query(sql, values);
     return { rows: rows as Row[], changes: rowCount ?? 0 };
+  }
+
+  /**
+   * BEGIN, the body's statements one by one on one pooled connection, COMMIT; ROLLBACK when a
+   * statement fails or the body throws. READ COMMITTED: a body that must not lose an update
+   * locks its rows (`SELECT … FOR UPDATE`) before it reads what it changes.
+   */
+  async transaction<T>(body: TxBody<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      if (isOutage(error)) this.#reached(false, error);
+      throw translate(error);
+    }
+    let broken: Error | undefined;
+    let begun = false;
+    try {
+      await client.query('BEGIN');
+      begun = true;
+      const steps = body();
+      let step = steps.next(undefined as never);
+      while (!step.done) {
+        const { rows, rowCount } = await client.query(numbered(step.value.sql), step.value.values as unknown[]);
+        step = steps.next({ rows, changes: rowCount ?? 0 });
+      }
+      await client.query('COMMIT');
+      this.#reached(true);
+      return step.value;
+    } catch (error) {
+      const fromDatabase = error instanceof pg.DatabaseError;
+      const fromConnection = !fromDatabase && isUnavailable(error);
+      // A broken connection is discarded; after an error the server answered, it is rolled back and kept.
+      if (fromConnection) broken = error instanceof Error ? error : new Error(String(error));
+      else if (begun) {
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        });
+      }
+      if (isOutage(error)) this.#reached(false, error);
+      // The body's own errors (a domain refusal) pass as they are; the database's are translated.
+      throw fromDatabase || fromConnection ? translate(error) : error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   async ping(): Promise<void> {

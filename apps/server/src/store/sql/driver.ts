@@ -21,11 +21,43 @@ export function ddl(text: string, dialect: Dialect): string {
   return text.replace(/\{(id|bigint|boolean|false)\}/g, (_, word: DdlWord) => DDL[dialect][word]);
 }
 
-/** The statements of one transaction (see SqlDriver.transaction). */
-export interface SqlTransaction {
-  all<Row>(sql: string, values: readonly unknown[]): Promise<Row[]>;
-  write<Row>(sql: string, values: readonly unknown[]): Promise<{ rows: Row[]; changes: number }>;
+/**
+ * `SELECT … FOR UPDATE` (of the table `alias`, in a join) in PostgreSQL; SQLite runs one writer
+ * at a time, its transactions serialised by the group commit, and has no such clause.
+ */
+export function forUpdate(dialect: Dialect, alias?: string): string {
+  if (dialect !== 'postgres') return '';
+  return alias ? `FOR UPDATE OF ${alias}` : 'FOR UPDATE';
 }
+
+/** One statement of a transaction, as its body yields it; the driver answers with its result. */
+export interface TxStatement {
+  readonly sql: string;
+  readonly values: readonly unknown[];
+}
+
+export interface TxResult<Row = unknown> {
+  rows: Row[];
+  changes: number;
+}
+
+/**
+ * What a transaction's body writes its statements with: `const rows = yield* tx.all<Row>(sql, values)`.
+ * A body is a generator so that it never awaits anything but its own statements: SQLite runs it
+ * synchronously inside its group commit (nothing else can run on that connection meanwhile),
+ * PostgreSQL awaits each statement on one pooled connection between BEGIN and COMMIT.
+ */
+export const tx = {
+  *all<Row>(sql: string, values: readonly unknown[]): Generator<TxStatement, Row[], TxResult> {
+    return (yield { sql, values }).rows as Row[];
+  },
+  *run<Row>(sql: string, values: readonly unknown[]): Generator<TxStatement, TxResult<Row>, TxResult> {
+    return (yield { sql, values }) as TxResult<Row>;
+  },
+};
+
+/** A transaction's body: its statements, then its answer. Throwing rolls everything back. */
+export type TxBody<T> = () => Generator<TxStatement, T, TxResult>;
 
 export interface SqlDriver {
   readonly dialect: Dialect;
@@ -37,13 +69,10 @@ export interface SqlDriver {
    */
   write<Row>(sql: string, values: readonly unknown[]): Promise<{ rows: Row[]; changes: number }>;
   /**
-   * Several statements as one transaction, committed before it resolves, rolled back when `work`
-   * rejects (the error translated as for `write`). `work` awaits only the transaction's own
-   * statements: on SQLite they run synchronously, so the whole transaction takes one turn of the
-   * event loop and no other write can fall inside it; on PostgreSQL they share one connection
-   * between BEGIN and COMMIT.
+   * Several statements as one transaction, committed before it resolves: all of them or, when
+   * a statement fails or the body throws, none (a unique violation rejects as for `write`).
    */
-  transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  transaction<T>(body: TxBody<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -19,10 +19,8 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 export class GroupCommit {
   #queue: Job[] = [];
   readonly #batch: Database.Transaction<(jobs: Job[]) => Outcome[]>;
-  readonly #db: Database.Database;
 
   constructor(db: Database.Database) {
-    this.#db = db;
     // Called inside the batch's transaction, db.transaction() opens a savepoint.
     const inSavepoint = db.transaction((work: () => unknown) => work());
     this.#batch = db.transaction((jobs: Job[]) =>
@@ -45,12 +43,6 @@ export class GroupCommit {
   }
 
   #flush(): void {
-    // A multi-statement transaction (SqliteDriver.transaction) is open: its writes must not join
-    // it as savepoints, so the batch waits for its end.
-    if (this.#db.inTransaction) {
-      setImmediate(() => this.#flush());
-      return;
-    }
     const jobs = this.#queue;
     this.#queue = [];
     let outcomes: Outcome[];

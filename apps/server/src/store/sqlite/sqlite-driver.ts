@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { constraintOfColumns, uniqueViolation } from '../constraints.js';
 import { assertNotRefused, migrationSql, migrations } from '../migrations.js';
-import type { SqlDriver, SqlTransaction } from '../sql/driver.js';
+import type { SqlDriver, TxBody, TxResult } from '../sql/driver.js';
 import { GroupCommit } from './group-commit.js';
 
 /** Prepared statements kept per database (a Map in use order: the least recently used goes first). */
@@ -115,34 +115,33 @@ export class SqliteDriver implements SqlDriver {
     });
   }
 
-  async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
-    const db = this.#db;
-    const tx: SqlTransaction = {
-      all: async <Row>(sql: string, values: readonly unknown[]) => this.#statement(sql).all(...bindable(values)) as Row[],
-      write: async <Row>(sql: string, values: readonly unknown[]) => {
-        const statement = this.#statement(sql);
-        try {
-          if (statement.reader) {
-            const rows = statement.all(...bindable(values)) as Row[];
-            return { rows, changes: rows.length };
-          }
-          return { rows: [] as Row[], changes: statement.run(...bindable(values)).changes };
-        } catch (error) {
-          throw translate(error);
-        }
-      },
-    };
-    // The group commit flushes synchronously, so no group transaction is open here; while this
-    // one is, the group commit waits (GroupCommit checks inTransaction).
-    db.exec('BEGIN IMMEDIATE');
+  /** One statement, synchronously, its errors translated. */
+  #execute(sql: string, values: readonly unknown[]): TxResult {
     try {
-      const result = await work(tx);
-      db.exec('COMMIT');
-      return result;
+      const statement = this.#statement(sql);
+      const bound = bindable(values);
+      if (statement.reader) {
+        const rows = statement.all(...bound);
+        return { rows, changes: rows.length };
+      }
+      return { rows: [], changes: statement.run(...bound).changes };
     } catch (error) {
-      if (db.inTransaction) db.exec('ROLLBACK');
       throw translate(error);
     }
+  }
+
+  /**
+   * The whole body runs synchronously inside one savepoint of the group commit: no other
+   * request's statement can run on this connection between two of its statements, so nobody
+   * reads what it has not committed yet, and a throw rolls back only this body.
+   */
+  async transaction<T>(body: TxBody<T>): Promise<T> {
+    return this.#writes.run(() => {
+      const steps = body();
+      let step = steps.next(undefined as never);
+      while (!step.done) step = steps.next(this.#execute(step.value.sql, step.value.values));
+      return step.value;
+    });
   }
 
   async ping(): Promise<void> {
