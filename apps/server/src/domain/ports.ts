@@ -215,7 +215,6 @@ export interface StoredFaultRule extends NewFaultRule {
  * each one transaction), account statuses, the clock, the rate limit and the fault rules.
  */
 export interface SandboxStore {
-  platformRows(platformId: number): Promise<PlatformRows>;
   resetPlatform(platformId: number): Promise<PlatformRows>;
   takeSnapshot(platformId: number, snapshotId: string, now: Date): Promise<PlatformRows>;
   /** Undefined when the platform has no such snapshot. */

@@ -9,9 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type RequestHandler, Router } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Logger } from 'pino';
-import { ApiError, type I18nKey, invalidField } from '../domain/errors.js';
+import { ApiError, type I18nKey, errorCatalogue, invalidField } from '../domain/errors.js';
 import type { FaultAnswer, Store } from '../domain/ports.js';
-import { MAX_LATENCY_MS, type SandboxService, checkedAnswer } from '../domain/sandbox-service.js';
+import { MAX_LATENCY_MS, type SandboxService } from '../domain/sandbox-service.js';
 import { bundledSandboxSpecText, loadSandboxSpec } from '../spec.js';
 import { jsonBody } from './body.js';
 import { mountOperations } from './operations.js';
@@ -29,14 +29,11 @@ export function parseFaultHeader(value: string): FaultAnswer {
   const invalid = () =>
     invalidField('X-Sandbox-Fault', 'pattern', 'must be error=<i18nKey>[; retry-after=<seconds>], latency=<ms> or drop', value);
   if (kind === 'drop' && argument === undefined) return { type: 'drop' };
-  if (kind === 'latency' && argument && /^\d{1,5}$/.test(argument)) {
-    return checkedAnswer({ type: 'latency', latencyMs: Math.max(1, Number(argument)) }, 'X-Sandbox-Fault');
+  if (kind === 'latency' && argument && /^\d{1,5}$/.test(argument) && Number(argument) <= MAX_LATENCY_MS) {
+    return { type: 'latency', latencyMs: Math.max(1, Number(argument)) };
   }
-  if (kind === 'error' && argument && /^\d{3}\.\d{3}$/.test(argument)) {
-    return checkedAnswer(
-      { type: 'error', i18nKey: argument, ...(retryAfter ? { retryAfterSeconds: Number(retryAfter) } : {}) },
-      'X-Sandbox-Fault',
-    );
+  if (kind === 'error' && argument && argument in errorCatalogue) {
+    return { type: 'error', i18nKey: argument, ...(retryAfter ? { retryAfterSeconds: Number(retryAfter) } : {}) };
   }
   throw invalid();
 }
