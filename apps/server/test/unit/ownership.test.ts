@@ -125,7 +125,7 @@ let calls: ReturnType<typeof memoryStore>['calls'];
 
 beforeEach(async () => {
   const memory = memoryStore();
-  service = new RaasService(memory.store, () => new Date(Date.UTC(2024, 0, 1)));
+  service = new RaasService(memory.store, { now: () => new Date(Date.UTC(2024, 0, 1)) });
   calls = memory.calls;
   for (const customerIdentifier of ['acme-east', 'acme-west']) {
     await service.createCustomer(full, { customerIdentifier, displayName: `Acme ${customerIdentifier}` });
