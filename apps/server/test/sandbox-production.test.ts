@@ -1,0 +1,129 @@
+/**
+ * Safety: a server started in production mode has no sandbox control and honours no sandbox
+ * header. Every operation of the control spec answers 404.001 (with a valid body and the
+ * platform's full-access credentials), and X-Sandbox-Fault changes nothing; the same server in
+ * sandbox mode answers them, so the walk is proved to reach real routes. Also: each control
+ * action logs one line with the platform and the request id, and never the key.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type JsonObject, asObject, loadBundledSpec, operationsOf, resolve } from '@raas-customers/openapi/walk';
+import { basic, temporaryDirectory } from '@raas-customers/test-kit';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type RunningServer, startServerProcess } from './support/process.js';
+
+const sandboxSpec = loadBundledSpec('sandbox');
+const controls = operationsOf(sandboxSpec);
+const KEY = 'Qm9yZWQtYnV0LXJhbmRvbS1lbm91Z2gtMzItYnl0ZXMhIQ';
+const credentials = { name: 'safety-platform', key: KEY };
+
+/** A request for each control: its path with example parameters, and its named example body. */
+function requestOf(operation: (typeof controls)[number], snapshotId: string): { method: string; path: string; body?: string } {
+  const path = operation.path.replace('{snapshotId}', snapshotId).replace('{accountIdentifier}', 'safety-account');
+  const content = operation.node.requestBody
+    ? asObject(resolve(sandboxSpec, operation.node.requestBody, `${operation.operationId} body`).node.content, 'content')
+    : undefined;
+  const examples = content ? asObject(asObject(content['application/json'], 'json').examples, 'examples') : undefined;
+  const example = examples ? (resolve(sandboxSpec, Object.values(examples)[0], 'example').node as JsonObject).value : undefined;
+  return { method: operation.method.toUpperCase(), path, ...(example === undefined ? {} : { body: JSON.stringify(example) }) };
+}
+
+async function call(server: RunningServer, { method, path, body }: { method: string; path: string; body?: string }): Promise<Response> {
+  const base = server.baseUrl.replace(/\/raas\/v2$/, '/sandbox/v1');
+  return fetch(`${base}${path}`, {
+    method,
+    headers: { Authorization: basic(credentials), ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    ...(body ? { body } : {}),
+  });
+}
+
+describe.each(['production', 'sandbox'] as const)('a server started in %s mode', (mode) => {
+  let server: RunningServer;
+  let dir: string;
+  /** In sandbox mode a real snapshot's, so that restoring it answers; any id in production mode. */
+  let snapshotId = '8f14e45f-ceea-467a-9575-1d8f5e2a3c10';
+
+  beforeAll(async () => {
+    dir = temporaryDirectory('raas-safety-').path;
+    server = await startServerProcess({
+      RAAS_MODE: mode,
+      DATABASE_URL: `file:${join(dir, 'raas.db')}`,
+      RAAS_PLATFORM_NAME: credentials.name,
+      RAAS_PLATFORM_KEY: KEY,
+    });
+    const created = await fetch(`${server.baseUrl}/customers`, {
+      method: 'POST',
+      headers: { Authorization: basic(credentials), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ customerIdentifier: 'safety-customer', displayName: 'Safety customer' }),
+    });
+    expect(created.status).toBe(201);
+    if (mode === 'sandbox') {
+      snapshotId = ((await (await call(server, { method: 'POST', path: '/snapshots' })).json()) as { snapshotId: string }).snapshotId;
+    }
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('says its mode at start and on /readyz', async () => {
+    expect(server.stderr()).toContain(`(${mode} mode)`);
+    expect(await (await fetch(new URL('/readyz', server.baseUrl))).json()).toEqual({ status: 'ok', mode });
+  });
+
+  test.each(controls.map((operation) => [operation.operationId, operation] as const))('%s', async (_, operation) => {
+    const response = await call(server, requestOf(operation, snapshotId));
+    const body = (await response.json()) as { i18nKey: string };
+    if (mode === 'production') {
+      expect(response.status).toBe(404);
+      expect(body.i18nKey).toBe('404.001');
+    } else {
+      // The route exists: whatever it answers, it is not the router's 404.001.
+      expect(body.i18nKey).not.toBe('404.001');
+    }
+  });
+
+  test('the control spec itself is served only in sandbox mode', async () => {
+    const response = await call(server, { method: 'GET', path: '/openapi.json' });
+    expect(response.status).toBe(mode === 'production' ? 404 : 200);
+  });
+
+  test('X-Sandbox-Fault answers only in sandbox mode', async () => {
+    // The walk above turned the rate limit emulation on (setRateLimit's example): off again.
+    await call(server, { method: 'PUT', path: '/rate-limit', body: JSON.stringify({ enabled: false }) });
+    for (const fault of ['error=503.001', 'error=429.001; retry-after=2', 'latency=10', 'drop', 'unreadable']) {
+      const request = fetch(`${server.baseUrl}/customers`, {
+        headers: { Authorization: basic(credentials), 'X-Sandbox-Fault': fault },
+      });
+      if (mode === 'production') {
+        const response = await request;
+        expect(response.status, fault).toBe(200);
+        expect(((await response.json()) as { customerIdentifier: string }[]).map((c) => c.customerIdentifier)).toEqual(['safety-customer']);
+      } else if (fault === 'drop') {
+        await expect(request).rejects.toThrow();
+      } else {
+        expect((await request).status, fault).toBe(
+          { 'error=503.001': 503, 'error=429.001; retry-after=2': 429, 'latency=10': 200, unreadable: 400 }[fault],
+        );
+      }
+    }
+  });
+
+  test('each control action is one log line with the platform and the request id, never the key (none in production mode)', async () => {
+    const response = await call(server, { method: 'POST', path: '/reset' });
+    const requestId = response.headers.get('X-REQUEST-ID');
+    if (mode === 'production') {
+      // The request's own access line is written, and no control line.
+      await expect.poll(() => server.stdout().includes(String(requestId)), { timeout: 5000 }).toBe(true);
+      expect(server.stdout()).not.toContain('"msg":"sandbox control"');
+      return;
+    }
+    await expect.poll(() => server.stdout().includes(`"requestId":"${requestId}","control"`), { timeout: 5000 }).toBe(true);
+    const line = server
+      .stdout()
+      .split('\n')
+      .find((text) => text.includes('"msg":"sandbox control"') && text.includes(String(requestId)));
+    expect(JSON.parse(line!)).toMatchObject({ platform: credentials.name, requestId, control: 'resetPlatform', status: 200 });
+    expect(server.stdout()).not.toContain(KEY);
+  });
+});
