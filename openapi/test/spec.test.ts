@@ -74,6 +74,78 @@ const OPERATIONS: Record<string, { method: string; path: string; tag: string; st
     tag: 'Accounts',
     statuses: ['200', '400', '401', '404', '414', '429', '500', '503'],
   },
+  listCreditCards: {
+    method: 'get',
+    path: '/creditCards',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '414', '429', '500', '503'],
+  },
+  createCreditCard: {
+    method: 'post',
+    path: '/creditCards',
+    tag: 'Funding',
+    statuses: ['201', '400', '401', '402', '403', '404', '422', '413', '415', '414', '429', '500', '503'],
+  },
+  getCreditCard: {
+    method: 'get',
+    path: '/creditCards/{token}',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
+  },
+  createCreditCardUnregister: {
+    method: 'post',
+    path: '/creditCardUnregisters',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '422', '413', '415', '414', '429', '500', '503'],
+  },
+  createCreditCardDeposit: {
+    method: 'post',
+    path: '/creditCardDeposits',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '409', '422', '413', '415', '414', '429', '500', '503'],
+  },
+  getCreditCardDeposit: {
+    method: 'get',
+    path: '/creditCardDeposits/{referenceDepositID}',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
+  },
+  transferFunds: {
+    method: 'post',
+    path: '/transferFunds',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '402', '403', '404', '409', '422', '413', '415', '414', '429', '500', '503'],
+  },
+  listBalanceAlerts: {
+    method: 'get',
+    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
+  },
+  setLowBalanceAlert: {
+    method: 'post',
+    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '409', '413', '415', '414', '429', '500', '503'],
+  },
+  getLowBalanceAlert: {
+    method: 'get',
+    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance/{balanceAlertID}',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
+  },
+  updateLowBalanceAlert: {
+    method: 'patch',
+    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance/{balanceAlertID}',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '409', '413', '415', '414', '429', '500', '503'],
+  },
+  deleteLowBalanceAlert: {
+    method: 'delete',
+    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance/{balanceAlertID}',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
+  },
 };
 
 /** Follows local `$ref`s in the bundled document. */
@@ -129,7 +201,7 @@ describe('the bundled RaaS Customers contract', () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
   });
 
-  it('has exactly the eight operations, each at its method and path', () => {
+  it('has exactly the twenty operations, each at its method and path', () => {
     const found = Object.fromEntries(
       operations.map((operation) => [operation.operationId, { method: operation.method, path: operation.path }]),
     );
@@ -137,7 +209,7 @@ describe('the bundled RaaS Customers contract', () => {
       Object.entries(OPERATIONS).map(([operationId, { method, path }]) => [operationId, { method, path }]),
     );
     expect(found).toEqual(expected);
-    expect(operations).toHaveLength(8);
+    expect(operations).toHaveLength(20);
   });
 
   it('tags each operation with its tag', () => {

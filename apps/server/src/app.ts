@@ -14,7 +14,10 @@ import type { Logger } from 'pino';
 import { CredentialCache } from './auth/credential-cache.js';
 import { FailureThrottle, type ThrottleOptions } from './auth/throttle.js';
 import { ApiError } from './domain/errors.js';
+import { AlertService } from './domain/alert-service.js';
 import { type Clock, systemClock } from './domain/clock.js';
+import { cursorCodecOf } from './domain/cursors.js';
+import { FundingService } from './domain/funding-service.js';
 import { PlatformClocks } from './domain/platform-clocks.js';
 import { RaasService } from './domain/raas-service.js';
 import { SandboxService } from './domain/sandbox-service.js';
@@ -24,7 +27,7 @@ import { apiOperations } from './http/spec-operations.js';
 import { authenticate } from './http/authenticate.js';
 import { docsSite } from './http/docs.js';
 import { jsonBody } from './http/body.js';
-import { boundedBody, createAccess, decimalQuery, refuseLooseNumbers, takesBody, writeAccess } from './http/prechecks.js';
+import { boundedBody, createAccess, decimalQuery, refuseLooseNumbers, takesBody, writeAccess, writesNumbers } from './http/prechecks.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
 import { refuseOtherSchemes, toOriginForm } from './http/request-target.js';
@@ -43,8 +46,6 @@ export interface AppDeps {
    * per-platform test clocks, rate limits and faults; `production` mounts none of it.
    */
   mode?: Mode;
-  /** Where the domain reads time (the system's by default); in sandbox mode each platform's clock runs from it. */
-  clock?: Clock;
   /** Validate every response against the spec too (on in tests: a drifting response fails). */
   validateResponses?: boolean;
   /** Failed authentications per client address before further failures answer 429. */
@@ -57,7 +58,14 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Reject body properties the spec does not name (400) instead of dropping them (the default). */
   strictBodies?: boolean;
+  /** Where the domain reads the time; in sandbox mode each platform's own clock runs from it. */
+  clock?: Clock;
+  /** How long a PENDING sandbox deposit stays pending (DEPOSIT_PENDING_MS). */
+  depositPendingMs?: number;
 }
+
+/** DEPOSIT_PENDING_MS's default. */
+export const DEFAULT_DEPOSIT_PENDING_MS = 5000;
 
 /** Longer request targets are refused with 414 (Node itself refuses headers over 16 KiB with 431). */
 export const MAX_URL_LENGTH = 4096;
@@ -95,10 +103,18 @@ export function createApp({
   strictBodies = false,
   mode = 'sandbox',
   clock = systemClock,
+  depositPendingMs = DEFAULT_DEPOSIT_PENDING_MS,
 }: AppDeps): Express {
+  const cursors = cursorCodecOf(store);
+  // In sandbox mode every platform reads its own clock (the controls move it), running from `clock`.
   const sandboxMode = mode === 'sandbox';
   const clocks = new PlatformClocks(clock);
-  const service = new RaasService(store, sandboxMode ? clocks : clock);
+  const domainClock = sandboxMode ? clocks : clock;
+  const services = {
+    raas: new RaasService(store, domainClock, cursors),
+    funding: new FundingService(store, domainClock, cursors, { depositPendingMs }),
+    alerts: new AlertService(store, domainClock),
+  };
   const sandbox = sandboxMode ? new SandboxService(store, clocks, new Set(apiOperations.all.map((op) => op.operationId))) : undefined;
   const app = express();
   app.disable('x-powered-by');
@@ -154,7 +170,7 @@ export function createApp({
   app.use(API_BASE_PATH, writeAccess);
   // Unknown properties are dropped (unless strict) before the prototype-key check: an unknown
   // `valueOf`, or thousands of unknown names, are ignored like any other.
-  app.use(API_BASE_PATH, jsonBody({ takesBody, checks: [createAccess, boundedBody({ strictBodies })] }));
+  app.use(API_BASE_PATH, jsonBody({ takesBody, writesNumbers, checks: [createAccess, boundedBody({ strictBodies })] }));
   app.use(API_BASE_PATH, decimalQuery);
   app.use(
     headAsGet(
@@ -171,9 +187,12 @@ export function createApp({
   app.use(API_BASE_PATH, refuseLooseNumbers);
   // Sandbox mode: a fault answers instead of the operation, which then never runs.
   if (sandbox) app.use(API_BASE_PATH, sandboxFaults(sandbox, logger));
-  app.use(API_BASE_PATH, mountOperations(operationHandlers(service)));
+  app.use(API_BASE_PATH, mountOperations(operationHandlers(services)));
   if (sandbox) {
-    app.use(SANDBOX_BASE_PATH, sandboxControls({ service: sandbox, store, logger, authenticate: authenticated, validateResponses }));
+    app.use(
+      SANDBOX_BASE_PATH,
+      sandboxControls({ service: sandbox, funding: services.funding, store, logger, authenticate: authenticated, validateResponses }),
+    );
   }
 
   app.use(notFound);

@@ -62,6 +62,7 @@ const variables = z.object({
     .default('false')
     .transform((value) => value === 'true'),
   AUTH_CACHE_TTL_MS: integer(0, 60_000).default(1000),
+  DEPOSIT_PENDING_MS: integer(0, MAX_TIMER_MS).default(5000),
   AUTH_FAILURE_LIMIT: integer(1, 1_000_000).default(20),
   AUTH_FAILURE_WINDOW_MS: integer(1000, MAX_TIMER_MS).default(60_000),
   // `true` would believe any X-Forwarded-For a client sends (and let it dodge the failed-
@@ -118,6 +119,8 @@ export interface Config {
   connections: { requestTimeoutMs: number; headersTimeoutMs: number; max: number };
   authFailures: { limit: number; windowMs: number };
   credentialCacheMs: number;
+  /** How long a PENDING sandbox deposit stays pending before it is decided. */
+  depositPendingMs: number;
   trustProxy: number | string | false;
   platform: { name: string; key: string } | undefined;
 }
@@ -160,6 +163,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     connections: { requestTimeoutMs: e.REQUEST_TIMEOUT_MS, headersTimeoutMs: e.HEADERS_TIMEOUT_MS, max: e.MAX_CONNECTIONS },
     authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowMs: e.AUTH_FAILURE_WINDOW_MS },
     credentialCacheMs: e.AUTH_CACHE_TTL_MS,
+    depositPendingMs: e.DEPOSIT_PENDING_MS,
     trustProxy: e.TRUST_PROXY,
     platform: e.RAAS_PLATFORM_NAME && e.RAAS_PLATFORM_KEY ? { name: e.RAAS_PLATFORM_NAME, key: e.RAAS_PLATFORM_KEY } : undefined,
   };

@@ -80,6 +80,7 @@ export async function serve(): Promise<void> {
     trustProxy: config.trustProxy,
     credentialCacheMs: config.credentialCacheMs,
     strictBodies: config.strictBodies,
+    depositPendingMs: config.depositPendingMs,
   });
   const { requestTimeoutMs, headersTimeoutMs, max } = config.connections;
   const server = createServer(

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { STORE_KINDS, basic, observed, startTestServer, type TestServer } from './support/harness.js';
 import { operations, spec } from './support/spec.js';
+import { everyFundingOperation, fundingContract } from './support/funding-contract.js';
 
 /** The server of the store kind under test (the kinds run one after the other). */
 let server: TestServer;
@@ -35,12 +36,31 @@ async function createAccount(customerIdentifier: string, accountIdentifier = uni
   return data!;
 }
 
+/** A sandbox card on an account. */
+const cardCriteria = (customerIdentifier: string, accountIdentifier: string) => ({
+  customerIdentifier,
+  accountIdentifier,
+  ipAddress: '203.0.113.10',
+  label: 'Finance team card',
+  creditCard: { number: '4111111111111111', expiration: '2099-12', verificationNumber: '123' },
+  billingAddress: {
+    firstName: 'Pat',
+    lastName: 'Jones',
+    addressLine1: '4700 42nd Ave SW',
+    city: 'Seattle',
+    state: 'WA',
+    postalCode: '98116',
+    country: 'US',
+    emailAddress: 'pat@acme.example',
+  },
+});
+
 /** One call of every operation (an empty platform: the identifiers need not exist). */
-function everyOperation(client: ReturnType<TestServer['client']>) {
+async function everyOperation(client: ReturnType<TestServer['client']>) {
   const customerIdentifier = 'acme-retail-us';
   const accountIdentifier = 'acme-q4-bonus';
   const account = { accountIdentifier, displayName: 'Q4 bonus pool', contactEmail: 'a@acme.example' };
-  return Promise.all([
+  const core = Promise.all([
     client.GET('/customers'),
     client.POST('/customers', { body: { customerIdentifier, displayName: 'Acme Retail US' } }),
     client.GET('/customers/{customerIdentifier}', { params: { path: { customerIdentifier } } }),
@@ -53,6 +73,7 @@ function everyOperation(client: ReturnType<TestServer['client']>) {
     client.GET('/accounts'),
     client.GET('/accounts/{accountIdentifier}', { params: { path: { accountIdentifier } } }),
   ]);
+  return [...(await core), ...(await everyFundingOperation(client))];
 }
 
 describe.each(STORE_KINDS)('on %s', (kind) => {
@@ -496,6 +517,12 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
         ['POST', '/customers'],
         ['POST', `/customers/${customer.customerIdentifier}/accounts`],
         ['PATCH', `/customers/${customer.customerIdentifier}/accounts/${account.accountIdentifier}`],
+        ['POST', '/creditCards'],
+        ['POST', '/creditCardUnregisters'],
+        ['POST', '/creditCardDeposits'],
+        ['POST', '/transferFunds'],
+        ['POST', `/customers/${customer.customerIdentifier}/accounts/${account.accountIdentifier}/lowbalance`],
+        ['PATCH', `/customers/${customer.customerIdentifier}/accounts/${account.accountIdentifier}/lowbalance/${crypto.randomUUID()}`],
       ] as const;
     };
 
@@ -594,6 +621,18 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
         ['PATCH', `/customers/${customer.customerIdentifier}/accounts/${account.accountIdentifier}`],
         ['GET', '/accounts'],
         ['GET', `/accounts/${account.accountIdentifier}`],
+        ['GET', '/creditCards'],
+        ['POST', '/creditCards'],
+        ['GET', `/creditCards/${'a'.repeat(40)}`],
+        ['POST', '/creditCardUnregisters'],
+        ['POST', '/creditCardDeposits'],
+        ['GET', '/creditCardDeposits/RAD-180426-5407'],
+        ['POST', '/transferFunds'],
+        ['GET', `/customers/${customer.customerIdentifier}/accounts/${account.accountIdentifier}/lowbalance`],
+        ['POST', `/customers/${customer.customerIdentifier}/accounts/${account.accountIdentifier}/lowbalance`],
+        ['GET', `/customers/${customer.customerIdentifier}/accounts/${account.accountIdentifier}/lowbalance/${crypto.randomUUID()}`],
+        ['PATCH', `/customers/${customer.customerIdentifier}/accounts/${account.accountIdentifier}/lowbalance/${crypto.randomUUID()}`],
+        ['DELETE', `/customers/${customer.customerIdentifier}/accounts/${account.accountIdentifier}/lowbalance/${crypto.randomUUID()}`],
       ] as const;
       for (const [method, path] of targets) {
         const response = await server.raw(method, `${path}${padding}`, { headers: auth() });
@@ -1003,35 +1042,62 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     test('every GET operation of the spec answers HEAD: same status and headers, no body', async () => {
       const customer = await createCustomer();
       const account = await createAccount(customer.customerIdentifier);
+      const owner = { customerIdentifier: customer.customerIdentifier, accountIdentifier: account.accountIdentifier };
+      const card = (await server.client().POST('/creditCards', { body: cardCriteria(owner.customerIdentifier, owner.accountIdentifier) }))
+        .data!;
+      const deposit = (await server.client().POST('/creditCardDeposits', { body: { ...owner, creditCardToken: card.token, amount: 1 } }))
+        .data!;
+      const alert = (
+        await server.client().POST('/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance', {
+          params: { path: owner },
+          body: { balanceAlertDisplayName: 'Low', balanceAlertThreshold: 1 },
+        })
+      ).data!;
       const gets = operations.filter((op) => op.method === 'GET');
       expect(gets.map((op) => op.operationId).sort()).toEqual([
         'getAccount',
+        'getCreditCard',
+        'getCreditCardDeposit',
         'getCustomer',
+        'getLowBalanceAlert',
         'listAccounts',
+        'listBalanceAlerts',
+        'listCreditCards',
         'listCustomerAccounts',
         'listCustomers',
       ]);
-      const fill = (template: string, customerIdentifier: string, accountIdentifier: string) =>
-        template.replace('{customerIdentifier}', customerIdentifier).replace('{accountIdentifier}', accountIdentifier);
+      const found = {
+        customerIdentifier: customer.customerIdentifier,
+        accountIdentifier: account.accountIdentifier,
+        token: card.token,
+        referenceDepositID: deposit.referenceDepositID,
+        balanceAlertID: alert.balanceAlertID,
+      };
+      const missing = {
+        customerIdentifier: 'no-such-customer',
+        accountIdentifier: 'no-such-account',
+        token: 'f'.repeat(40),
+        referenceDepositID: 'RAD-000000-0000',
+        balanceAlertID: crypto.randomUUID(),
+      };
+      const fill = (template: string, values: Record<string, string>) => template.replace(/\{(\w+)\}/g, (_, name: string) => values[name]!);
       const auth = { authorization: basic(server.one) };
       const cases = gets.flatMap((op) => {
-        const found = fill(op.path, customer.customerIdentifier, account.accountIdentifier);
+        const path = fill(op.path, found);
         const parameters = JSON.stringify(spec.paths[op.path]);
         return [
-          { label: `${op.operationId} 200`, path: found, headers: auth, status: 200 },
+          { label: `${op.operationId} 200`, path, headers: auth, status: 200 },
           // The lists stream a bare array, or answer one page.
           ...(parameters.includes('Paginate')
-            ? [{ label: `${op.operationId} page`, path: `${found}?paginate=true`, headers: auth, status: 200 }]
+            ? [{ label: `${op.operationId} page`, path: `${path}?paginate=true`, headers: auth, status: 200 }]
             : []),
-          ...(op.path.includes('{')
-            ? [{ label: `${op.operationId} 404`, path: fill(op.path, 'no-such-customer', 'no-such-account'), headers: auth, status: 404 }]
-            : []),
-          { label: `${op.operationId} 400`, path: `${found}${found.includes('?') ? '&' : '?'}colour=blue`, headers: auth, status: 400 },
+          ...(op.path.includes('{') ? [{ label: `${op.operationId} 404`, path: fill(op.path, missing), headers: auth, status: 404 }] : []),
+          { label: `${op.operationId} 400`, path: `${path}${path.includes('?') ? '&' : '?'}colour=blue`, headers: auth, status: 400 },
           // Our own checks before the validator see a HEAD as its GET too (decimal query numbers).
           ...(parameters.includes('MaxResults')
-            ? [{ label: `${op.operationId} 400 (0x10)`, path: `${found}?paginate=true&maxResults=0x10`, headers: auth, status: 400 }]
+            ? [{ label: `${op.operationId} 400 (0x10)`, path: `${path}?paginate=true&maxResults=0x10`, headers: auth, status: 400 }]
             : []),
-          { label: `${op.operationId} 401`, path: found, headers: {}, status: 401 },
+          { label: `${op.operationId} 401`, path, headers: {}, status: 401 },
         ];
       });
       for (const { label, path, headers, status } of cases) {
@@ -1083,6 +1149,9 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       }
     });
   });
+
+  // Last but the coverage test: it creates the limited credential's customers if still missing.
+  describe('funding', () => fundingContract(() => server));
 
   test('every documented (operationId, status) pair except 500 was exercised', () => {
     const documented = operations.flatMap((op) =>

@@ -1,12 +1,22 @@
 /** The operation registry refuses, at start, handlers that do not match the spec's operations. */
 import { expect, test } from 'vitest';
+import { AlertService } from '../src/domain/alert-service.js';
+import { systemClock } from '../src/domain/clock.js';
+import { cursorCodecOf } from '../src/domain/cursors.js';
+import { FundingService } from '../src/domain/funding-service.js';
 import { RaasService } from '../src/domain/raas-service.js';
 import type { Store } from '../src/domain/ports.js';
 import { operationHandlers } from '../src/http/handlers.js';
 import { type Handlers, mountOperations } from '../src/http/operations.js';
 import { specOperations } from '../src/http/spec-operations.js';
 
-const handlers = operationHandlers(new RaasService({} as Store));
+const store = {} as Store;
+const cursors = cursorCodecOf(store);
+const handlers = operationHandlers({
+  raas: new RaasService(store, systemClock, cursors),
+  funding: new FundingService(store, systemClock, cursors, { depositPendingMs: 0 }),
+  alerts: new AlertService(store, systemClock),
+});
 
 test('every operation of the spec is mounted, at its path and method, and nothing else', () => {
   const router = mountOperations(handlers);

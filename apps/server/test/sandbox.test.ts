@@ -15,13 +15,22 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { draws } from '../src/domain/sandbox-service.js';
 import { type Credentials, STORE_KINDS, type TestServer, basic, startTestServer } from './support/harness.js';
 
+/** Every platform-scoped table, empty. */
+const EMPTY = { customers: 0, accounts: 0, credit_cards: 0, deposits: 0, transfers: 0, ledger_entries: 0, low_balance_alerts: 0 };
+
 const FIXTURE: SeedFixture = {
   customers: [
     {
       customerIdentifier: 'acme-retail-us',
       displayName: 'Acme Retail US',
       accounts: [
-        { accountIdentifier: 'acme-q4-bonus', displayName: 'Q4 bonus pool', contactEmail: 'finance@acme.example', currentBalance: 250.75 },
+        {
+          accountIdentifier: 'acme-q4-bonus',
+          displayName: 'Q4 bonus pool',
+          contactEmail: 'finance@acme.example',
+          currentBalance: 250.75,
+          creditCards: [{ label: 'Corporate Visa', lastFourDigits: '1111', expirationDate: '2030-12' }],
+        },
         { accountIdentifier: 'acme-frozen', displayName: 'Frozen pool', contactEmail: 'finance@acme.example', status: 'FROZEN' },
       ],
     },
@@ -107,7 +116,7 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
     test('seed writes the fixture: statuses, balances, currencies and chosen createdAt', async () => {
       const { data, response } = await sandbox().POST('/seed', { body: FIXTURE });
       expect(response.status).toBe(200);
-      expect(data).toEqual({ customers: 2, accounts: 3 });
+      expect(data).toEqual({ ...EMPTY, customers: 2, accounts: 3, credit_cards: 1, ledger_entries: 1 });
       expect((await accounts()).map((a) => [a.accountIdentifier, a.status, a.currentBalance, a.currencyCode])).toEqual([
         ['acme-q4-bonus', 'ACTIVE', 250.75, 'USD'],
         ['acme-frozen', 'FROZEN', 0, 'USD'],
@@ -159,7 +168,7 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
       await sandbox().POST('/seed', { body: FIXTURE });
       await sandbox(server.two).POST('/seed', { body: FIXTURE });
       const { data } = await sandbox().POST('/reset');
-      expect(data).toEqual({ customers: 0, accounts: 0 });
+      expect(data).toEqual(EMPTY);
       expect((await server.client().GET('/accounts')).data).toEqual([]);
       expect((await server.client(server.two).GET('/accounts')).data).toHaveLength(3);
       await sandbox(server.two).POST('/reset');
@@ -178,7 +187,7 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
       const before = { customers: (await server.client().GET('/customers')).data, accounts: (await server.client().GET('/accounts')).data };
       const { data: snapshot, response } = await sandbox().POST('/snapshots');
       expect(response.status).toBe(201);
-      expect(snapshot?.rows).toEqual({ customers: 2, accounts: 4 });
+      expect(snapshot?.rows).toEqual({ ...EMPTY, customers: 2, accounts: 4, credit_cards: 1, ledger_entries: 1 });
 
       await sandbox().POST('/reset');
       // Rows created after the reset (here by another platform) may take the freed ids.
@@ -373,6 +382,210 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
       );
       expect(others.map((answer) => answer.status)).toEqual([200, 200, 200]);
       await sandbox().PUT('/rate-limit', { body: { enabled: false } });
+    });
+  });
+
+  describe('money and funding', () => {
+    /** The seeded card's token: chosen by the fixture, one per store kind (tokens are unique across platforms). */
+    const CARD_TOKEN = `c0ffee${kind === 'sqlite' ? '1' : '2'}${'0'.repeat(33)}`;
+    const deposit = (amount: number, accountIdentifier = 'acme-q4-bonus') =>
+      server.client().POST('/creditCardDeposits', {
+        body: { customerIdentifier: 'acme-retail-us', accountIdentifier, creditCardToken: CARD_TOKEN, amount },
+      });
+    const balance = async (accountIdentifier = 'acme-q4-bonus') =>
+      (await server.client().GET('/accounts/{accountIdentifier}', { params: { path: { accountIdentifier } } })).data?.currentBalance;
+    const adjust = (amount: number, accountIdentifier = 'acme-q4-bonus') =>
+      sandbox().POST('/accounts/{accountIdentifier}/adjustments', { params: { path: { accountIdentifier } }, body: { amount } });
+
+    beforeEach(async () => {
+      const [acme, globex] = FIXTURE.customers;
+      const [bonus, frozen] = acme!.accounts!;
+      const withToken = { ...bonus!, creditCards: [{ ...bonus!.creditCards![0]!, token: CARD_TOKEN }] };
+      const seeded = await sandbox().POST('/seed', { body: { customers: [{ ...acme!, accounts: [withToken, frozen!] }, globex!] } });
+      expect(seeded.response.status).toBe(200);
+    });
+
+    test('a token of the fixture that another platform holds is a 409, and changes nothing', async () => {
+      const bonus = FIXTURE.customers[0]!.accounts![0]!;
+      const taken = {
+        customers: [
+          { ...FIXTURE.customers[0]!, accounts: [{ ...bonus, creditCards: [{ ...bonus.creditCards![0]!, token: CARD_TOKEN }] }] },
+        ],
+      };
+      const { error, response } = await sandbox(server.two).POST('/seed', { body: taken });
+      expect([response.status, error?.i18nKey]).toEqual([409, '409.001']);
+      expect(await customerIds(server.two)).toEqual([]);
+    });
+
+    test('a seeded balance is a ledger entry and its card funds at once', async () => {
+      const card = await server.client().GET('/creditCards/{token}', { params: { path: { token: CARD_TOKEN } } });
+      expect(card.data).toMatchObject({ status: 'ACTIVE', lastFourDigits: '1111', accountIdentifier: 'acme-q4-bonus' });
+      expect((await deposit(10)).data?.status).toBe('SUCCESS');
+      expect(await balance()).toBe(260.75);
+      expect((await server.store.verifyLedger()).differences).toEqual([]);
+    });
+
+    test('adjustments credit and debit exactly, never below 0, as adjustment ledger entries', async () => {
+      expect((await adjust(100)).data?.currentBalance).toBe(350.75);
+      expect((await adjust(-50.75)).data?.currentBalance).toBe(300);
+      const overdraw = await adjust(-300.01);
+      expect([overdraw.response.status, overdraw.error?.i18nKey]).toEqual([402, '402.001']);
+      expect(await balance()).toBe(300);
+      const tooPrecise = await adjust(0.005);
+      expect([tooPrecise.response.status, tooPrecise.error?.errors?.[0]?.i18nKey]).toEqual([400, '422.014']);
+      expect((await adjust(0)).response.status).toBe(400);
+      expect((await adjust(1, 'no-such-account')).error?.i18nKey).toBe('404.016');
+      expect(
+        (
+          await adjust(1, 'acme-q4-bonus').then(() =>
+            sandbox(server.two).POST('/accounts/{accountIdentifier}/adjustments', {
+              params: { path: { accountIdentifier: 'acme-q4-bonus' } },
+              body: { amount: 5 },
+            }),
+          )
+        ).error?.i18nKey,
+      ).toBe('404.016');
+      expect((await server.store.verifyLedger()).differences).toEqual([]);
+      const ro = await control('POST', '/accounts/acme-q4-bonus/adjustments', server.oneReadOnly, { amount: 1 });
+      expect(((await ro.json()) as ErrorInfo).i18nKey).toBe('403.017');
+    });
+
+    test('an account that is not ACTIVE is refused by every funding operation as the reference says', async () => {
+      for (const status of ['INACTIVE', 'DISABLED', 'FROZEN'] as const) {
+        await sandbox().PUT('/accounts/{accountIdentifier}/status', {
+          params: { path: { accountIdentifier: 'acme-q4-bonus' } },
+          body: { status },
+        });
+        const refused = await deposit(10);
+        expect([refused.response.status, refused.error?.i18nKey], status).toEqual([422, '422.004']);
+        const transfer = await server
+          .client()
+          .POST('/transferFunds', { body: { transferFrom: 'acme-q4-bonus', transferTo: 'acme-frozen', amount: 1 } });
+        expect(transfer.error?.i18nKey, status).toBe('422.004');
+      }
+      const register = await server.client().POST('/creditCards', {
+        body: {
+          customerIdentifier: 'acme-retail-us',
+          accountIdentifier: 'acme-q4-bonus',
+          ipAddress: '203.0.113.10',
+          label: 'Second card',
+          creditCard: { number: '4111111111111111', verificationNumber: '123', expiration: '2099-12' },
+          billingAddress: {
+            firstName: 'Pat',
+            lastName: 'Jones',
+            addressLine1: '4700 42nd Ave SW',
+            city: 'Seattle',
+            state: 'WA',
+            postalCode: '98116',
+            country: 'US',
+            emailAddress: 'pat@acme.example',
+          },
+        },
+      });
+      expect(register.error?.i18nKey).toBe('422.156');
+      await sandbox().PUT('/accounts/{accountIdentifier}/status', {
+        params: { path: { accountIdentifier: 'acme-q4-bonus' } },
+        body: { status: 'ACTIVE' },
+      });
+      expect((await deposit(10)).data?.status).toBe('SUCCESS');
+    });
+
+    test('a Pending deposit settles now, to SUCCESS (credited) or DECLINED (nothing moves), once', async () => {
+      const pending = (await deposit(1001)).data!;
+      expect(pending.status).toBe('PENDING');
+      const settle = (referenceDepositID: string, status: 'SUCCESS' | 'DECLINED') =>
+        sandbox().POST('/deposits/{referenceDepositID}/settle', { params: { path: { referenceDepositID } }, body: { status } });
+      const settled = await settle(pending.referenceDepositID, 'SUCCESS');
+      expect(settled.data).toMatchObject({ referenceDepositID: pending.referenceDepositID, status: 'SUCCESS', amount: 1001 });
+      expect(await balance()).toBe(1251.75);
+      const again = await settle(pending.referenceDepositID, 'DECLINED');
+      expect([again.response.status, again.error?.i18nKey]).toEqual([409, '409.001']);
+
+      const other = (await deposit(1001)).data!;
+      expect((await settle(other.referenceDepositID, 'DECLINED')).data?.status).toBe('DECLINED');
+      expect(await balance()).toBe(1251.75);
+      expect((await settle('RAD-261201-99999999', 'SUCCESS')).error?.i18nKey).toBe('404.011');
+      expect((await server.store.verifyLedger()).differences).toEqual([]);
+    });
+
+    test('advancing the clock resolves Pending deposits; card activation and new objects follow the clock', async () => {
+      const pending = (await deposit(1001)).data!;
+      await sandbox().POST('/clock/advance', { body: { milliseconds: 60_000 } });
+      const read = await server.client().GET('/creditCardDeposits/{referenceDepositID}', {
+        params: { path: { referenceDepositID: pending.referenceDepositID } },
+      });
+      expect(read.data?.status).toBe('SUCCESS');
+      expect(await balance()).toBe(1251.75);
+      await sandbox().PUT('/clock', { body: { now: '2031-03-01T08:00:00.000Z' } });
+      const card = await server.client().POST('/creditCards', {
+        body: {
+          customerIdentifier: 'globex-eu',
+          accountIdentifier: 'globex-eur',
+          ipAddress: '203.0.113.10',
+          label: 'Card of 2031',
+          creditCard: { number: '5555555555554444', verificationNumber: '123', expiration: '2099-12' },
+          billingAddress: {
+            firstName: 'Pat',
+            lastName: 'Jones',
+            addressLine1: '1 Main St',
+            city: 'Berlin',
+            state: 'BE',
+            postalCode: '10115',
+            country: 'DE',
+            emailAddress: 'pat@globex.example',
+          },
+        },
+      });
+      expect(card.data?.activationDate?.slice(0, 7)).toBe('2031-03');
+      expect(card.data?.createdDate?.slice(0, 7)).toBe('2031-03');
+    });
+
+    test('a snapshot restores cards, deposits, transfers, ledger and alerts exactly', async () => {
+      await deposit(40);
+      await server
+        .client()
+        .POST('/transferFunds', { body: { transferFrom: 'acme-q4-bonus', transferTo: 'acme-frozen', amount: 5 } })
+        .then(async () => {
+          // acme-frozen is FROZEN in the fixture: activate it so the transfer goes through.
+        });
+      await sandbox().PUT('/accounts/{accountIdentifier}/status', {
+        params: { path: { accountIdentifier: 'acme-frozen' } },
+        body: { status: 'ACTIVE' },
+      });
+      const moved = await server
+        .client()
+        .POST('/transferFunds', { body: { transferFrom: 'acme-q4-bonus', transferTo: 'acme-frozen', amount: 5 } });
+      expect(moved.response.status).toBe(200);
+      await server.client().POST('/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance', {
+        params: { path: { customerIdentifier: 'acme-retail-us', accountIdentifier: 'acme-q4-bonus' } },
+        body: { balanceAlertDisplayName: 'Running low', balanceAlertThreshold: 50 },
+      });
+      const state = async () => ({
+        accounts: await accounts(),
+        cards: (await server.client().GET('/creditCards')).data,
+        alerts: (
+          await server.client().GET('/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance', {
+            params: { path: { customerIdentifier: 'acme-retail-us', accountIdentifier: 'acme-q4-bonus' } },
+          })
+        ).data,
+      });
+      const before = await state();
+      const { data: snapshot } = await sandbox().POST('/snapshots');
+      expect(snapshot?.rows).toEqual({
+        customers: 2,
+        accounts: 3,
+        credit_cards: 1,
+        deposits: 1,
+        transfers: 1,
+        ledger_entries: 4,
+        low_balance_alerts: 1,
+      });
+      await sandbox().POST('/reset');
+      await sandbox().POST('/snapshots/{snapshotId}/restore', { params: { path: { snapshotId: snapshot!.snapshotId } } });
+      expect(await state()).toEqual(before);
+      expect((await server.store.verifyLedger()).differences).toEqual([]);
+      // The restored card funds the restored account.
+      expect((await deposit(1)).data?.status).toBe('SUCCESS');
     });
   });
 

@@ -19,6 +19,18 @@ export type CreateAccountCriteria = Schemas['CreateAccountCriteria'];
 export type UpdateAccountCriteria = Schemas['UpdateAccountCriteria'];
 export type ErrorInfo = Schemas['ErrorInfo'];
 export type FieldError = Schemas['FieldError'];
+export type CreditCard = Schemas['CreditCard'];
+export type CreditCardPage = Schemas['CreditCardPage'];
+export type CreateCreditCardCriteria = Schemas['CreateCreditCardCriteria'];
+export type CreditCardUnregister = Schemas['CreditCardUnregister'];
+export type CreditCardDeposit = Schemas['CreditCardDeposit'];
+export type CreditCardDepositCriteria = Schemas['CreditCardDepositCriteria'];
+export type TransferFunds = Schemas['TransferFunds'];
+export type TransferFundsCriteria = Schemas['TransferFundsCriteria'];
+export type LowBalanceAlert = Schemas['LowBalanceAlert'];
+export type LowBalanceAlertPage = Schemas['LowBalanceAlertPage'];
+export type LowBalanceAlertCriteria = Schemas['LowBalanceAlertCriteria'];
+export type UpdateLowBalanceAlertCriteria = Schemas['UpdateLowBalanceAlertCriteria'];
 
 /** Tango Card's sandbox ("integration") environment. */
 export const SANDBOX_BASE_URL = 'https://integration-api.tangocard.com/raas/v2';

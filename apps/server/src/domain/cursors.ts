@@ -80,3 +80,21 @@ export class CursorCodec {
     }
   }
 }
+
+/**
+ * The platform-wide cursor codec, its key kept in the database (so that every instance opens
+ * every other's cursors), read once and shared by every list.
+ */
+export function cursorCodecOf(store: { setting(name: string, initial: () => string): Promise<string> }): () => Promise<CursorCodec> {
+  let codec: Promise<CursorCodec> | undefined;
+  return () => {
+    codec ??= store
+      .setting('cursor-key', CursorCodec.newKey)
+      .then((key) => new CursorCodec(Buffer.from(key, 'base64')))
+      .catch((error: unknown) => {
+        codec = undefined;
+        throw error;
+      });
+    return codec;
+  };
+}

@@ -16,6 +16,24 @@ export type CurrencyCode = Schemas['CurrencyCode'];
 export type AccountStatus = Schemas['AccountStatus'];
 export type FundingNotification = Schemas['FundingNotification'];
 export type ErrorInfo = Schemas['ErrorInfo'];
+export type CreditCard = Schemas['CreditCard'];
+export type CreditCardPage = Schemas['CreditCardPage'];
+export type CreditCardStatus = Schemas['CreditCardStatus'];
+export type CreateCreditCardCriteria = Schemas['CreateCreditCardCriteria'];
+export type ContactInformation = Schemas['ContactInformation'];
+export type CreditCardUnregisterCriteria = Schemas['CreditCardUnregisterCriteria'];
+export type CreditCardUnregister = Schemas['CreditCardUnregister'];
+export type CreditCardDepositCriteria = Schemas['CreditCardDepositCriteria'];
+export type CreditCardDeposit = Schemas['CreditCardDeposit'];
+export type DepositStatus = Schemas['DepositStatus'];
+export type TransferFundsCriteria = Schemas['TransferFundsCriteria'];
+export type TransferFunds = Schemas['TransferFunds'];
+export type TransferAccount = Schemas['TransferAccount'];
+export type LowBalanceAlert = Schemas['LowBalanceAlert'];
+export type LowBalanceAlertPage = Schemas['LowBalanceAlertPage'];
+export type LowBalanceAlertCriteria = Schemas['LowBalanceAlertCriteria'];
+export type UpdateLowBalanceAlertCriteria = Schemas['UpdateLowBalanceAlertCriteria'];
+export type LowBalanceAlertDeleted = Schemas['LowBalanceAlertDeleted'];
 
 export type OperationId = keyof operations;
 
@@ -32,5 +50,7 @@ export interface Principal {
 
 export type ListCustomersQuery = NonNullable<operations['listCustomers']['parameters']['query']>;
 export type ListAccountsQuery = NonNullable<operations['listAccounts']['parameters']['query']>;
+export type ListCreditCardsQuery = NonNullable<operations['listCreditCards']['parameters']['query']>;
+export type ListBalanceAlertsQuery = NonNullable<operations['listBalanceAlerts']['parameters']['query']>;
 export type CustomerPage = Schemas['CustomerPage'];
 export type AccountPage = Schemas['AccountPage'];

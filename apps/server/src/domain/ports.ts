@@ -8,6 +8,12 @@
 import type {
   Account,
   AccountStatus,
+  ContactInformation,
+  CreditCard,
+  CreditCardStatus,
+  DepositStatus,
+  FundingNotification as AlertRecipient,
+  LowBalanceAlert,
   CreateAccountCriteria,
   CreateCustomerCriteria,
   CurrencyCode,
@@ -114,7 +120,21 @@ export interface CustomerFilters {
  * (the store translates its constraint names into these in one place).
  */
 export class UniqueViolation extends Error {
-  constructor(readonly target: 'platform' | 'customer' | 'account' | 'accountDisplayName' | 'accountNumber' | 'keyId' | 'keyHash') {
+  constructor(
+    readonly target:
+      | 'platform'
+      | 'customer'
+      | 'account'
+      | 'accountDisplayName'
+      | 'accountNumber'
+      | 'keyId'
+      | 'keyHash'
+      | 'cardToken'
+      | 'depositReference'
+      | 'externalRefID'
+      | 'alertId'
+      | 'alertThreshold',
+  ) {
     super(`unique violation: ${target}`);
     this.name = 'UniqueViolation';
   }
@@ -170,13 +190,190 @@ export interface CustomerStore {
   updateAccount(platformId: number, accountIdentifier: string, patch: UpdateAccountCriteria): Promise<Account | undefined>;
 }
 
+/** An account as a funding transaction found it, locked until the transaction ends. */
+export interface FundedAccount {
+  id: number;
+  customerIdentifier: string;
+  accountIdentifier: string;
+  accountNumber: string;
+  displayName: string;
+  currencyCode: CurrencyCode;
+  status: AccountStatus;
+  contactEmail: string;
+  balanceMinor: number;
+}
+
+/** A card to register, as the domain decided it. */
+export interface NewCard {
+  token: string;
+  label: string;
+  lastFourDigits: string;
+  expirationDate: string;
+  contactInformation: ContactInformation[];
+  status: CreditCardStatus;
+  activationAt: number;
+}
+
+/** A registered card and whose it is. */
+export interface StoredCard {
+  card: CreditCard;
+  accountId: number;
+  activationAt: number;
+}
+
+export interface CardFilters {
+  customerIdentifier?: string;
+  accountIdentifier?: string;
+  statuses: readonly CreditCardStatus[];
+}
+
+/** A deposit as the domain decided it. */
+export interface NewDeposit {
+  referenceDepositID: string;
+  amountMinor: number;
+  feeMinor: number;
+  status: DepositStatus;
+  /** What a PENDING deposit becomes at `resolveAt` (its own status otherwise). */
+  resolvesTo: DepositStatus;
+  resolveAt: number;
+  externalRefID?: string;
+}
+
+export interface StoredDeposit {
+  referenceDepositID: string;
+  amountMinor: number;
+  feeMinor: number;
+  status: DepositStatus;
+  externalRefID: string | null;
+  createdAt: number;
+  accountNumber: string;
+  customerIdentifier: string;
+}
+
+/** What a deposit's rules look at, inside its transaction (the account locked). */
+export interface DepositFacts {
+  account: FundedAccount | undefined;
+  /** The card with that token on the platform, whatever its account. */
+  card: StoredCard | undefined;
+  /** Whether the account already had a deposit with this externalRefID. */
+  duplicate: boolean;
+}
+
+/** What a transfer's rules look at, inside its transaction (both accounts locked, in id order). */
+export interface TransferFacts {
+  from: FundedAccount | undefined;
+  to: FundedAccount | undefined;
+  /** Whether the source account already sent a transfer with this externalRefID. */
+  duplicate: boolean;
+}
+
+export interface TransferRequest {
+  transferFrom: string;
+  transferTo: string;
+  externalRefID?: string;
+}
+
+export interface NewTransfer {
+  amountMinor: number;
+  transferNotes?: string;
+}
+
+/** Both accounts before the transfer, and their balances after. */
+export interface TransferDone {
+  from: FundedAccount;
+  to: FundedAccount;
+  fromAfterMinor: number;
+  toAfterMinor: number;
+  createdAt: number;
+}
+
+/** Cards, deposits and transfers: every balance change writes its ledger entry in the same transaction. */
+export interface FundingStore {
+  /** Locks the account, counts its active cards, asks `decide` (which may throw), inserts the card. */
+  registerCard(
+    platformId: number,
+    accountIdentifier: string,
+    decide: (account: FundedAccount | undefined, activeCards: number) => NewCard,
+    now: Date,
+  ): Promise<StoredCard>;
+  findCard(platformId: number, token: string): Promise<StoredCard | undefined>;
+  listCards(platformId: number, scope: CustomerScope, filters: CardFilters, window: ListWindow): Promise<Positioned<CreditCard>[]>;
+  /** Marks the account's ACTIVE card DELETED; false when it has no such card. */
+  unregisterCard(platformId: number, accountIdentifier: string, token: string, now: Date): Promise<boolean>;
+  /** Locks the account, asks `decide` (which may throw), writes the deposit and, on SUCCESS, its ledger entry. */
+  deposit(
+    platformId: number,
+    request: { accountIdentifier: string; token: string; externalRefID?: string },
+    decide: (facts: DepositFacts) => NewDeposit,
+    now: Date,
+  ): Promise<StoredDeposit>;
+  findDeposit(platformId: number, referenceDepositID: string): Promise<StoredDeposit | undefined>;
+  /**
+   * Decides the platform's PENDING deposits due at `now`, in one transaction and exactly once
+   * (a SUCCESS credits its account through a ledger entry); an indexed check when none is due.
+   */
+  settleDueDeposits(platformId: number, now: Date): Promise<void>;
+  /** Locks both accounts in id order, asks `decide` (which may throw), moves the money. */
+  transfer(platformId: number, request: TransferRequest, decide: (facts: TransferFacts) => NewTransfer, now: Date): Promise<TransferDone>;
+}
+
+export interface NewAlert {
+  balanceAlertID: string;
+  balanceAlertDisplayName: string;
+  thresholdMinor: number;
+  balanceAlertNotification: AlertRecipient[];
+}
+
+export interface AlertPatch {
+  balanceAlertDisplayName?: string;
+  thresholdMinor?: number;
+  balanceAlertNotification?: AlertRecipient[];
+}
+
+/** An alert as stored: the path it lives under (customer, account) is the caller's. */
+export type StoredAlert = Omit<LowBalanceAlert, 'customerIdentifier' | 'accountIdentifier'>;
+
+/** Low-balance alerts of an account (found by its platform and identifier). */
+export interface AlertStore {
+  /** Returns undefined when the account does not exist on the platform. */
+  insertAlert(platformId: number, accountIdentifier: string, alert: NewAlert, now: Date): Promise<StoredAlert | undefined>;
+  alertPage(
+    platformId: number,
+    accountIdentifier: string,
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; alerts: StoredAlert[] }>;
+  findAlert(platformId: number, accountIdentifier: string, balanceAlertID: string): Promise<StoredAlert | undefined>;
+  updateAlert(platformId: number, accountIdentifier: string, balanceAlertID: string, patch: AlertPatch): Promise<StoredAlert | undefined>;
+  deleteAlert(platformId: number, accountIdentifier: string, balanceAlertID: string): Promise<boolean>;
+}
+
+/** An account whose balance is not the sum of its ledger entries (or whose entries do not add up). */
+export interface LedgerDifference {
+  platformName: string;
+  accountIdentifier: string;
+  balanceMinor: number;
+  entriesMinor: number;
+  /** Entries whose balance_after is not the running sum. */
+  brokenEntries: number;
+}
+
+export interface LedgerStore {
+  /** How many accounts were checked, and every one that differs. */
+  verifyLedger(): Promise<{ accounts: number; entries: number; differences: LedgerDifference[] }>;
+}
+
 /** How many rows of each platform-scoped table a platform has, by table name. */
 export type PlatformRows = Record<string, number>;
 
 /** A customer of a seed fixture as the domain decided it: defaults applied, numbers drawn, times fixed. */
 export interface SeedCustomer extends NewCustomer {
   createdAt: Date;
-  accounts: (NewAccount & { createdAt: Date; balanceMinor: number })[];
+  accounts: (NewAccount & {
+    createdAt: Date;
+    balanceMinor: number;
+    creditCards: { token: string; label: string; lastFourDigits: string; expirationDate: string }[];
+  })[];
 }
 
 /** The sandbox state of a platform besides its data: its clock and its rate limit. */
@@ -222,6 +419,20 @@ export interface SandboxStore {
   seedPlatform(platformId: number, customers: readonly SeedCustomer[]): Promise<PlatformRows>;
   /** Undefined when the platform has no such account. */
   setAccountStatus(platformId: number, accountIdentifier: string, status: AccountStatus): Promise<Account | undefined>;
+  /** Adds a signed amount to the balance with its `adjustment` ledger entry; 'overdrawn' (nothing changed) below 0. */
+  adjustBalance(
+    platformId: number,
+    accountIdentifier: string,
+    adjustment: { amountMinor: number; reference: string },
+    now: Date,
+  ): Promise<Account | 'overdrawn' | undefined>;
+  /** Makes a PENDING deposit due now with that outcome (settleDueDeposits applies it). */
+  decideDeposit(
+    platformId: number,
+    referenceDepositID: string,
+    status: 'SUCCESS' | 'DECLINED',
+    now: Date,
+  ): Promise<'decided' | 'not-pending' | undefined>;
   sandboxSettings(platformId: number): Promise<SandboxSettings>;
   setClockOffset(platformId: number, offsetMs: number): Promise<void>;
   setRequestsPerSecond(platformId: number, requestsPerSecond: number): Promise<void>;
@@ -238,7 +449,7 @@ export interface SandboxStore {
 }
 
 /** Every port, over one database. */
-export interface Store extends SettingStore, PlatformStore, CustomerStore, SandboxStore {
+export interface Store extends SettingStore, PlatformStore, CustomerStore, FundingStore, AlertStore, LedgerStore, SandboxStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;

@@ -4,10 +4,12 @@
  * HTTP nor SQL: it takes a Principal and the contract's shapes, and throws ApiError.
  */
 import { randomInt } from 'node:crypto';
-import { type Clock, systemClock } from './clock.js';
 import { defaults } from './defaults.js';
-import { type CustomerStore, type SettingStore, UniqueViolation } from './ports.js';
-import { CursorCodec, type CursorScope } from './cursors.js';
+import { assertAccountOfCustomer, assertCustomer, assertMayTouch, assertMayWrite, mayTouch, scopeOf } from './access.js';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { type CustomerStore, type FundingStore, type SettingStore, UniqueViolation } from './ports.js';
+import { type CursorCodec, type CursorScope, cursorCodecOf } from './cursors.js';
 import { ApiError } from './errors.js';
 import { accountFilters, customerFilters, filtersOf } from './filters.js';
 import type {
@@ -33,23 +35,26 @@ export function newAccountNumber(): string {
 const ACCOUNT_NUMBER_ATTEMPTS = 8;
 
 export class RaasService {
-  #codec: Promise<CursorCodec> | undefined;
+  readonly #cursors: () => Promise<CursorCodec>;
 
   constructor(
-    private readonly store: CustomerStore & SettingStore,
+    private readonly store: CustomerStore & SettingStore & Pick<FundingStore, 'settleDueDeposits'>,
     private readonly clock: Clock = systemClock,
-  ) {}
+    /** The cursor codec, shared with the other lists (one key read). */
+    cursors: () => Promise<CursorCodec> = cursorCodecOf(store),
+  ) {
+    this.#cursors = cursors;
+  }
 
-  /** The cursor key is kept in the database, so that every instance opens every other's cursors. */
-  #cursors(): Promise<CursorCodec> {
-    this.#codec ??= this.store
-      .setting('cursor-key', CursorCodec.newKey)
-      .then((key) => new CursorCodec(Buffer.from(key, 'base64')))
-      .catch((error: unknown) => {
-        this.#codec = undefined;
-        throw error;
-      });
-    return this.#codec;
+  /** A balance about to be read includes every PENDING deposit decided by now. */
+  #settle(principal: Principal): Promise<void> {
+    return this.store.settleDueDeposits(principal.platformId, this.clock.now(principal.platformId));
+  }
+
+  /** A stream of account batches that settles due deposits before its first read. */
+  async *#settled(principal: Principal, batches: AsyncIterable<Account[]>): AsyncGenerator<Account[]> {
+    await this.#settle(principal);
+    yield* batches;
   }
 
   #customerWindows(principal: Principal, query: ListCustomersQuery): FetchWindow<Customer> {
@@ -78,16 +83,18 @@ export class RaasService {
     return everything(this.#customerWindows(principal, query));
   }
 
-  accountPage(principal: Principal, query: ListAccountsQuery): Promise<AccountPage> {
+  async accountPage(principal: Principal, query: ListAccountsQuery): Promise<AccountPage> {
+    await this.#settle(principal);
     return this.#page(principal, 'accounts', query, this.#accountWindows(principal, query));
   }
 
   allAccounts(principal: Principal, query: ListAccountsQuery): AsyncIterable<Account[]> {
-    return everything(this.#accountWindows(principal, query));
+    return this.#settled(principal, everything(this.#accountWindows(principal, query)));
   }
 
   async customerAccountPage(principal: Principal, customerIdentifier: string, query: ListAccountsQuery): Promise<AccountPage> {
     await this.#assertCustomer(principal, customerIdentifier);
+    await this.#settle(principal);
     const list = `customers/${customerIdentifier}/accounts`;
     return this.#page(principal, list, query, this.#accountWindows(principal, query, customerIdentifier));
   }
@@ -95,12 +102,11 @@ export class RaasService {
   /** Checks the customer first (403, 404), then streams its accounts. */
   async allCustomerAccounts(principal: Principal, customerIdentifier: string, query: ListAccountsQuery): Promise<AsyncIterable<Account[]>> {
     await this.#assertCustomer(principal, customerIdentifier);
-    return everything(this.#accountWindows(principal, query, customerIdentifier));
+    return this.#settled(principal, everything(this.#accountWindows(principal, query, customerIdentifier)));
   }
 
-  async #assertCustomer(principal: Principal, customerIdentifier: string): Promise<void> {
-    assertMayTouch(principal, customerIdentifier);
-    if (!(await this.store.customerExists(principal.platformId, customerIdentifier))) throw new ApiError('404.002');
+  #assertCustomer(principal: Principal, customerIdentifier: string): Promise<void> {
+    return assertCustomer(this.store, principal, customerIdentifier);
   }
 
   async createCustomer(principal: Principal, criteria: CreateCustomerCriteria): Promise<Customer> {
@@ -171,7 +177,8 @@ export class RaasService {
     patch: UpdateAccountCriteria,
   ): Promise<Account> {
     assertMayWrite(principal);
-    await this.#assertAccountOfCustomer(principal, customerIdentifier, accountIdentifier);
+    await assertAccountOfCustomer(this.store, principal, customerIdentifier, accountIdentifier);
+    await this.#settle(principal);
     try {
       const account = await this.store.updateAccount(principal.platformId, accountIdentifier, patch);
       if (!account) throw new ApiError('404.016');
@@ -185,6 +192,7 @@ export class RaasService {
   }
 
   async getAccount(principal: Principal, accountIdentifier: string): Promise<Account> {
+    await this.#settle(principal);
     const found = await this.#visibleAccount(principal, accountIdentifier);
     if (!found) throw new ApiError('404.016');
     return found.account;
@@ -201,27 +209,4 @@ export class RaasService {
     const found = await this.store.findAccount(principal.platformId, accountIdentifier);
     return found && mayTouch(principal, found.customerIdentifier) ? found : undefined;
   }
-
-  async #assertAccountOfCustomer(principal: Principal, customerIdentifier: string, accountIdentifier: string): Promise<void> {
-    await this.#assertCustomer(principal, customerIdentifier);
-    const found = await this.#visibleAccount(principal, accountIdentifier);
-    if (!found) throw new ApiError('404.016');
-    if (found.customerIdentifier !== customerIdentifier) throw new ApiError('404.020');
-  }
-}
-
-function scopeOf(principal: Principal): { customerIdentifiers: readonly string[] | null } {
-  return { customerIdentifiers: principal.allowedCustomers && [...principal.allowedCustomers] };
-}
-
-function assertMayWrite(principal: Principal): void {
-  if (principal.readOnly) throw new ApiError('403.017');
-}
-
-function mayTouch(principal: Principal, customerIdentifier: string): boolean {
-  return !principal.allowedCustomers || principal.allowedCustomers.has(customerIdentifier);
-}
-
-function assertMayTouch(principal: Principal, customerIdentifier: string): void {
-  if (!mayTouch(principal, customerIdentifier)) throw new ApiError('403.007');
 }

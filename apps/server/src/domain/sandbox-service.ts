@@ -3,12 +3,21 @@
  * to change anything), the seed fixture's rules beyond its schema, fault rules and their
  * deterministic draws, the clock. It knows neither HTTP nor SQL.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { defaults } from './defaults.js';
 import { ApiError, errorCatalogue, invalidField } from './errors.js';
 import type { Account, AccountStatus, Principal } from './model.js';
 import type { PlatformClocks } from './platform-clocks.js';
-import type { FaultAnswer, PlatformRows, SandboxStore, SeedCustomer, StoredFaultRule } from './ports.js';
+import { minorUnits } from './money.js';
+import {
+  type FaultAnswer,
+  type FundingStore,
+  type PlatformRows,
+  type SandboxStore,
+  type SeedCustomer,
+  type StoredFaultRule,
+  UniqueViolation,
+} from './ports.js';
 import { newAccountNumber } from './raas-service.js';
 import type { components } from '../generated/sandbox.js';
 
@@ -17,6 +26,7 @@ export type SeedFixture = Schemas['SeedFixture'];
 export type FaultRuleCriteria = Schemas['FaultRuleCriteria'];
 export type Clock = Schemas['Clock'];
 export type Snapshot = Schemas['Snapshot'];
+export type BalanceAdjustment = Schemas['BalanceAdjustment'];
 
 /** Added latency is bounded: a fault must never hold a connection for long. */
 export const MAX_LATENCY_MS = 10_000;
@@ -57,7 +67,7 @@ export function checkedAnswer(answer: FaultAnswer, path: string): FaultAnswer {
 
 export class SandboxService {
   constructor(
-    private readonly store: SandboxStore,
+    private readonly store: SandboxStore & Pick<FundingStore, 'settleDueDeposits'>,
     private readonly clocks: PlatformClocks,
     /** The API's operationIds: a fault rule names one of them. */
     private readonly operationIds: ReadonlySet<string>,
@@ -90,7 +100,8 @@ export class SandboxService {
     const accountIds = new Set<string>();
     const accountNames = new Set<string>();
     const accountNumbers = new Set<string>();
-    const customers: SeedCustomer[] = fixture.customers.map((customer) => {
+    const tokens = new Set<string>();
+    const customers: SeedCustomer[] = fixture.customers.map((customer, c) => {
       if (customerIds.has(customer.customerIdentifier)) throw new ApiError('409.012', { id: customer.customerIdentifier });
       customerIds.add(customer.customerIdentifier);
       return {
@@ -98,7 +109,7 @@ export class SandboxService {
         displayName: customer.displayName,
         status: defaults.customerStatus,
         createdAt: customer.createdAt ? new Date(customer.createdAt) : now,
-        accounts: (customer.accounts ?? []).map((account) => {
+        accounts: (customer.accounts ?? []).map((account, a) => {
           if (accountIds.has(account.accountIdentifier)) throw new ApiError('409.018', { id: account.accountIdentifier });
           if (accountNames.has(account.displayName)) throw new ApiError('409.017', { name: account.displayName });
           accountIds.add(account.accountIdentifier);
@@ -114,14 +125,28 @@ export class SandboxService {
             currencyCode: account.currencyCode ?? defaults.currencyCode,
             fundingNotification: defaults.fundingNotification(),
             status: account.status ?? defaults.accountStatus,
-            // Decimals as written: 250.75 is 25075 minor units, never 25074.999….
-            balanceMinor: Math.round((account.currentBalance ?? 0) * 100),
+            // Exact cents (250.75 is 25075), at most two decimals, as every amount of the API.
+            balanceMinor: minorUnits(`customers[${c}].accounts[${a}].currentBalance`, String(account.currentBalance ?? 0)),
             createdAt: account.createdAt ? new Date(account.createdAt) : now,
+            creditCards: (account.creditCards ?? []).map((card) => {
+              const token = card.token ?? randomBytes(20).toString('hex');
+              if (tokens.has(token)) throw new ApiError('409.001', { detail: `The card token ${token} is repeated in the fixture.` });
+              tokens.add(token);
+              return { token, label: card.label, lastFourDigits: card.lastFourDigits, expirationDate: card.expirationDate };
+            }),
           };
         }),
       };
     });
-    return this.store.seedPlatform(principal.platformId, customers);
+    try {
+      return await this.store.seedPlatform(principal.platformId, customers);
+    } catch (error) {
+      // Card tokens are unique across platforms: a fixture's own token may be another's.
+      if (error instanceof UniqueViolation && error.target === 'cardToken') {
+        throw new ApiError('409.001', { detail: 'A card token of the fixture is already registered.' });
+      }
+      throw error;
+    }
   }
 
   async setAccountStatus(principal: Principal, accountIdentifier: string, status: AccountStatus): Promise<Account> {
@@ -129,6 +154,28 @@ export class SandboxService {
     const account = await this.store.setAccountStatus(principal.platformId, accountIdentifier, status);
     if (!account) throw new ApiError('404.016');
     return account;
+  }
+
+  async adjustBalance(principal: Principal, accountIdentifier: string, adjustment: BalanceAdjustment): Promise<Account> {
+    assertControl(principal, { writes: true });
+    const amountMinor = minorUnits('amount', String(adjustment.amount));
+    if (amountMinor === 0) throw invalidField('amount', 'NotEqual', 'must not be 0', adjustment.amount);
+    const reference = adjustment.reference ?? 'sandbox adjustment';
+    const now = this.clocks.now(principal.platformId);
+    const adjusted = await this.store.adjustBalance(principal.platformId, accountIdentifier, { amountMinor, reference }, now);
+    if (adjusted === undefined) throw new ApiError('404.016');
+    if (adjusted === 'overdrawn') throw new ApiError('402.001');
+    return adjusted;
+  }
+
+  /** Decides a PENDING deposit now; the funding rules then settle it as when it resolves by itself. */
+  async settleDeposit(principal: Principal, referenceDepositID: string, status: 'SUCCESS' | 'DECLINED'): Promise<void> {
+    assertControl(principal, { writes: true });
+    const now = this.clocks.now(principal.platformId);
+    const decided = await this.store.decideDeposit(principal.platformId, referenceDepositID, status, now);
+    if (decided === undefined) throw new ApiError('404.011');
+    if (decided === 'not-pending') throw new ApiError('409.001', { detail: 'The deposit is not PENDING: it was settled already.' });
+    await this.store.settleDueDeposits(principal.platformId, now);
   }
 
   async faultRules(principal: Principal): Promise<StoredFaultRule[]> {

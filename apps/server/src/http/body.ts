@@ -14,9 +14,12 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
  */
 export function jsonBody({
   takesBody,
+  writesNumbers = () => false,
   checks = [],
 }: {
   takesBody: (req: Request) => boolean;
+  /** Whether the body holds numbers whose text matters (amounts): they are recorded as written. */
+  writesNumbers?: (req: Request) => boolean;
   checks?: RequestHandler[];
 }): RequestHandler[] {
   const guard: RequestHandler = (req, _res, next) => {
@@ -35,7 +38,34 @@ export function jsonBody({
       if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
       next();
     };
-  return [guard, express.json({ limit: BODY_LIMIT_BYTES, strict: true }), ...checks, noPrototypeKeys].map(onlyWithBody);
+  const plain = express.json({ limit: BODY_LIMIT_BYTES, strict: true });
+  // A reviver costs every value of the body a call: only the bodies with amounts pay it.
+  const recording = express.json({ limit: BODY_LIMIT_BYTES, strict: true, reviver: recordNumberText });
+  const parse: RequestHandler = (req, res, next) => (writesNumbers(req) ? recording : plain)(req, res, next);
+  return [guard, parse, ...checks, noPrototypeKeys].map(onlyWithBody);
+}
+
+/** Each parsed object's numbers as their JSON text: `12.50` stays `12.50`, not the double 12.5. */
+const numberTexts = new WeakMap<object, Record<string, string>>();
+
+function recordNumberText(this: unknown, key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value === 'number' && context?.source !== undefined && this !== null && typeof this === 'object') {
+    const texts = numberTexts.get(this) ?? {};
+    texts[key] = context.source;
+    numberTexts.set(this, texts);
+  }
+  return value;
+}
+
+/** A number of the body as the client wrote it (its decimals counted there), e.g. `12.50`. */
+export function writtenNumber(holder: object, key: string): string {
+  return numberTexts.get(holder)?.[key] ?? String((holder as Record<string, unknown>)[key]);
+}
+
+/** An object rebuilt from a parsed one (unknown properties dropped) keeps its numbers' texts. */
+export function keepNumberTexts(from: object, to: object): void {
+  const texts = numberTexts.get(from);
+  if (texts) numberTexts.set(to, texts);
 }
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);

@@ -118,8 +118,29 @@ const EMAIL_SIZE = fixed('422.129');
 const RECIPIENTS_SIZE = fixed('422.138');
 const ENUM = fixed('422.021');
 
+/**
+ * The funding fields whose rules have keys of their own in the catalogue, by the field's name
+ * (the last segment of its path) and the rule that broke.
+ */
+const FUNDING_FIELD_KEYS: Record<string, Partial<Record<string, Exclude<FieldI18nKey, '422.001' | '422.501'>>>> = {
+  amount: { minimum: '422.141' },
+  balanceAlertThreshold: { minimum: '422.141' },
+  verificationNumber: { minLength: '422.118', maxLength: '422.118' },
+  expiration: { pattern: '422.121' },
+  label: { minLength: '422.119', maxLength: '422.119' },
+  balanceAlertDisplayName: { minLength: '422.119', maxLength: '422.119' },
+  contactInformation: { maxItems: '422.136' },
+  externalRefID: { minLength: '422.110', maxLength: '422.110' },
+  transferNotes: { maxLength: '422.006' },
+  elementsPerBlock: { maximum: '422.042' },
+};
+
 /** The catalogue's key, message and constraint for the rule a field broke. */
-function catalogued({ rule, detail, invalidValue }: FieldViolation): Catalogued {
+function catalogued({ path, rule, detail, invalidValue, i18nKey }: FieldViolation): Catalogued {
+  if (i18nKey !== undefined && i18nKey !== '422.001' && i18nKey !== '422.501') return fixed(i18nKey);
+  const field = /([A-Za-z]+)(?:\[\d+\])?$/.exec(path)?.[1] ?? '';
+  const own = FUNDING_FIELD_KEYS[field]?.[rule];
+  if (own) return fixed(own);
   const limit = Number(/more than (\d+)/.exec(detail)?.[1]);
   switch (rule) {
     case 'required':

@@ -11,6 +11,7 @@
  */
 import type { Request, RequestHandler } from 'express';
 import { ApiError } from '../domain/errors.js';
+import { keepNumberTexts } from './body.js';
 import { type SpecOperation, operationOf, resolve } from './spec-operations.js';
 
 type Json = Record<string, unknown>;
@@ -38,6 +39,9 @@ function operationFor(req: Request): ReturnType<typeof operationOf> {
  * to a path with no such operation (its 404 or 405 is coming) is never parsed.
  */
 export const takesBody = (req: Request): boolean => operationFor(req)?.operation.bodySchema !== undefined;
+
+/** Whether the request's body holds amounts, whose text is read as written. */
+export const writesNumbers = (req: Request): boolean => operationFor(req)?.operation.bodyHasNumbers === true;
 
 function decoded(raw: string): string | undefined {
   try {
@@ -172,7 +176,9 @@ function walkBody(
       });
     }
   }
-  return rebuilt ? kept : record;
+  if (!rebuilt) return record;
+  keepNumberTexts(record, kept);
+  return kept;
 }
 
 /** The body within its bounds, unknown properties dropped unless `strictBodies` (walkBody), as soon as it is parsed. */

@@ -6,11 +6,12 @@
 import { createThrowAwayPlatform } from '../auth/platforms.js';
 import { ApiError } from '../domain/errors.js';
 import type { Store } from '../domain/ports.js';
+import type { FundingService } from '../domain/funding-service.js';
 import type { SandboxService } from '../domain/sandbox-service.js';
 import type { operations } from '../generated/sandbox.js';
 import type { Handlers } from './operations.js';
 
-export function sandboxHandlers(service: SandboxService, store: Store): Handlers<operations> {
+export function sandboxHandlers(service: SandboxService, funding: FundingService, store: Store): Handlers<operations> {
   return {
     createSandboxPlatform: async ({ principal }) => {
       if (principal.allowedCustomers) throw new ApiError('403.007');
@@ -26,6 +27,14 @@ export function sandboxHandlers(service: SandboxService, store: Store): Handlers
       status: 200,
       body: await service.setAccountStatus(principal, path.accountIdentifier, body.status),
     }),
+    adjustBalance: async ({ path, body, principal }) => ({
+      status: 200,
+      body: await service.adjustBalance(principal, path.accountIdentifier, body),
+    }),
+    settleDeposit: async ({ path, body, principal }) => {
+      await service.settleDeposit(principal, path.referenceDepositID, body.status);
+      return { status: 200, body: await funding.getDeposit(principal, path.referenceDepositID) };
+    },
     listFaultRules: async ({ principal }) => ({ status: 200, body: await service.faultRules(principal) }),
     createFaultRule: async ({ body, principal }) => ({ status: 201, body: await service.addFaultRule(principal, body) }),
     deleteFaultRules: async ({ principal }) => ({ status: 200, body: { removed: await service.deleteFaultRules(principal) } }),

@@ -10,6 +10,7 @@ import { type RequestHandler, Router } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Logger } from 'pino';
 import { ApiError, type I18nKey, errorCatalogue, invalidField } from '../domain/errors.js';
+import type { FundingService } from '../domain/funding-service.js';
 import type { FaultAnswer, Store } from '../domain/ports.js';
 import { MAX_LATENCY_MS, type SandboxService } from '../domain/sandbox-service.js';
 import { bundledSandboxSpecText, loadSandboxSpec } from '../spec.js';
@@ -92,6 +93,8 @@ export function sandboxFaults(service: SandboxService, logger: Logger): RequestH
 
 export interface SandboxControlDeps {
   service: SandboxService;
+  /** The funding rules, to answer a settled deposit as the API reads it. */
+  funding: FundingService;
   store: Store;
   logger: Logger;
   /** The API's authentication, reused: the same credentials, cache and throttle. */
@@ -100,7 +103,7 @@ export interface SandboxControlDeps {
 }
 
 /** The control surface, to mount under SANDBOX_BASE_PATH. */
-export function sandboxControls({ service, store, logger, authenticate, validateResponses }: SandboxControlDeps): Router {
+export function sandboxControls({ service, funding, store, logger, authenticate, validateResponses }: SandboxControlDeps): Router {
   const router = Router();
   router.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(bundledSandboxSpecText);
@@ -134,6 +137,6 @@ export function sandboxControls({ service, store, logger, authenticate, validate
       validateFormats: true,
     }),
   );
-  router.use(mountOperations(sandboxHandlers(service, store), sandboxOperations.all));
+  router.use(mountOperations(sandboxHandlers(service, funding, store), sandboxOperations.all));
   return router;
 }

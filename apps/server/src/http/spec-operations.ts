@@ -19,6 +19,8 @@ export interface SpecOperation {
   numericQuery: Map<string, 'integer' | 'number'>;
   /** The JSON request body's schema ($refs resolved lazily through `resolve`). */
   bodySchema: Json | undefined;
+  /** Whether a top-level property of the body is a number (an amount). */
+  bodyHasNumbers: boolean;
 }
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
@@ -66,13 +68,16 @@ function operationsIn(spec: Json & { paths: Record<string, Json> }, resolve: (no
         }
         const content = resolve(operation.requestBody).content as Json | undefined;
         const body = content?.['application/json'] as Json | undefined;
+        const bodySchema = body?.schema ? resolve(body.schema) : undefined;
+        const bodyProperties = Object.values((bodySchema?.properties ?? {}) as Json);
         return {
           operationId: String(operation.operationId),
           method: method.toUpperCase(),
           path,
           segments: path.split('/').slice(1),
           numericQuery,
-          bodySchema: body?.schema ? resolve(body.schema) : undefined,
+          bodySchema,
+          bodyHasNumbers: bodyProperties.some((property) => resolve(property).type === 'number'),
         };
       });
   });

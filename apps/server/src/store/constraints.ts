@@ -14,6 +14,16 @@ const UNIQUE_CONSTRAINTS = {
   accounts_identifier_unique: { table: 'accounts', columns: ['platform_id', 'account_identifier'], target: 'account' },
   accounts_number_unique: { table: 'accounts', columns: ['account_number'], target: 'accountNumber' },
   accounts_display_name_unique: { table: 'accounts', columns: ['platform_id', 'display_name'], target: 'accountDisplayName' },
+  credit_cards_token_unique: { table: 'credit_cards', columns: ['token'], target: 'cardToken' },
+  deposits_reference_unique: { table: 'deposits', columns: ['platform_id', 'reference_deposit_id'], target: 'depositReference' },
+  deposits_external_ref_unique: { table: 'deposits', columns: ['account_id', 'external_ref_id'], target: 'externalRefID' },
+  transfers_external_ref_unique: { table: 'transfers', columns: ['from_account_id', 'external_ref_id'], target: 'externalRefID' },
+  low_balance_alerts_id_unique: { table: 'low_balance_alerts', columns: ['balance_alert_id'], target: 'alertId' },
+  low_balance_alerts_threshold_unique: {
+    table: 'low_balance_alerts',
+    columns: ['account_id', 'threshold_minor'],
+    target: 'alertThreshold',
+  },
 } as const satisfies Record<string, { table: string; columns: readonly string[]; target: UniqueViolation['target'] }>;
 
 export type UniqueConstraint = keyof typeof UNIQUE_CONSTRAINTS;

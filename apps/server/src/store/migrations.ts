@@ -141,7 +141,83 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
-    // Version 4 is the funding tables'.
+    version: 4,
+    name: 'funding: credit cards, deposits, transfers, ledger entries, low-balance alerts',
+    // Amounts are minor units (cents) in {bigint}; every balance change is a ledger entry written
+    // in the same transaction as accounts.current_balance_minor (migration 1), so that the
+    // balance always equals the sum of its account's entries. The externalRefID indexes make a
+    // duplicate racing on another instance wait for the first and then fail (409), never replay.
+    sql: `
+      CREATE TABLE credit_cards (
+        id {id},
+        platform_id {bigint} NOT NULL REFERENCES platforms(id),
+        account_id {bigint} NOT NULL REFERENCES accounts(id),
+        token TEXT NOT NULL CONSTRAINT credit_cards_token_unique UNIQUE,
+        label TEXT NOT NULL,
+        last_four TEXT NOT NULL,
+        expiration TEXT NOT NULL,
+        contact_information TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL,
+        created_at {bigint} NOT NULL,
+        activation_at {bigint} NOT NULL,
+        deleted_at {bigint}
+      );
+      CREATE INDEX credit_cards_account ON credit_cards(account_id, status);
+      CREATE INDEX credit_cards_platform_created ON credit_cards(platform_id, created_at, id);
+      CREATE TABLE deposits (
+        id {id},
+        platform_id {bigint} NOT NULL REFERENCES platforms(id),
+        account_id {bigint} NOT NULL REFERENCES accounts(id),
+        credit_card_id {bigint} NOT NULL REFERENCES credit_cards(id),
+        reference_deposit_id TEXT NOT NULL,
+        amount_minor {bigint} NOT NULL,
+        fee_minor {bigint} NOT NULL,
+        status TEXT NOT NULL,
+        resolves_to TEXT NOT NULL,
+        resolve_at {bigint} NOT NULL,
+        external_ref_id TEXT,
+        created_at {bigint} NOT NULL,
+        CONSTRAINT deposits_reference_unique UNIQUE (platform_id, reference_deposit_id),
+        CONSTRAINT deposits_external_ref_unique UNIQUE (account_id, external_ref_id)
+      );
+      CREATE INDEX deposits_pending ON deposits(platform_id, resolve_at) WHERE status = 'PENDING';
+      CREATE TABLE transfers (
+        id {id},
+        platform_id {bigint} NOT NULL REFERENCES platforms(id),
+        from_account_id {bigint} NOT NULL REFERENCES accounts(id),
+        to_account_id {bigint} NOT NULL REFERENCES accounts(id),
+        amount_minor {bigint} NOT NULL,
+        notes TEXT,
+        external_ref_id TEXT,
+        created_at {bigint} NOT NULL,
+        CONSTRAINT transfers_external_ref_unique UNIQUE (from_account_id, external_ref_id)
+      );
+      CREATE TABLE ledger_entries (
+        id {id},
+        platform_id {bigint} NOT NULL REFERENCES platforms(id),
+        account_id {bigint} NOT NULL REFERENCES accounts(id),
+        kind TEXT NOT NULL,
+        amount_minor {bigint} NOT NULL,
+        balance_after_minor {bigint} NOT NULL,
+        reference TEXT NOT NULL,
+        created_at {bigint} NOT NULL
+      );
+      CREATE INDEX ledger_entries_account ON ledger_entries(account_id, id);
+      CREATE TABLE low_balance_alerts (
+        id {id},
+        platform_id {bigint} NOT NULL REFERENCES platforms(id),
+        account_id {bigint} NOT NULL REFERENCES accounts(id),
+        balance_alert_id TEXT NOT NULL CONSTRAINT low_balance_alerts_id_unique UNIQUE,
+        display_name TEXT NOT NULL,
+        threshold_minor {bigint} NOT NULL,
+        notification TEXT NOT NULL DEFAULT '[]',
+        created_at {bigint} NOT NULL,
+        CONSTRAINT low_balance_alerts_threshold_unique UNIQUE (account_id, threshold_minor)
+      );
+      CREATE INDEX low_balance_alerts_account ON low_balance_alerts(account_id, created_at, id);
+    `,
+  },
+  {
     version: 5,
     name: 'sandbox controls: clocks and rate limits, fault rules, snapshots',
     sql: `

@@ -24,7 +24,15 @@ import { type SqlDriver, type TxResult, type TxStatement, tx } from './sql/drive
 export const PLATFORM_TABLES: readonly { name: string; references: Readonly<Record<string, string>> }[] = [
   { name: 'customers', references: {} },
   { name: 'accounts', references: { customer_id: 'customers' } },
+  { name: 'credit_cards', references: { account_id: 'accounts' } },
+  { name: 'deposits', references: { account_id: 'accounts', credit_card_id: 'credit_cards' } },
+  { name: 'transfers', references: { from_account_id: 'accounts', to_account_id: 'accounts' } },
+  { name: 'ledger_entries', references: { account_id: 'accounts' } },
+  { name: 'low_balance_alerts', references: { account_id: 'accounts' } },
 ];
+
+/** The ledger entry kind of money the sandbox conjures (funding's migration reserves it). */
+const ADJUSTMENT = 'adjustment';
 
 type Row = Record<string, unknown>;
 /** A platform's rows, table by table, as a snapshot keeps them. */
@@ -165,6 +173,37 @@ export class SandboxSql implements SandboxStore {
           created_at: account.createdAt.getTime(),
         })),
       ),
+      // A seeded balance is money like any other: one adjustment entry of the account's ledger.
+      ledger_entries: customers.flatMap((customer) =>
+        customer.accounts
+          .filter((account) => account.balanceMinor > 0)
+          .map((account, index) => ({
+            id: `${account.accountNumber} ${index}`,
+            account_id: account.accountNumber,
+            kind: ADJUSTMENT,
+            amount_minor: account.balanceMinor,
+            balance_after_minor: account.balanceMinor,
+            reference: 'sandbox seed',
+            created_at: account.createdAt.getTime(),
+          })),
+      ),
+      credit_cards: customers.flatMap((customer) =>
+        customer.accounts.flatMap((account) =>
+          account.creditCards.map((card) => ({
+            id: card.token,
+            account_id: account.accountNumber,
+            token: card.token,
+            label: card.label,
+            last_four: card.lastFourDigits,
+            expiration: card.expirationDate,
+            contact_information: '[]',
+            status: 'ACTIVE',
+            created_at: account.createdAt.getTime(),
+            activation_at: account.createdAt.getTime(),
+            deleted_at: null,
+          })),
+        ),
+      ),
     };
     return this.db.transaction(() => replaceRows(platformId, data));
   }
@@ -175,6 +214,55 @@ export class SandboxSql implements SandboxStore {
       [status, platformId, accountIdentifier],
     );
     return rows[0] && toAccount(rows[0]);
+  }
+
+  adjustBalance(
+    platformId: number,
+    accountIdentifier: string,
+    adjustment: { amountMinor: number; reference: string },
+    now: Date,
+  ): Promise<Account | 'overdrawn' | undefined> {
+    return this.db.transaction(function* () {
+      const [found] = yield* tx.all<{ id: number }>('SELECT id FROM accounts WHERE platform_id = ? AND account_identifier = ?', [
+        platformId,
+        accountIdentifier,
+      ]);
+      if (!found) return undefined;
+      // The balance and its entry in one transaction, the debit checked in the statement itself.
+      const { rows } = yield* tx.run<AccountRow>(
+        `UPDATE accounts SET current_balance_minor = current_balance_minor + ?
+         WHERE id = ? AND current_balance_minor + ? >= 0 RETURNING ${RETURNED_ACCOUNT}`,
+        [adjustment.amountMinor, found.id, adjustment.amountMinor],
+      );
+      const account = rows[0];
+      if (!account) return 'overdrawn' as const;
+      yield* tx.run(
+        `INSERT INTO ledger_entries (platform_id, account_id, kind, amount_minor, balance_after_minor, reference, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [platformId, found.id, ADJUSTMENT, adjustment.amountMinor, account.current_balance_minor, adjustment.reference, now.getTime()],
+      );
+      return toAccount(account);
+    });
+  }
+
+  async decideDeposit(
+    platformId: number,
+    referenceDepositID: string,
+    status: 'SUCCESS' | 'DECLINED',
+    now: Date,
+  ): Promise<'decided' | 'not-pending' | undefined> {
+    // Due now, with the chosen outcome: the funding store's settlement then applies it (credit, ledger).
+    const { changes } = await this.db.write(
+      `UPDATE deposits SET resolves_to = ?, resolve_at = ?
+       WHERE platform_id = ? AND reference_deposit_id = ? AND status = 'PENDING'`,
+      [status, now.getTime(), platformId, referenceDepositID],
+    );
+    if (changes === 1) return 'decided';
+    const found = await this.db.all('SELECT 1 FROM deposits WHERE platform_id = ? AND reference_deposit_id = ?', [
+      platformId,
+      referenceDepositID,
+    ]);
+    return found.length > 0 ? 'not-pending' : undefined;
   }
 
   async sandboxSettings(platformId: number): Promise<SandboxSettings> {

@@ -3,7 +3,9 @@
  * written once, over the driver seam (sql/driver.ts). Nothing here knows the dialect.
  */
 import type { Store } from '../domain/ports.js';
+import { AlertSql } from './alert-sql.js';
 import { CustomerSql } from './customer-sql.js';
+import { FundingSql } from './funding-sql.js';
 import { PlatformSql } from './platform-sql.js';
 import { SandboxSql } from './sandbox-sql.js';
 import type { SqlDriver } from './sql/driver.js';
@@ -31,11 +33,28 @@ export class SqlStore implements Store {
   readonly listAccounts: Store['listAccounts'];
   readonly updateAccount: Store['updateAccount'];
 
+  readonly registerCard: Store['registerCard'];
+  readonly findCard: Store['findCard'];
+  readonly listCards: Store['listCards'];
+  readonly unregisterCard: Store['unregisterCard'];
+  readonly deposit: Store['deposit'];
+  readonly findDeposit: Store['findDeposit'];
+  readonly settleDueDeposits: Store['settleDueDeposits'];
+  readonly transfer: Store['transfer'];
+  readonly verifyLedger: Store['verifyLedger'];
+
+  readonly insertAlert: Store['insertAlert'];
+  readonly alertPage: Store['alertPage'];
+  readonly findAlert: Store['findAlert'];
+  readonly updateAlert: Store['updateAlert'];
+  readonly deleteAlert: Store['deleteAlert'];
   readonly resetPlatform: Store['resetPlatform'];
   readonly takeSnapshot: Store['takeSnapshot'];
   readonly restoreSnapshot: Store['restoreSnapshot'];
   readonly seedPlatform: Store['seedPlatform'];
   readonly setAccountStatus: Store['setAccountStatus'];
+  readonly adjustBalance: Store['adjustBalance'];
+  readonly decideDeposit: Store['decideDeposit'];
   readonly sandboxSettings: Store['sandboxSettings'];
   readonly setClockOffset: Store['setClockOffset'];
   readonly setRequestsPerSecond: Store['setRequestsPerSecond'];
@@ -68,12 +87,30 @@ export class SqlStore implements Store {
     this.findAccount = customers.findAccount.bind(customers);
     this.listAccounts = customers.listAccounts.bind(customers);
     this.updateAccount = customers.updateAccount.bind(customers);
+    const funding = new FundingSql(driver);
+    this.registerCard = funding.registerCard.bind(funding);
+    this.findCard = funding.findCard.bind(funding);
+    this.listCards = funding.listCards.bind(funding);
+    this.unregisterCard = funding.unregisterCard.bind(funding);
+    this.deposit = funding.deposit.bind(funding);
+    this.findDeposit = funding.findDeposit.bind(funding);
+    this.settleDueDeposits = funding.settleDueDeposits.bind(funding);
+    this.transfer = funding.transfer.bind(funding);
+    this.verifyLedger = funding.verifyLedger.bind(funding);
+    const alerts = new AlertSql(driver);
+    this.insertAlert = alerts.insertAlert.bind(alerts);
+    this.alertPage = alerts.alertPage.bind(alerts);
+    this.findAlert = alerts.findAlert.bind(alerts);
+    this.updateAlert = alerts.updateAlert.bind(alerts);
+    this.deleteAlert = alerts.deleteAlert.bind(alerts);
     const sandbox = new SandboxSql(driver);
     this.resetPlatform = sandbox.resetPlatform.bind(sandbox);
     this.takeSnapshot = sandbox.takeSnapshot.bind(sandbox);
     this.restoreSnapshot = sandbox.restoreSnapshot.bind(sandbox);
     this.seedPlatform = sandbox.seedPlatform.bind(sandbox);
     this.setAccountStatus = sandbox.setAccountStatus.bind(sandbox);
+    this.adjustBalance = sandbox.adjustBalance.bind(sandbox);
+    this.decideDeposit = sandbox.decideDeposit.bind(sandbox);
     this.sandboxSettings = sandbox.sandboxSettings.bind(sandbox);
     this.setClockOffset = sandbox.setClockOffset.bind(sandbox);
     this.setRequestsPerSecond = sandbox.setRequestsPerSecond.bind(sandbox);

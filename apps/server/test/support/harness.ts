@@ -14,6 +14,28 @@ import { openStore } from '../../src/store/open-store.js';
 import { type Store, StoreUnavailable } from '../../src/domain/ports.js';
 import { type Credentials, type DatabaseKind, type TemporaryDatabase, basic, temporaryDatabase } from '@raas-customers/test-kit';
 import { operationFor, responseProblems, templateOf } from './spec.js';
+import type { Clock } from '../../src/domain/clock.js';
+import { PostgresDriver } from '../../src/store/postgres/postgres-driver.js';
+import type { SqlDriver } from '../../src/store/sql/driver.js';
+import { SqliteDriver } from '../../src/store/sqlite/sqlite-driver.js';
+
+/** A clock the test moves: the machine's time plus an offset, for every platform. */
+export class TestClock implements Clock {
+  offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+/** A driver of its own on the database, for what no operation does (tests set a status, tamper a ledger). */
+export async function openDriver(kind: StoreKind, databaseUrl: string): Promise<SqlDriver> {
+  return kind === 'sqlite'
+    ? new SqliteDriver(databaseUrl)
+    : PostgresDriver.open(databaseUrl, { poolMax: 2, connectTimeoutMs: 2000, queryTimeoutMs: 10_000 });
+}
 
 /** Every (operationId, status) pair any test observed, for the coverage test. */
 export const observed = new Set<string>();
@@ -86,6 +108,10 @@ export interface TestServer {
   two: Credentials;
   /** A client with these credentials (platform one's full key by default, none with null). */
   client(credentials?: Credentials | null): ApiClient;
+  /** The clock the server reads (the machine's time, moved by `advance`). */
+  clock: TestClock;
+  /** One SQL statement on the server's database, outside any operation. */
+  sql(text: string, values?: unknown[]): Promise<unknown[]>;
   /** A request outside the typed client (bad bodies, headers, routes); still observed. */
   raw(method: string, path: string, init?: { headers?: Record<string, string>; body?: string | Buffer }): Promise<Response>;
   close(): Promise<void>;
@@ -93,7 +119,7 @@ export interface TestServer {
 
 export async function startTestServer(
   kind: StoreKind = 'sqlite',
-  options: { databaseDown?: boolean; authFailureLimit?: number; strictBodies?: boolean } = {},
+  options: { databaseDown?: boolean; authFailureLimit?: number; strictBodies?: boolean; depositPendingMs?: number } = {},
 ): Promise<TestServer> {
   const database = await freshDatabase(kind);
   const store = await openStore(database.url);
@@ -108,7 +134,11 @@ export async function startTestServer(
   const oneRestricted = await issue('platform-one', { allowedCustomers: ['restricted-one', 'restricted-two'] });
   const two = await issue('platform-two');
 
+  const clock = new TestClock();
+  let driver: SqlDriver | undefined;
   const app = createApp({
+    clock,
+    depositPendingMs: options.depositPendingMs ?? 5000,
     store: options.databaseDown ? unavailable(store) : store,
     logger: createLogger('silent'),
     validateResponses: true,
@@ -130,6 +160,11 @@ export async function startTestServer(
     oneReadOnly,
     oneRestricted,
     two,
+    clock,
+    async sql(text, values = []) {
+      driver ??= await openDriver(kind, database.url);
+      return (await driver.write(text, values)).rows;
+    },
     client: (credentials: Credentials | null = one) => createApiClient(baseUrl, credentials),
     async raw(method, path, init = {}) {
       const response = await fetch(`${baseUrl}${path}`, {
@@ -147,6 +182,7 @@ export async function startTestServer(
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await driver?.close();
       await store.close();
       await database.drop();
     },

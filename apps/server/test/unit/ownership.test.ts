@@ -80,6 +80,7 @@ function memoryStore() {
       calls.scopes.push(scope);
       return windowOf([] as Account[], window);
     },
+    async settleDueDeposits() {},
     async updateAccount(platformId: number, accountIdentifier: string, patch: Partial<Account>) {
       calls.writes.push(`update ${accountIdentifier}`);
       const found = accounts.get(key(platformId, accountIdentifier));
