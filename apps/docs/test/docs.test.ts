@@ -319,7 +319,7 @@ describe("the sandbox controls' page (dist/sandbox.html) in Chromium", () => {
     expect(await page.title()).toBe(spec.info.title);
     const menu = page.locator('[data-component-name="Menu/Menu"]');
     const middle = page.locator('[data-testid="middle-panel"]');
-    for (const section of ['Authentication and scope', 'Faults', 'Test clock']) {
+    for (const section of ['Authentication and scope', 'Fault rules and the fault header', 'Test clock', 'Reset, snapshots and seeds']) {
       await heading(middle, section).waitFor({ state: 'visible' });
     }
     for (const operation of operations) {
