@@ -56,6 +56,9 @@ export RAAS_URL RAAS_PLATFORM_NAME RAAS_PLATFORM_KEY
 sed -n '/<!-- readme-session/,/<!-- \/readme-session -->/p' "$repo/README.md" | sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' >"$work/session.sh"
 bash -euo pipefail "$work/session.sh" >"$work/session.out"
 grep -q '"customerIdentifier":"acme-retail-us"' "$work/session.out"
+# It funded an account and moved money: the last answer is the first account, holding 75.00.
+tail -n 1 "$work/session.out" | grep -q '"currentBalance":75,'
+npx --no-install raas-customers ledger verify >"$work/ledger.out" && grep -q 'every balance matches' "$work/ledger.out"
 curl --fail -sS -o "$work/docs.html" "${RAAS_URL%/raas/v2}/docs/" && grep -q '<title>' "$work/docs.html"
 npx --no-install raas-customers platform list >"$work/platforms.out" && grep -q "^$RAAS_PLATFORM_NAME" "$work/platforms.out"
 # stdout carries only JSON lines.

@@ -19,6 +19,10 @@ const COMMANDS: Record<string, { usage: string; summary: string }> = {
   },
   'credential list': { usage: 'credential list [--platform <name>]', summary: 'list key ids and their limits (never keys)' },
   'credential revoke': { usage: 'credential revoke <keyId>', summary: 'revoke a key' },
+  'ledger verify': {
+    usage: 'ledger verify',
+    summary: "check that every account's balance is the sum of its ledger entries (exit 1 naming each one that is not)",
+  },
 };
 
 export function usage(program: string, command?: string): string {
@@ -54,8 +58,26 @@ function parse(argv: string[]) {
   return { values, argument, command: `${noun ?? ''} ${verb ?? ''}`.trim() };
 }
 
-async function run(store: Store, { values, argument, command }: ReturnType<typeof parse>): Promise<void> {
+/** What `ledger verify` prints: a summary, and a line per differing account; its exit code. */
+async function verifyLedger(store: Store): Promise<number> {
+  const { accounts, entries, differences } = await store.verifyLedger();
+  const cents = (minor: number) => (minor / 100).toFixed(2);
+  for (const d of differences) {
+    const broken = d.brokenEntries > 0 ? `; ${d.brokenEntries} entries whose balance after is not the running sum` : '';
+    console.log(
+      `DIFFERS\tplatform ${d.platformName}\taccount ${d.accountIdentifier}\tbalance ${cents(d.balanceMinor)}\tentries sum ${cents(d.entriesMinor)}${broken}`,
+    );
+  }
+  console.log(
+    `${accounts} accounts, ${entries} ledger entries: ${differences.length === 0 ? 'every balance matches' : `${differences.length} differ`}`,
+  );
+  return differences.length === 0 ? 0 : 1;
+}
+
+async function run(store: Store, { values, argument, command }: ReturnType<typeof parse>): Promise<number | undefined> {
   switch (command) {
+    case 'ledger verify':
+      return verifyLedger(store);
     case 'platform create': {
       if (!argument) throw new UsageError('platform create needs a name');
       assertPlatformName(argument);
@@ -108,7 +130,7 @@ async function run(store: Store, { values, argument, command }: ReturnType<typeo
   }
 }
 
-/** Runs one operator command; returns the exit code (0, or 2 with the reason on stderr). */
+/** Runs one operator command; returns the exit code (0; 1 when `ledger verify` finds a difference; 2 with the reason on stderr). */
 export async function runOperatorCommand(argv: string[], program: string): Promise<number> {
   let store: Store | undefined;
   let parsed: ReturnType<typeof parse> | undefined;
@@ -129,8 +151,7 @@ export async function runOperatorCommand(argv: string[], program: string): Promi
       throw new UsageError(parsed.command ? `unknown command "${parsed.command}"` : 'a command is needed');
     const config = readConfig();
     store = await openStore(config.databaseUrl, config.postgres);
-    await run(store, parsed);
-    return 0;
+    return (await run(store, parsed)) ?? 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     console.error(`${program}: ${message}`);

@@ -71,3 +71,61 @@ test('a wrong command prints the usage and exits 2', async () => {
   expect(result.code).toBe(2);
   expect(result.stderr).toContain('usage:');
 });
+
+test('ledger verify: every balance is the sum of its entries, and a tampered database exits 1 naming the account', async () => {
+  const created = issued((await runCli(['platform', 'create', 'ledger-platform'], env)).stdout);
+  const running = server ?? (server = await startServerProcess(env));
+  const client = createApiClient(running.baseUrl, { name: 'ledger-platform', key: created.key });
+  expect(
+    (await client.POST('/customers', { body: { customerIdentifier: 'ledger-customer', displayName: 'Ledger customer' } })).response.status,
+  ).toBe(201);
+  for (const accountIdentifier of ['ledger-from', 'ledger-to']) {
+    const { response } = await client.POST('/customers/{customerIdentifier}/accounts', {
+      params: { path: { customerIdentifier: 'ledger-customer' } },
+      body: { accountIdentifier, displayName: `Ledger ${accountIdentifier}`, contactEmail: 'finance@acme.example' },
+    });
+    expect(response.status).toBe(201);
+  }
+  const card = await client.POST('/creditCards', {
+    body: {
+      customerIdentifier: 'ledger-customer',
+      accountIdentifier: 'ledger-from',
+      ipAddress: '203.0.113.10',
+      label: 'Ledger card',
+      creditCard: { number: '4111111111111111', expiration: '2099-12', verificationNumber: '123' },
+      billingAddress: {
+        firstName: 'Pat',
+        lastName: 'Jones',
+        addressLine1: '4700 42nd Ave SW',
+        city: 'Seattle',
+        state: 'WA',
+        postalCode: '98116',
+        country: 'US',
+        emailAddress: 'pat@acme.example',
+      },
+    },
+  });
+  const deposit = await client.POST('/creditCardDeposits', {
+    body: { customerIdentifier: 'ledger-customer', accountIdentifier: 'ledger-from', creditCardToken: card.data!.token, amount: 50 },
+  });
+  expect(deposit.data?.status).toBe('SUCCESS');
+  expect(
+    (await client.POST('/transferFunds', { body: { transferFrom: 'ledger-from', transferTo: 'ledger-to', amount: 12.34 } })).response
+      .status,
+  ).toBe(200);
+
+  const verified = await runCli(['ledger', 'verify'], env);
+  expect(verified.code).toBe(0);
+  expect(verified.stdout).toMatch(/accounts, 3 ledger entries: every balance matches/);
+
+  // A balance changed by SQL, beside the ledger: the check names that account and exits 1.
+  const { SqliteDriver } = await import('../src/store/sqlite/sqlite-driver.js');
+  const driver = new SqliteDriver(env.DATABASE_URL!);
+  await driver.write('UPDATE accounts SET current_balance_minor = current_balance_minor + 1 WHERE account_identifier = ?', ['ledger-to']);
+  await driver.close();
+  const tampered = await runCli(['ledger', 'verify'], env);
+  expect(tampered.code).toBe(1);
+  expect(tampered.stdout).toContain('DIFFERS\tplatform ledger-platform\taccount ledger-to\tbalance 12.35\tentries sum 12.34');
+  expect(tampered.stdout).not.toContain('account ledger-from');
+  expect(tampered.stdout).toMatch(/1 differ$/m);
+});

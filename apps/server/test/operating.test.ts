@@ -80,6 +80,7 @@ describe('pnpm start, the README way', () => {
       HEADERS_TIMEOUT_MS: '5000',
       MAX_CONNECTIONS: '50',
       AUTH_CACHE_TTL_MS: '0',
+      DEPOSIT_PENDING_MS: '1234',
       AUTH_FAILURE_LIMIT: '2',
       AUTH_FAILURE_WINDOW_MS: '600000',
       TRUST_PROXY: '1',
@@ -102,6 +103,7 @@ describe('pnpm start, the README way', () => {
         logLevel: 'debug',
         shutdownTimeoutMs: 4321,
         credentialCacheMs: 0,
+        depositPendingMs: 1234,
         strictBodies: true,
         // Their effects are proved in review.test.ts; here, that they arrive.
         connections: { requestTimeoutMs: 20000, headersTimeoutMs: 5000, max: 50 },
@@ -158,6 +160,47 @@ describe('pnpm start, the README way', () => {
         body: JSON.stringify({ customerIdentifier: 'strict-customer', displayName: 'Strict customer', accountIdentifier: 'typo' }),
       });
       expect(strict.status).toBe(400);
+      // DEPOSIT_PENDING_MS=1234: a pending sandbox deposit (1001.00) is decided after 1.234 s, not 5.
+      const auth = { authorization: basic({ name: 'start-platform', key }), 'content-type': 'application/json' };
+      const post = async (path: string, body: unknown) =>
+        (await fetch(`${base}${path}`, { method: 'POST', headers: auth, body: JSON.stringify(body) })).json() as Promise<
+          Record<string, string>
+        >;
+      await post('/customers', { customerIdentifier: 'pending-customer', displayName: 'Pending customer' });
+      await post('/customers/pending-customer/accounts', {
+        accountIdentifier: 'pending-pool',
+        displayName: 'Pending pool',
+        contactEmail: 'a@acme.example',
+      });
+      const registered = await post('/creditCards', {
+        customerIdentifier: 'pending-customer',
+        accountIdentifier: 'pending-pool',
+        ipAddress: '203.0.113.10',
+        label: 'Card',
+        creditCard: { number: '4111111111111111', expiration: '2099-12', verificationNumber: '123' },
+        billingAddress: {
+          firstName: 'Pat',
+          lastName: 'Jones',
+          addressLine1: 'Street 1',
+          city: 'Seattle',
+          state: 'WA',
+          postalCode: '98116',
+          country: 'US',
+          emailAddress: 'pat@acme.example',
+        },
+      });
+      const pending = await post('/creditCardDeposits', {
+        customerIdentifier: 'pending-customer',
+        accountIdentifier: 'pending-pool',
+        creditCardToken: registered.token,
+        amount: 1001,
+      });
+      expect(pending.status).toBe('PENDING');
+      const read = async () =>
+        ((await (await fetch(`${base}/creditCardDeposits/${pending.referenceDepositID}`, { headers: auth })).json()) as { status: string })
+          .status;
+      expect(await until(async () => (await read()) === 'SUCCESS', 100)).toBe(true);
+      expect(Date.now() - Date.parse(pending.createdDate ?? '')).toBeGreaterThanOrEqual(1234);
       // LOG_LEVEL=debug: the logger writes at debug (the start's own debug line).
       expect(jsonLines(server.out()).some((line) => line.level === 20)).toBe(true);
       expect((await fetch(`http://127.0.0.2:${port}/metrics`)).status).toBe(404);

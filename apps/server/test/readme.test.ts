@@ -10,7 +10,7 @@ import { temporaryDirectory } from '@raas-customers/test-kit';
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 
-test('the README curl session creates a customer and an account', async () => {
+test('the README curl session creates a customer and accounts, funds one and moves money', async () => {
   const block = /<!-- readme-session[^>]*-->\s*```sh\n([\s\S]*?)```\s*<!-- \/readme-session -->/.exec(readme)?.[1];
   expect(block).toContain('curl');
   const dir = temporaryDirectory('raas-readme-').path;
@@ -24,13 +24,22 @@ test('the README curl session creates a customer and an account', async () => {
       .replace(/}\s*{/g, '}\n{')
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(documents).toHaveLength(3);
+    expect(documents).toHaveLength(8);
     expect(documents[0]).toMatchObject({ customerIdentifier: 'acme-retail-us', status: 'active', accounts: [] });
     expect(documents[1]).toMatchObject({ accountIdentifier: 'acme-q4-bonus', accountNumber: expect.stringMatching(/^A\d{8}$/) });
     expect(documents[2]).toMatchObject({
       customerIdentifier: 'acme-retail-us',
       accounts: [{ accountIdentifier: 'acme-q4-bonus', accountNumber: (documents[1] as { accountNumber: string }).accountNumber }],
     });
+    expect(documents[3]).toMatchObject({ accountIdentifier: 'acme-q4-travel', currentBalance: 0 });
+    expect(documents[4]).toMatchObject({ accountIdentifier: 'acme-q4-bonus', lastFourDigits: '1111', status: 'ACTIVE' });
+    expect(documents[5]).toMatchObject({ amount: 100, amountCharged: 103.5, feePercent: 3.5, status: 'SUCCESS' });
+    expect(documents[6]).toMatchObject({
+      transferredAmount: 25,
+      transferFrom: { accountIdentifier: 'acme-q4-bonus', startingBalance: 100, endingBalance: 75 },
+      transferTo: { accountIdentifier: 'acme-q4-travel', startingBalance: 0, endingBalance: 25 },
+    });
+    expect(documents[7]).toMatchObject({ accountIdentifier: 'acme-q4-bonus', currentBalance: 75 });
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -49,6 +58,7 @@ test('the README operator CLI session runs as shown', async () => {
     expect(stdout).toMatch(/platform key:\s+[A-Za-z0-9_-]{43}/);
     expect(stdout).toMatch(/key_[0-9a-f]{16}\tacme-platform\tread-write; customers: acme-east,acme-west; active\tregional team/);
     expect(stdout).toMatch(/revoked key_[0-9a-f]{16}/);
+    expect(stdout).toMatch(/accounts, 0 ledger entries: every balance matches/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
