@@ -590,6 +590,11 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
   });
 
   describe('test clock', () => {
+    test('advances made at once all count', async () => {
+      await Promise.all(Array.from({ length: 10 }, () => sandbox().POST('/clock/advance', { body: { milliseconds: 1000 } })));
+      expect((await sandbox().GET('/clock')).data?.offsetMs).toBe(10_000);
+    });
+
     test('advance, set and reset move the createdAt of new objects, for this platform only', async () => {
       const day = 86_400_000;
       const advanced = await sandbox().POST('/clock/advance', { body: { milliseconds: day } });

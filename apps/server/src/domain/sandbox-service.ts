@@ -95,7 +95,7 @@ export class SandboxService {
 
   async seed(principal: Principal, fixture: SeedFixture): Promise<PlatformRows> {
     assertControl(principal, { writes: true });
-    const now = this.clocks.now(principal.platformId);
+    const now = await this.#now(principal.platformId);
     const customerIds = new Set<string>();
     const accountIds = new Set<string>();
     const accountNames = new Set<string>();
@@ -161,7 +161,7 @@ export class SandboxService {
     const amountMinor = minorUnits('amount', String(adjustment.amount));
     if (amountMinor === 0) throw invalidField('amount', 'NotEqual', 'must not be 0', adjustment.amount);
     const reference = adjustment.reference ?? 'sandbox adjustment';
-    const now = this.clocks.now(principal.platformId);
+    const now = await this.#now(principal.platformId);
     const adjusted = await this.store.adjustBalance(principal.platformId, accountIdentifier, { amountMinor, reference }, now);
     if (adjusted === undefined) throw new ApiError('404.016');
     if (adjusted === 'overdrawn') throw new ApiError('402.001');
@@ -171,7 +171,7 @@ export class SandboxService {
   /** Decides a PENDING deposit now; the funding rules then settle it as when it resolves by itself. */
   async settleDeposit(principal: Principal, referenceDepositID: string, status: 'SUCCESS' | 'DECLINED'): Promise<void> {
     assertControl(principal, { writes: true });
-    const now = this.clocks.now(principal.platformId);
+    const now = await this.#now(principal.platformId);
     const decided = await this.store.decideDeposit(principal.platformId, referenceDepositID, status, now);
     if (decided === undefined) throw new ApiError('404.011');
     if (decided === 'not-pending') throw new ApiError('409.001', { detail: 'The deposit is not PENDING: it was settled already.' });
@@ -248,8 +248,7 @@ export class SandboxService {
 
   async advanceClock(principal: Principal, milliseconds: number): Promise<Clock> {
     assertControl(principal, { writes: true });
-    const { clockOffsetMs } = await this.store.sandboxSettings(principal.platformId);
-    return this.#setOffset(principal.platformId, clockOffsetMs + milliseconds);
+    return this.#clockAt(principal.platformId, await this.store.advanceClockOffset(principal.platformId, milliseconds));
   }
 
   async setClock(principal: Principal, now: string): Promise<Clock> {
@@ -260,6 +259,12 @@ export class SandboxService {
   async resetClock(principal: Principal): Promise<Clock> {
     assertControl(principal, { writes: true });
     return this.#setOffset(principal.platformId, 0);
+  }
+
+  /** The platform's time, its offset read afresh (another instance may have moved it). */
+  async #now(platformId: number): Promise<Date> {
+    this.clocks.remember(platformId, (await this.store.sandboxSettings(platformId)).clockOffsetMs);
+    return this.clocks.now(platformId);
   }
 
   async #setOffset(platformId: number, offsetMs: number): Promise<Clock> {

@@ -281,6 +281,17 @@ export class SandboxSql implements SandboxStore {
     );
   }
 
+  async advanceClockOffset(platformId: number, milliseconds: number): Promise<number> {
+    // One statement: two advances at once, on any instances, both count.
+    const { rows } = await this.db.write<{ clock_offset_ms: number }>(
+      `INSERT INTO sandbox_platforms (platform_id, clock_offset_ms) VALUES (?, ?)
+       ON CONFLICT (platform_id) DO UPDATE SET clock_offset_ms = sandbox_platforms.clock_offset_ms + excluded.clock_offset_ms
+       RETURNING clock_offset_ms`,
+      [platformId, milliseconds],
+    );
+    return Number(rows[0]!.clock_offset_ms);
+  }
+
   async setRequestsPerSecond(platformId: number, requestsPerSecond: number): Promise<void> {
     await this.db.write(
       `INSERT INTO sandbox_platforms (platform_id, requests_per_second) VALUES (?, ?)

@@ -57,6 +57,7 @@ export class SqlStore implements Store {
   readonly decideDeposit: Store['decideDeposit'];
   readonly sandboxSettings: Store['sandboxSettings'];
   readonly setClockOffset: Store['setClockOffset'];
+  readonly advanceClockOffset: Store['advanceClockOffset'];
   readonly setRequestsPerSecond: Store['setRequestsPerSecond'];
   readonly passRateLimit: Store['passRateLimit'];
   readonly addFaultRule: Store['addFaultRule'];
@@ -113,6 +114,7 @@ export class SqlStore implements Store {
     this.decideDeposit = sandbox.decideDeposit.bind(sandbox);
     this.sandboxSettings = sandbox.sandboxSettings.bind(sandbox);
     this.setClockOffset = sandbox.setClockOffset.bind(sandbox);
+    this.advanceClockOffset = sandbox.advanceClockOffset.bind(sandbox);
     this.setRequestsPerSecond = sandbox.setRequestsPerSecond.bind(sandbox);
     this.passRateLimit = sandbox.passRateLimit.bind(sandbox);
     this.addFaultRule = sandbox.addFaultRule.bind(sandbox);
