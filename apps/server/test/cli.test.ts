@@ -74,8 +74,9 @@ test('a wrong command prints the usage and exits 2', async () => {
 
 test('ledger verify: every balance is the sum of its entries, and a tampered database exits 1 naming the account', async () => {
   const created = issued((await runCli(['platform', 'create', 'ledger-platform'], env)).stdout);
-  const running = server ?? (server = await startServerProcess(env));
-  const client = createApiClient(running.baseUrl, { name: 'ledger-platform', key: created.key });
+  // The first test's server, on the same database (started here when that test did not get to it).
+  server ??= await startServerProcess(env);
+  const client = createApiClient(server.baseUrl, { name: 'ledger-platform', key: created.key });
   expect(
     (await client.POST('/customers', { body: { customerIdentifier: 'ledger-customer', displayName: 'Ledger customer' } })).response.status,
   ).toBe(201);

@@ -85,6 +85,8 @@ describe.each(['module', 'commonjs'] as const)('installed from the tarball, as %
       expect(stdout).toMatch(/^customer acme-retail-us request [0-9a-f-]{36}$/m);
       expect(stdout).toMatch(/^account A\d{8}$/m);
       expect(stdout).toMatch(/^missing 404 404\.016$/m);
+      // The second account does not exist: the transfer is refused before any money moves.
+      expect(stdout).toMatch(/^transfer 404 404\.016$/m);
     } finally {
       await server.stop();
     }

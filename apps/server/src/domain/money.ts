@@ -24,20 +24,15 @@ export function minorUnits(path: string, text: string): number {
   const match = DECIMAL.exec(text.trim());
   if (!match) throw refuse(path, '422.014', 'is not a decimal number', text);
   const [, minus, whole = '', fraction = '', exponent = '0'] = match;
-  // Shift the decimal point by the exponent, in the digits themselves.
-  const shift = Number(exponent);
-  let digits = whole + fraction;
-  let decimals = fraction.length - shift;
-  if (decimals < 0) {
-    digits += '0'.repeat(-decimals);
-    decimals = 0;
-  }
-  if (decimals > 2) throw refuse(path, '422.014', 'has more than two decimals', text);
-  const cents = digits + '0'.repeat(2 - decimals);
-  const integerDigits = cents.slice(0, -2).replace(/^0+/, '');
-  if (integerDigits.length > INTEGER_DIGITS) throw refuse(path, '422.140', 'has more than six integer digits', text);
-  const minor = Number(cents);
-  return minus && minor !== 0 ? -minor : minor;
+  // The value is `digits` × 10^-scale: the exponent moves the decimal point, digits stay as written.
+  const scale = fraction.length - Number(exponent);
+  if (scale > 2) throw refuse(path, '422.014', 'has more than two decimals', text);
+  const significant = (whole + fraction).replace(/^0+/, '');
+  if (significant === '') return 0;
+  // Counted before any digit is written out, so that `1e999999999` costs nothing.
+  if (significant.length - scale > INTEGER_DIGITS) throw refuse(path, '422.140', 'has more than six integer digits', text);
+  const minor = Number(significant + '0'.repeat(2 - scale));
+  return minus ? -minor : minor;
 }
 
 /** Minor units as the JSON number the contract shows. */

@@ -18,7 +18,7 @@ export function jsonBody({
   checks = [],
 }: {
   takesBody: (req: Request) => boolean;
-  /** Whether the body holds numbers whose text matters (amounts): they are recorded as written. */
+  /** Whether the body holds numbers whose text matters (amounts): their texts are recorded as written. */
   writesNumbers?: (req: Request) => boolean;
   checks?: RequestHandler[];
 }): RequestHandler[] {
@@ -38,12 +38,49 @@ export function jsonBody({
       if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
       next();
     };
-  const plain = express.json({ limit: BODY_LIMIT_BYTES, strict: true });
-  // A reviver costs every value of the body a call: only the bodies with amounts pay it.
-  const recording = express.json({ limit: BODY_LIMIT_BYTES, strict: true, reviver: recordNumberText });
-  const parse: RequestHandler = (req, res, next) => (writesNumbers(req) ? recording : plain)(req, res, next);
-  return [guard, parse, ...checks, noPrototypeKeys].map(onlyWithBody);
+  // The bytes of a body with amounts are kept, to read its numbers' texts once it is parsed.
+  const parse = express.json({
+    limit: BODY_LIMIT_BYTES,
+    strict: true,
+    verify: (req, _res, bytes) => {
+      if (writesNumbers(req as Request)) rawBodies.set(req, bytes);
+    },
+  });
+  return [guard, parse, recordNumberTexts, ...checks, noPrototypeKeys].map(onlyWithBody);
 }
+
+const rawBodies = new WeakMap<IncomingMessage, Buffer>();
+
+/** Deeper than any body with amounts is: such a body is refused by its schema anyway. */
+const MAX_AMOUNT_BODY_DEPTH = 16;
+
+function depthAtMost(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= limit) return false;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+/**
+ * A body with amounts is parsed a second time with a reviver that records each number's text
+ * (`12.50`, not the double 12.5). A reviver walks the body recursively: only a shallow body,
+ * already parsed once without it, gets that second pass.
+ */
+const recordNumberTexts: RequestHandler = (req, _res, next) => {
+  const bytes = rawBodies.get(req);
+  if (bytes && depthAtMost(req.body, MAX_AMOUNT_BODY_DEPTH)) {
+    try {
+      req.body = JSON.parse(bytes.toString('utf8'), recordNumberText);
+    } catch {
+      // Not UTF-8 after all: the numbers are read from their parsed values.
+    }
+  }
+  next();
+};
 
 /** Each parsed object's numbers as their JSON text: `12.50` stays `12.50`, not the double 12.5. */
 const numberTexts = new WeakMap<object, Record<string, string>>();
