@@ -115,7 +115,9 @@ export function createApp({
     funding: new FundingService(store, domainClock, cursors, { depositPendingMs }),
     alerts: new AlertService(store, domainClock),
   };
-  const sandbox = sandboxMode ? new SandboxService(store, clocks, new Set(apiOperations.all.map((op) => op.operationId))) : undefined;
+  const sandbox = sandboxMode
+    ? new SandboxService(store, clocks, new Map(apiOperations.all.map((op) => [op.operationId, op.statuses])))
+    : undefined;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

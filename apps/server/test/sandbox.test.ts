@@ -345,7 +345,8 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
       expect([throttled.status, throttled.headers.get('Retry-After')]).toEqual([429, '3']);
       expect((await fetch(`${server.baseUrl}/customers`, { headers: headers('latency=20') })).status).toBe(200);
       await expect(fetch(`${server.baseUrl}/customers`, { headers: headers('drop') })).rejects.toThrow();
-      for (const value of ['error=999.999', 'explode', 'latency=99999']) {
+      // 402.001 is a catalogue error, but listCustomers documents no 402.
+      for (const value of ['error=999.999', 'error=402.001', 'explode', 'latency=99999']) {
         const response = await fetch(`${server.baseUrl}/customers`, { headers: headers(value) });
         expect(response.status, value).toBe(400);
         expect(((await response.json()) as ErrorInfo).errors?.[0]?.path).toBe('X-Sandbox-Fault');
@@ -358,6 +359,10 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
       expect(unknown.error?.errors?.[0]).toMatchObject({ path: 'operationId', i18nKey: '422.021' });
       const key = await sandbox().POST('/faults', { body: { operationId: 'getAccount', answer: { type: 'error', i18nKey: '999.001' } } });
       expect(key.error?.errors?.[0]).toMatchObject({ path: 'answer.i18nKey' });
+      const undocumented = await sandbox().POST('/faults', {
+        body: { operationId: 'getCustomer', answer: { type: 'error', i18nKey: '409.012' } },
+      });
+      expect(undocumented.error?.errors?.[0]).toMatchObject({ path: 'answer.i18nKey', invalidValue: '409.012' });
       const latency = await sandbox().POST('/faults', { body: { operationId: 'getAccount', answer: { type: 'latency' } } });
       expect(latency.error?.errors?.[0]).toMatchObject({ path: 'answer.latencyMs', i18nKey: '422.128' });
       expect((await sandbox().GET('/faults')).data).toEqual([]);

@@ -47,13 +47,17 @@ export function draws(seed: number, n: number, probability: number): boolean {
   return (t >>> 0) / 2 ** 32 < probability;
 }
 
-/** A fault answer is an error of the catalogue, bounded latency, or a drop: anything else is a 400 naming the field. */
-export function checkedAnswer(answer: FaultAnswer, path: string): FaultAnswer {
+/**
+ * A fault answer is an error of the catalogue whose status the operation documents (a client
+ * typed from the spec knows it), bounded latency, or a drop: anything else is a 400 naming `path`.
+ */
+export function checkedAnswer(answer: FaultAnswer, path: string, statuses: ReadonlySet<number>): FaultAnswer {
   if (answer.type === 'error') {
-    if (answer.i18nKey === undefined) throw invalidField(`${path}.i18nKey`, 'required', 'an error answer needs its i18nKey');
-    if (!(answer.i18nKey in errorCatalogue)) {
-      throw invalidField(`${path}.i18nKey`, 'enum', 'must be a key of the error catalogue', answer.i18nKey);
-    }
+    const key = `${path}.i18nKey`;
+    if (answer.i18nKey === undefined) throw invalidField(key, 'required', 'an error answer needs its i18nKey');
+    if (!(answer.i18nKey in errorCatalogue)) throw invalidField(key, 'enum', 'must be a key of the error catalogue', answer.i18nKey);
+    const { httpCode } = errorCatalogue[answer.i18nKey as keyof typeof errorCatalogue];
+    if (!statuses.has(httpCode)) throw invalidField(key, 'enum', `the operation does not document ${httpCode}`, answer.i18nKey);
     return { type: 'error', i18nKey: answer.i18nKey, ...(answer.retryAfterSeconds ? { retryAfterSeconds: answer.retryAfterSeconds } : {}) };
   }
   if (answer.type === 'latency') {
@@ -69,8 +73,8 @@ export class SandboxService {
   constructor(
     private readonly store: SandboxStore & Pick<FundingStore, 'settleDueDeposits'>,
     private readonly clocks: PlatformClocks,
-    /** The API's operationIds: a fault rule names one of them. */
-    private readonly operationIds: ReadonlySet<string>,
+    /** The API's operations by operationId, with their documented statuses: a fault rule names one, and answers one of its statuses. */
+    private readonly operations: ReadonlyMap<string, ReadonlySet<number>>,
   ) {}
 
   async reset(principal: Principal): Promise<PlatformRows> {
@@ -185,9 +189,8 @@ export class SandboxService {
 
   async addFaultRule(principal: Principal, criteria: FaultRuleCriteria): Promise<StoredFaultRule> {
     assertControl(principal, { writes: true });
-    if (!this.operationIds.has(criteria.operationId)) {
-      throw invalidField('operationId', 'enum', 'must be an operationId of the API', criteria.operationId);
-    }
+    const statuses = this.operations.get(criteria.operationId);
+    if (!statuses) throw invalidField('operationId', 'enum', 'must be an operationId of the API', criteria.operationId);
     return this.store.addFaultRule(
       principal.platformId,
       {
@@ -196,7 +199,7 @@ export class SandboxService {
         times: criteria.times ?? null,
         probability: criteria.probability ?? 1,
         seed: criteria.seed ?? 0,
-        answer: checkedAnswer(criteria.answer, 'answer'),
+        answer: checkedAnswer(criteria.answer, 'answer', statuses),
       },
       new Date(),
     );

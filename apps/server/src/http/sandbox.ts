@@ -22,8 +22,8 @@ import { apiOperations, sandboxOperations } from './spec-operations.js';
 /** The per-request fault header: `error=503.001`, `error=429.001; retry-after=2`, `latency=250`, `drop`. */
 export const FAULT_HEADER = 'x-sandbox-fault';
 
-/** The header's value as a fault answer; a value it cannot read is a 400 naming the header. */
-export function parseFaultHeader(value: string): FaultAnswer {
+/** The header's value as a fault answer; a value it cannot read, or an error the operation does not document, is a 400 naming the header. */
+export function parseFaultHeader(value: string, statuses: ReadonlySet<number>): FaultAnswer {
   const [head = '', ...options] = value.split(';').map((part) => part.trim());
   const [kind, argument] = head.split('=').map((part) => part.trim());
   const retryAfter = options.map((option) => /^retry-after=(\d{1,4})$/i.exec(option)?.[1]).find(Boolean);
@@ -33,7 +33,8 @@ export function parseFaultHeader(value: string): FaultAnswer {
   if (kind === 'latency' && argument && /^\d{1,5}$/.test(argument) && Number(argument) <= MAX_LATENCY_MS) {
     return { type: 'latency', latencyMs: Math.max(1, Number(argument)) };
   }
-  if (kind === 'error' && argument && argument in errorCatalogue) {
+  // An error of the catalogue whose status the operation documents.
+  if (kind === 'error' && argument && argument in errorCatalogue && statuses.has(errorCatalogue[argument as I18nKey].httpCode)) {
     return { type: 'error', i18nKey: argument, ...(retryAfter ? { retryAfterSeconds: Number(retryAfter) } : {}) };
   }
   throw invalid();
@@ -64,7 +65,10 @@ export function sandboxFaults(service: SandboxService, logger: Logger): RequestH
     if (!match) return next();
     const { principal, requestId } = res.locals;
     const header = req.headers[FAULT_HEADER];
-    const answer = typeof header === 'string' ? parseFaultHeader(header) : await service.faultFor(principal, match.operation.operationId);
+    const answer =
+      typeof header === 'string'
+        ? parseFaultHeader(header, match.operation.statuses)
+        : await service.faultFor(principal, match.operation.operationId);
     if (!answer) return next();
     const source = typeof header === 'string' ? 'header' : 'rule';
     logger.info(

@@ -21,6 +21,8 @@ export interface SpecOperation {
   bodySchema: Json | undefined;
   /** Whether a top-level property of the body is a number (an amount). */
   bodyHasNumbers: boolean;
+  /** The HTTP statuses the operation documents (`default` aside). */
+  statuses: ReadonlySet<number>;
 }
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
@@ -78,6 +80,11 @@ function operationsIn(spec: Json & { paths: Record<string, Json> }, resolve: (no
           numericQuery,
           bodySchema,
           bodyHasNumbers: bodyProperties.some((property) => resolve(property).type === 'number'),
+          statuses: new Set(
+            Object.keys((operation.responses ?? {}) as Json)
+              .filter((status) => /^\d{3}$/.test(status))
+              .map(Number),
+          ),
         };
       });
   });
