@@ -24,7 +24,7 @@ const platform = { RAAS_PLATFORM_NAME: 'profile-platform', RAAS_PLATFORM_KEY: 'G
 const server = await startProcess({
   name: 'server',
   args: ['--cpu-prof', `--cpu-prof-dir=${outDir}`, serverMain],
-  env: { PORT: '0', LOG_LEVEL: 'info', DATABASE_URL: `file:${dataDir}/raas.db`, ...platform },
+  env: { PORT: '0', LOG_LEVEL: 'info', RAAS_MODE: 'production', DATABASE_URL: `file:${dataDir}/raas.db`, ...platform },
   ready: /listening on (http:\/\/[^/\s]+)/,
   keepOutput: false,
 });
