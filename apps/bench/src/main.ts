@@ -1,7 +1,7 @@
 /**
  * pnpm bench: the HTTP benchmark against the baselines, then lists at scale.
  *   --smoke          a few seconds of each, to prove the harness works (what CI runs)
- *   --only=http|hostile|scale|sandbox
+ *   --only=http|hostile|transfer|scale|sandbox
  * Reports go to reports/ (not committed): latest.json and latest.md, plus dated copies.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,9 +9,10 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runHostile } from './hostile.js';
 import { runHttp } from './http.js';
-import { type Report, checkTargets, hostileTarget, toMarkdown } from './report.js';
+import { type Report, checkTargets, hostileTarget, toMarkdown, transferTargets } from './report.js';
 import { runSandbox } from './sandbox.js';
 import { runScale } from './scale.js';
+import { runTransfer } from './transfer.js';
 
 export async function runBench(argv: string[], log: (line: string) => void = console.log): Promise<Report> {
   const smoke = argv.includes('--smoke');
@@ -48,6 +49,16 @@ export async function runBench(argv: string[], log: (line: string) => void = con
     log('Hostile bodies: what one request costs the event loop, beside a normal 400');
     report.hostile = await runHostile(smoke ? { sequential: 20, rounds: 3 } : { sequential: 200, rounds: 30 }, log);
     report.targets = [...(report.targets ?? []), hostileTarget(report.hostile)];
+  }
+  if (only === undefined || only === 'transfer') {
+    log('Transfers: our server (SQLite; PostgreSQL with two instances) beside the same transfer as bare SQL');
+    report.transfer = await runTransfer(
+      smoke
+        ? { connections: [10], duration: 1, warmup: 0, repeats: 1, stores: ['sqlite', 'postgres'] }
+        : { connections: [1, 10, 50], duration: 3, warmup: 1, repeats: 3, stores: ['sqlite', 'postgres'] },
+      log,
+    );
+    report.targets = [...(report.targets ?? []), ...transferTargets(report.transfer)];
   }
   if (only === undefined || only === 'scale') {
     log('Lists at scale');

@@ -1,14 +1,17 @@
 /**
  * Where the server spends its CPU: runs it under --cpu-prof, loads one route with autocannon for
  * a few seconds, and prints the functions with the most self time and the packages with the most
- * inclusive time. `pnpm --filter @raas-customers/bench profile [path]` (default: GET one customer).
+ * inclusive time. `pnpm --filter @raas-customers/bench run profile [path]` (default: GET one customer);
+ * `profile transfer` POSTs 0.01 transfers back and forth between funded accounts, on SQLite, or on
+ * a private PostgreSQL cluster with PROFILE_POSTGRES=1.
  */
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Cluster, startCluster } from '@raas-customers/pg-cluster';
 import autocannon from 'autocannon';
 import { serverMain } from './processes.js';
-import { basic, startProcess, temporaryDirectory } from '@raas-customers/test-kit';
+import { basic, startProcess, temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
 
 interface ProfileNode {
   id: number;
@@ -21,10 +24,13 @@ rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 const dataDir = temporaryDirectory('raas-profile-').path;
 const platform = { RAAS_PLATFORM_NAME: 'profile-platform', RAAS_PLATFORM_KEY: 'GNggSj1Q5DCOlAQFr0CJnU6tyJvY-_oYP7oFiNY1aCA' };
+const transfer = process.argv[2] === 'transfer';
+const cluster: Cluster | undefined = process.env.PROFILE_POSTGRES === '1' ? await startCluster() : undefined;
+const database = cluster ? await temporaryPostgres(cluster.adminUrl) : undefined;
 const server = await startProcess({
   name: 'server',
   args: ['--cpu-prof', `--cpu-prof-dir=${outDir}`, serverMain],
-  env: { PORT: '0', LOG_LEVEL: 'info', RAAS_MODE: 'production', DATABASE_URL: `file:${dataDir}/raas.db`, ...platform },
+  env: { PORT: '0', LOG_LEVEL: 'info', RAAS_MODE: 'production', DATABASE_URL: database?.url ?? `file:${dataDir}/raas.db`, ...platform },
   ready: /listening on (http:\/\/[^/\s]+)/,
   keepOutput: false,
 });
@@ -35,7 +41,49 @@ await fetch(`${origin}/raas/v2/customers`, {
   headers: { authorization, 'content-type': 'application/json' },
   body: JSON.stringify({ customerIdentifier: 'profile-customer', displayName: 'Profile customer' }),
 });
-const path = process.argv[2] ?? '/raas/v2/customers/profile-customer';
+const post = async (path: string, body: object) => {
+  const response = await fetch(`${origin}/raas/v2${path}`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { token: string };
+};
+if (transfer) {
+  // Two accounts of 10,000.00 each, as the transfer benchmark funds its pairs.
+  for (const accountIdentifier of ['profile-left', 'profile-right']) {
+    await post('/customers/profile-customer/accounts', {
+      accountIdentifier,
+      displayName: `Profile ${accountIdentifier}`,
+      contactEmail: 'profile@acme.example',
+    });
+    const { token } = await post('/creditCards', {
+      customerIdentifier: 'profile-customer',
+      accountIdentifier,
+      ipAddress: '203.0.113.10',
+      label: 'Profile card',
+      creditCard: { number: '4111111111111111', expiration: '2099-12', verificationNumber: '123' },
+      billingAddress: {
+        firstName: 'Pat',
+        lastName: 'Jones',
+        addressLine1: '4700 42nd Ave SW',
+        city: 'Seattle',
+        state: 'WA',
+        postalCode: '98116',
+        country: 'US',
+        emailAddress: 'pat@acme.example',
+      },
+    });
+    await post('/creditCardDeposits', {
+      customerIdentifier: 'profile-customer',
+      accountIdentifier,
+      creditCardToken: token,
+      amount: 10_000,
+    });
+  }
+}
+const path = transfer ? '/raas/v2/transferFunds' : (process.argv[2] ?? '/raas/v2/customers/profile-customer');
 // PROFILE_CUSTOMERS=99 gives the list scenario of the benchmark its 100 customers.
 for (let i = 0; i < Number(process.env.PROFILE_CUSTOMERS ?? 0); i++) {
   await fetch(`${origin}/raas/v2/customers`, {
@@ -44,15 +92,31 @@ for (let i = 0; i < Number(process.env.PROFILE_CUSTOMERS ?? 0); i++) {
     body: JSON.stringify({ customerIdentifier: `profile-extra-${i}`, displayName: 'Profile customer' }),
   });
 }
+let sent = 0;
 const result = await autocannon({
   url: origin,
   connections: 10,
   duration: 5,
-  requests: [{ method: 'GET', path, headers: { authorization } }],
+  requests: [
+    transfer
+      ? {
+          method: 'POST',
+          path,
+          headers: { authorization, 'content-type': 'application/json' },
+          setupRequest: (request: autocannon.Request) => {
+            const back = sent++ % 2 === 1;
+            const [transferFrom, transferTo] = back ? ['profile-right', 'profile-left'] : ['profile-left', 'profile-right'];
+            return { ...request, body: JSON.stringify({ transferFrom, transferTo, amount: 0.01 }) };
+          },
+        }
+      : { method: 'GET', path, headers: { authorization } },
+  ],
 });
 console.log(`${path}: ${result.requests.average} req/s, non-2xx ${result.non2xx}`);
 // SIGINT: the server exits gracefully, and Node writes the profile.
 await server.stop('SIGINT');
+await database?.drop();
+cluster?.destroy();
 rmSync(dataDir, { recursive: true, force: true });
 
 const file = readdirSync(outDir).find((name) => name.endsWith('.cpuprofile'))!;

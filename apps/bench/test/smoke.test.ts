@@ -29,6 +29,18 @@ test('the smoke benchmark produces a complete report', async () => {
   expect(report.targets!.length).toBeGreaterThanOrEqual(8);
   // Every hostile body got its refusal (never a 5xx, never accepted), beside the normal 400.
   expect(report.hostile?.map((row) => row.status)).toEqual([400, 400, 403, 400, 400, 400]);
+  // Transfers: both stores, ours and the bare SQL transaction, every transfer applied (none refused or failed).
+  expect(report.transfer?.map((row) => `${row.store} ${row.runner}`)).toEqual([
+    'sqlite raas-customers',
+    'sqlite bare SQL',
+    'postgres raas-customers',
+    'postgres bare SQL',
+  ]);
+  for (const row of report.transfer!) {
+    expect(row.transfersPerSecond, `${row.store} ${row.runner}`).toBeGreaterThan(0);
+    expect(row.failures, `${row.store} ${row.runner}`).toBe(0);
+  }
+  expect(report.targets!.filter((check) => check.target.startsWith('transfer on '))).toHaveLength(2);
   expect(report.scale?.map((row) => `${row.store}@${row.customers}`)).toEqual([
     'sqlite@1000',
     'sqlite@5000',
@@ -45,4 +57,5 @@ test('the smoke benchmark produces a complete report', async () => {
   const latest = fileURLToPath(new URL('../reports/latest.md', import.meta.url));
   expect(existsSync(latest)).toBe(true);
   expect(readFileSync(latest, 'utf8')).toContain('## Lists at scale');
+  expect(readFileSync(latest, 'utf8')).toContain('## Transfers');
 });

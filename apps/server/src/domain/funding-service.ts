@@ -222,7 +222,6 @@ export class FundingService {
     if (criteria.transferFrom === criteria.transferTo) {
       throw invalidField('transferTo', 'NotEqual', 'must not be the account of transferFrom', criteria.transferTo);
     }
-    if (amountMinor < TRANSFER_MIN_MINOR) throw new ApiError('422.052');
     const now = this.#now(principal);
     // The source's balance must include every deposit decided by now.
     await this.store.settleDueDeposits(principal.platformId, now);
@@ -236,6 +235,7 @@ export class FundingService {
           if (!from || !to) throw new ApiError('404.016');
           if (from.status !== 'ACTIVE' || to.status !== 'ACTIVE') throw new ApiError('422.004');
           if (from.currencyCode !== to.currencyCode) throw new ApiError('422.003');
+          if (amountMinor < TRANSFER_MIN_MINOR) throw new ApiError('422.052');
           if (duplicate) throw new ApiError('409.001', { detail: DUPLICATE_FUNDING });
           if (from.balanceMinor < amountMinor) throw new ApiError('402.001');
           return { amountMinor, transferNotes: criteria.transferNotes };

@@ -147,6 +147,8 @@ export const migrations: readonly Migration[] = [
     // in the same transaction as accounts.current_balance_minor (migration 1), so that the
     // balance always equals the sum of its account's entries. The externalRefID indexes make a
     // duplicate racing on another instance wait for the first and then fail (409), never replay.
+    // Ledger kinds: deposit, transfer_out, transfer_in; adjustment is reserved for the sandbox
+    // controls (a text column, so that later kinds need no migration).
     sql: `
       CREATE TABLE credit_cards (
         id {id},
