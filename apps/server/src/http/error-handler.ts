@@ -130,7 +130,8 @@ const FUNDING_FIELD_KEYS: Record<string, Partial<Record<string, Exclude<FieldI18
   label: { minLength: '422.119', maxLength: '422.119' },
   balanceAlertDisplayName: { minLength: '422.119', maxLength: '422.119' },
   contactInformation: { maxItems: '422.136' },
-  externalRefID: { minLength: '422.110', maxLength: '422.110' },
+  // An empty one is not "over 100 characters": it gets 422.001 with the validator's detail.
+  externalRefID: { maxLength: '422.110' },
   transferNotes: { maxLength: '422.006' },
   elementsPerBlock: { maximum: '422.042' },
 };
@@ -178,12 +179,19 @@ function catalogued({ path, rule, detail, invalidValue, i18nKey }: FieldViolatio
   return { i18nKey: '422.001', message, constraint: CONSTRAINTS[rule] ?? rule };
 }
 
+/**
+ * Card data (the number, its code, the billing address) is never echoed: a field of these objects
+ * is named in an error, its value is not.
+ */
+const NEVER_ECHOED = /^(?:creditCard|billingAddress)(?:$|[.[])/;
+
 /** A violation as ErrorInfo lists it. */
 function fieldError(violation: FieldViolation): FieldError {
+  const echoed = violation.invalidValue !== undefined && !NEVER_ECHOED.test(violation.path);
   return {
     path: violation.path,
     ...catalogued(violation),
-    ...(violation.invalidValue === undefined ? {} : { invalidValue: violation.invalidValue }),
+    ...(echoed ? { invalidValue: violation.invalidValue } : {}),
   };
 }
 

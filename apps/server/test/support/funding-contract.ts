@@ -192,6 +192,22 @@ export function fundingContract(current: () => TestServer): void {
         'creditCard.expiration': '422.121',
         'creditCard.verificationNumber': '422.118',
       });
+      // Card data is named, never echoed: not the number, its code nor the billing address.
+      const spaced = {
+        ...cardBody(owner, pool.accountIdentifier),
+        creditCard: { number: '4111 1111 1111 1111', expiration: '2099-12', verificationNumber: '12' },
+        billingAddress: { ...cardBody(owner, pool.accountIdentifier).billingAddress, addressLine1: `Secret street ${'x'.repeat(300)}` },
+      };
+      const echoed = await raw('POST', '/creditCards', json(spaced));
+      expect(echoed.status).toBe(400);
+      const text = await echoed.text();
+      const paths = ((JSON.parse(text) as { errors?: { path: string; invalidValue?: unknown }[] }).errors ?? []).map((e) => e.path);
+      expect(paths).toEqual(expect.arrayContaining(['creditCard.number', 'creditCard.verificationNumber', 'billingAddress.addressLine1']));
+      expect(text).not.toContain('4111 1111 1111 1111');
+      expect(text).not.toContain('4111');
+      expect(text).not.toContain('"12"');
+      expect(text).not.toContain('Secret street');
+      expect(text).not.toContain('invalidValue');
       // A list over its bound is refused on its size alone, before the other rules are checked.
       const crowded = {
         ...cardBody(owner, pool.accountIdentifier),
@@ -394,11 +410,25 @@ export function fundingContract(current: () => TestServer): void {
         ['0.100', '422.014'],
         ['1234567', '422.140'],
         ['-1', '422.141'],
+        // A huge negative exponent is judged from its text, never written out digit by digit.
+        ['0e-999999999', '422.014'],
       ] as const;
       for (const [amount, key] of refusals) {
         const response = await raw('POST', path, body(amount));
         expect(response.status, amount).toBe(400);
         expect(((await response.json()) as { errors?: unknown[] }).errors?.[0], amount).toMatchObject({ path: 'amount', i18nKey: key });
+      }
+      // A positive one that overflows to Infinity is not a number the schema takes: a 400 too.
+      for (const amount of ['1e99999999', '1e999999999999999999999']) {
+        const response = await raw('POST', path, body(amount));
+        expect(response.status, amount).toBe(400);
+        expect(((await response.json()) as { errors?: unknown[] }).errors?.[0], amount).toMatchObject({ path: 'amount' });
+      }
+      // 0e999999999 is zero, the deposit's range refuses it (no 500, no huge string built).
+      for (const amount of ['0e999999999', '0e500000000']) {
+        const response = await raw('POST', path, body(amount));
+        expect(response.status, amount).toBe(422);
+        expect(((await response.json()) as { i18nKey?: string }).i18nKey, amount).toBe('422.052');
       }
       expect(await balanceOf(accountIdentifier)).toBe(0.31);
     });
@@ -517,6 +547,10 @@ export function fundingContract(current: () => TestServer): void {
       expect(malformed.response.status).toBe(400);
       const long = await post({ externalRefID: 'x'.repeat(101) });
       expect(long.error?.errors?.[0]).toMatchObject({ path: 'externalRefID', i18nKey: '422.110' });
+      const empty = await post({ externalRefID: '' });
+      expect(empty.response.status).toBe(400);
+      expect(empty.error?.errors?.[0]).toMatchObject({ path: 'externalRefID', i18nKey: '422.001', constraint: 'Size' });
+      expect(empty.error?.errors?.[0]?.message).not.toContain('exceed');
     });
   });
 
@@ -746,9 +780,14 @@ export function fundingContract(current: () => TestServer): void {
           .client()
           .POST('/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance', { ...at, body: body as never });
       expect((await post({ balanceAlertDisplayName: 'Low', balanceAlertThreshold: 100 })).response.status).toBe(200);
-      const repeated = await post({ balanceAlertDisplayName: 'Low again', balanceAlertThreshold: 100.0 });
-      expect(repeated.response.status).toBe(409);
-      expect(repeated.error).toMatchObject({ i18nKey: '409.001' });
+      // 100.00 as written (JSON.stringify would send 100): the same threshold in cents, 409.
+      const repeated = await raw(
+        'POST',
+        `/customers/${owner}/accounts/${pool.accountIdentifier}/lowbalance`,
+        '{"balanceAlertDisplayName":"Low again","balanceAlertThreshold":100.00}',
+      );
+      expect(repeated.status).toBe(409);
+      expect(await repeated.json()).toMatchObject({ i18nKey: '409.001' });
       const invalid = await post({ balanceAlertDisplayName: '', balanceAlertThreshold: 1.001 });
       expect(invalid.response.status).toBe(400);
       expect(Object.fromEntries((invalid.error?.errors ?? []).map((e) => [e.path, e.i18nKey]))).toMatchObject({

@@ -34,6 +34,10 @@ test('more than two decimals as written is 422.014; more than six integer digits
   // A huge exponent is judged without writing its digits out.
   expect(keyOf('1e999999999')).toBe('422.140');
   expect(keyOf('0e999999999')).toBeUndefined();
+  expect(minorUnits('amount', '0e500000000')).toBe(0);
+  expect(keyOf('0e-999999999')).toBe('422.014');
+  expect(keyOf('1e999999999999999999999')).toBe('422.140');
+  expect(keyOf('1e-999999999999999999999')).toBe('422.014');
   expect(keyOf('Infinity')).toBe('422.014');
 });
 
