@@ -391,8 +391,8 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
   });
 
   describe('money and funding', () => {
-    /** The seeded card's token: chosen by the fixture, one per store kind (tokens are unique across platforms). */
-    const CARD_TOKEN = `c0ffee${kind === 'sqlite' ? '1' : '2'}${'0'.repeat(33)}`;
+    /** The seeded card's token, chosen by the fixture (tokens are unique per platform). */
+    const CARD_TOKEN = `c0ffee${'0'.repeat(34)}`;
     const deposit = (amount: number, accountIdentifier = 'acme-q4-bonus') =>
       server.client().POST('/creditCardDeposits', {
         body: { customerIdentifier: 'acme-retail-us', accountIdentifier, creditCardToken: CARD_TOKEN, amount },
@@ -410,14 +410,56 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
       expect(seeded.response.status).toBe(200);
     });
 
-    test('a token of the fixture that another platform holds is a 409, and changes nothing', async () => {
+    test('two platforms seed the same fixture, card token included: each holds its own card', async () => {
       const bonus = FIXTURE.customers[0]!.accounts![0]!;
-      const taken = {
+      const same = {
         customers: [
           { ...FIXTURE.customers[0]!, accounts: [{ ...bonus, creditCards: [{ ...bonus.creditCards![0]!, token: CARD_TOKEN }] }] },
         ],
       };
-      const { error, response } = await sandbox(server.two).POST('/seed', { body: taken });
+      const { data, response } = await sandbox(server.two).POST('/seed', { body: same });
+      expect(response.status).toBe(200);
+      expect(data?.credit_cards).toBe(1);
+      // Each platform funds from its own card of that token, into its own account.
+      expect((await deposit(10)).data?.status).toBe('SUCCESS');
+      const theirs = await server.client(server.two).POST('/creditCardDeposits', {
+        body: { customerIdentifier: 'acme-retail-us', accountIdentifier: 'acme-q4-bonus', creditCardToken: CARD_TOKEN, amount: 5 },
+      });
+      expect(theirs.data?.status).toBe('SUCCESS');
+      expect(await balance()).toBe(260.75);
+      const other = await server.client(server.two).GET('/accounts/{accountIdentifier}', {
+        params: { path: { accountIdentifier: 'acme-q4-bonus' } },
+      });
+      expect(other.data?.currentBalance).toBe(255.75);
+      await sandbox(server.two).POST('/reset');
+    });
+
+    test('a snapshot restores its card after another platform took the same token meanwhile', async () => {
+      const { data: snapshot } = await sandbox().POST('/snapshots');
+      expect((await sandbox().POST('/reset')).response.status).toBe(200);
+      const bonus = FIXTURE.customers[0]!.accounts![0]!;
+      const taken = await sandbox(server.two).POST('/seed', {
+        body: {
+          customers: [
+            { ...FIXTURE.customers[0]!, accounts: [{ ...bonus, creditCards: [{ ...bonus.creditCards![0]!, token: CARD_TOKEN }] }] },
+          ],
+        },
+      });
+      expect(taken.response.status).toBe(200);
+      const restored = await sandbox().POST('/snapshots/{snapshotId}/restore', { params: { path: { snapshotId: snapshot!.snapshotId } } });
+      expect(restored.response.status).toBe(200);
+      expect(restored.data?.rows.credit_cards).toBe(1);
+      expect((await deposit(10)).data?.status).toBe('SUCCESS');
+      await sandbox(server.two).POST('/reset');
+    });
+
+    test('a token repeated within the fixture is a 409.001, and changes nothing', async () => {
+      const bonus = FIXTURE.customers[0]!.accounts![0]!;
+      const card = { ...bonus.creditCards![0]!, token: CARD_TOKEN };
+      const repeated = {
+        customers: [{ ...FIXTURE.customers[0]!, accounts: [{ ...bonus, creditCards: [card, { ...card, label: 'Twin' }] }] }],
+      };
+      const { error, response } = await sandbox(server.two).POST('/seed', { body: repeated });
       expect([response.status, error?.i18nKey]).toEqual([409, '409.001']);
       expect(await customerIds(server.two)).toEqual([]);
     });

@@ -9,15 +9,7 @@ import { ApiError, errorCatalogue, invalidField } from './errors.js';
 import type { Account, AccountStatus, Principal } from './model.js';
 import type { PlatformClocks } from './platform-clocks.js';
 import { minorUnits } from './money.js';
-import {
-  type FaultAnswer,
-  type FundingStore,
-  type PlatformRows,
-  type SandboxStore,
-  type SeedCustomer,
-  type StoredFaultRule,
-  UniqueViolation,
-} from './ports.js';
+import type { FaultAnswer, FundingStore, PlatformRows, SandboxStore, SeedCustomer, StoredFaultRule } from './ports.js';
 import { newAccountNumber } from './raas-service.js';
 import type { components } from '../generated/sandbox.js';
 
@@ -142,15 +134,7 @@ export class SandboxService {
         }),
       };
     });
-    try {
-      return await this.store.seedPlatform(principal.platformId, customers);
-    } catch (error) {
-      // Card tokens are unique across platforms: a fixture's own token may be another's.
-      if (error instanceof UniqueViolation && error.target === 'cardToken') {
-        throw new ApiError('409.001', { detail: 'A card token of the fixture is already registered.' });
-      }
-      throw error;
-    }
+    return this.store.seedPlatform(principal.platformId, customers);
   }
 
   async setAccountStatus(principal: Principal, accountIdentifier: string, status: AccountStatus): Promise<Account> {
