@@ -42,7 +42,7 @@ export interface AppDeps {
   store: Store;
   logger: Logger;
   /**
-   * `sandbox` (the default, as RAAS_MODE's) mounts the sandbox controls (/sandbox/v1), the
+   * `sandbox` (the default here; RAAS_MODE's follows the database, config.ts) mounts the sandbox controls (/sandbox/v1), the
    * per-platform test clocks, rate limits and faults; `production` mounts none of it.
    */
   mode?: Mode;
