@@ -670,6 +670,33 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
     });
   });
 
+  describe('dates no calendar holds', () => {
+    const impossible = ['2026-13-01T00:00:00Z', '2026-01-01T29:00:00Z', '2026-12-31T23:59:60Z', '2026-02-30T00:00:00Z'];
+
+    test.each(impossible)('PUT /clock %s is a 400 naming now, and the clock does not move', async (now) => {
+      const answer = await control('PUT', '/clock', server.one, { now });
+      expect(answer.status).toBe(400);
+      const body = (await answer.json()) as ErrorInfo;
+      expect(body.i18nKey).toBe('400.001');
+      expect(body.errors?.map((error) => error.path)).toEqual(['now']);
+      expect((await sandbox().GET('/clock')).data?.offsetMs).toBe(0);
+    });
+
+    test.each(impossible)('a seed createdAt %s is a 400 naming it, and nothing is written', async (createdAt) => {
+      const [acme] = FIXTURE.customers;
+      const account = { ...acme!.accounts![1]!, createdAt };
+      for (const [fixture, path] of [
+        [{ customers: [{ ...acme!, createdAt }] }, 'customers[0].createdAt'],
+        [{ customers: [{ ...acme!, accounts: [account] }] }, 'customers[0].accounts[0].createdAt'],
+      ] as const) {
+        const answer = await control('POST', '/seed', server.one, fixture);
+        expect(answer.status).toBe(400);
+        expect(((await answer.json()) as ErrorInfo).errors?.map((error) => error.path)).toEqual([path]);
+      }
+      expect(await customerIds()).toEqual([]);
+    });
+  });
+
   test('the control spec is served, and an unknown control path is a 404.001', async () => {
     const spec = (await (await fetch(`${sandboxUrl()}/openapi.json`)).json()) as { info: { title: string } };
     expect(spec.info.title).toBe('RaaS Customers sandbox controls');

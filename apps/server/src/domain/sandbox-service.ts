@@ -61,6 +61,21 @@ export function checkedAnswer(answer: FaultAnswer, path: string, statuses: Reado
   return { type: 'drop' };
 }
 
+/**
+ * A date-time of a control's body as an instant, or a 400 naming `path`: the validator's format
+ * check lets through texts no calendar holds (month 13, hour 29, second 60, 30 February), which
+ * would otherwise become a NaN offset or createdAt.
+ */
+export function instant(path: string, text: string): Date {
+  const time = Date.parse(text);
+  const [, year, month, day] = /^(\d{4})-(\d{2})-(\d{2})/.exec(text) ?? [];
+  const daysInMonth = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
+  if (!Number.isFinite(time) || Number(month) < 1 || Number(month) > 12 || Number(day) < 1 || Number(day) > daysInMonth) {
+    throw invalidField(path, 'Format', 'must be a date-time that exists (RFC 3339)', text);
+  }
+  return new Date(time);
+}
+
 export class SandboxService {
   constructor(
     private readonly store: SandboxStore & Pick<FundingStore, 'settleDueDeposits'>,
@@ -104,7 +119,7 @@ export class SandboxService {
         customerIdentifier: customer.customerIdentifier,
         displayName: customer.displayName,
         status: defaults.customerStatus,
-        createdAt: customer.createdAt ? new Date(customer.createdAt) : now,
+        createdAt: customer.createdAt ? instant(`customers[${c}].createdAt`, customer.createdAt) : now,
         accounts: (customer.accounts ?? []).map((account, a) => {
           if (accountIds.has(account.accountIdentifier)) throw new ApiError('409.018', { id: account.accountIdentifier });
           if (accountNames.has(account.displayName)) throw new ApiError('409.017', { name: account.displayName });
@@ -123,7 +138,7 @@ export class SandboxService {
             status: account.status ?? defaults.accountStatus,
             // Exact cents (250.75 is 25075), at most two decimals, as every amount of the API.
             balanceMinor: minorUnits(`customers[${c}].accounts[${a}].currentBalance`, String(account.currentBalance ?? 0)),
-            createdAt: account.createdAt ? new Date(account.createdAt) : now,
+            createdAt: account.createdAt ? instant(`customers[${c}].accounts[${a}].createdAt`, account.createdAt) : now,
             creditCards: (account.creditCards ?? []).map((card) => {
               const token = card.token ?? randomBytes(20).toString('hex');
               if (tokens.has(token)) throw new ApiError('409.001', { detail: `The card token ${token} is repeated in the fixture.` });
@@ -240,7 +255,7 @@ export class SandboxService {
 
   async setClock(principal: Principal, now: string): Promise<Clock> {
     assertControl(principal, { writes: true });
-    return this.#setOffset(principal.platformId, new Date(now).getTime() - Date.now());
+    return this.#setOffset(principal.platformId, instant('now', now).getTime() - Date.now());
   }
 
   async resetClock(principal: Principal): Promise<Clock> {
