@@ -67,7 +67,11 @@ function* insertRows(platformId: number, data: PlatformData): Steps<void> {
     newIds.set(table.name, ids);
     for (const { id, ...columns } of data[table.name] ?? []) {
       columns.platform_id = platformId;
-      for (const [column, parent] of Object.entries(table.references)) columns[column] = newIds.get(parent)?.get(columns[column]);
+      for (const [column, parent] of Object.entries(table.references)) {
+        const parentId = newIds.get(parent)?.get(columns[column]);
+        if (parentId === undefined) throw new InconsistentPlatformData(table.name, column, parent, columns[column]);
+        columns[column] = parentId;
+      }
       const names = Object.keys(columns).filter((name) => COLUMN_NAME.test(name));
       const { rows } = yield* tx.run<{ id: number }>(
         `INSERT INTO ${table.name} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) RETURNING id`,
@@ -75,6 +79,14 @@ function* insertRows(platformId: number, data: PlatformData): Steps<void> {
       );
       ids.set(id, Number(rows[0]!.id));
     }
+  }
+}
+
+/** Rows whose parent the data does not hold: a snapshot or fixture that no database could have held. */
+export class InconsistentPlatformData extends Error {
+  constructor(table: string, column: string, parent: string, id: unknown) {
+    super(`${table}.${column} ${String(id)} names no row of ${parent} in the platform's data`);
+    this.name = 'InconsistentPlatformData';
   }
 }
 
@@ -121,19 +133,24 @@ export class SandboxSql implements SandboxStore {
   }
 
   takeSnapshot(platformId: number, snapshotId: string, now: Date): Promise<PlatformRows> {
-    return this.db.transaction(function* () {
-      const data: PlatformData = {};
-      for (const table of PLATFORM_TABLES) {
-        data[table.name] = yield* tx.all<Row>(`SELECT * FROM ${table.name} WHERE platform_id = ? ORDER BY id`, [platformId]);
-      }
-      yield* tx.run('INSERT INTO sandbox_snapshots (snapshot_id, platform_id, data, created_at) VALUES (?, ?, ?, ?)', [
-        snapshotId,
-        platformId,
-        JSON.stringify(data),
-        now.getTime(),
-      ]);
-      return Object.fromEntries(PLATFORM_TABLES.map((table) => [table.name, data[table.name]!.length]));
-    });
+    // One moment for every table: under READ COMMITTED each SELECT could see a later one (a
+    // balance without its ledger entry, an account without its customer).
+    return this.db.transaction(
+      function* () {
+        const data: PlatformData = {};
+        for (const table of PLATFORM_TABLES) {
+          data[table.name] = yield* tx.all<Row>(`SELECT * FROM ${table.name} WHERE platform_id = ? ORDER BY id`, [platformId]);
+        }
+        yield* tx.run('INSERT INTO sandbox_snapshots (snapshot_id, platform_id, data, created_at) VALUES (?, ?, ?, ?)', [
+          snapshotId,
+          platformId,
+          JSON.stringify(data),
+          now.getTime(),
+        ]);
+        return Object.fromEntries(PLATFORM_TABLES.map((table) => [table.name, data[table.name]!.length]));
+      },
+      { consistentReads: true },
+    );
   }
 
   restoreSnapshot(platformId: number, snapshotId: string): Promise<{ createdAt: string; rows: PlatformRows } | undefined> {
