@@ -163,7 +163,9 @@ export function createApp({
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  const authenticated = authenticate(new CredentialCache(store, credentialCacheMs), new FailureThrottle(authFailures));
+  const authenticated = authenticate(new CredentialCache(store, credentialCacheMs), new FailureThrottle(authFailures), {
+    refuseThrowAway: !sandboxMode,
+  });
   app.use(API_BASE_PATH, authenticated);
   // Sandbox mode: the platform's clock and rate limit, before anything else of the request.
   if (sandbox) app.use(API_BASE_PATH, sandboxBeforeRequest(sandbox));

@@ -127,3 +127,55 @@ describe.each(['production', 'sandbox'] as const)('a server started in %s mode',
     expect(server.stdout()).not.toContain(KEY);
   });
 });
+
+describe('a sandbox database restarted in production mode', () => {
+  let dir: string;
+  let server: RunningServer | undefined;
+  const env = () => ({ DATABASE_URL: `file:${join(dir, 'raas.db')}`, RAAS_PLATFORM_NAME: credentials.name, RAAS_PLATFORM_KEY: KEY });
+  const api = (path: string, who = credentials, init: RequestInit = {}) =>
+    fetch(`${server!.baseUrl}${path}`, {
+      ...init,
+      headers: { Authorization: basic(who), ...(init.body ? { 'Content-Type': 'application/json' } : {}) },
+    });
+
+  beforeAll(() => {
+    dir = temporaryDirectory('raas-leftovers-').path;
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('its throw-away platform is refused as unknown (401.501); its fault rule, clock offset and rate limit do nothing', async () => {
+    server = await startServerProcess({ ...env(), RAAS_MODE: 'sandbox' });
+    const created = await call(server, { method: 'POST', path: '/platforms' });
+    expect(created.status).toBe(201);
+    const { platformName, platformKey } = (await created.json()) as { platformName: string; platformKey: string };
+    const throwAway = { name: platformName, key: platformKey };
+    const rule = { operationId: 'listCustomers', answer: { type: 'error', i18nKey: '503.001' } };
+    expect((await call(server, { method: 'POST', path: '/faults', body: JSON.stringify(rule) })).status).toBe(201);
+    expect((await call(server, { method: 'PUT', path: '/clock', body: JSON.stringify({ now: '2031-03-01T08:00:00.000Z' }) })).status).toBe(
+      200,
+    );
+    expect((await call(server, { method: 'PUT', path: '/rate-limit', body: JSON.stringify({ enabled: true }) })).status).toBe(200);
+    // In sandbox mode each is in force: the rule answers, the throw-away key works.
+    expect((await api('/customers')).status).toBe(503);
+    expect((await api('/customers', throwAway)).status).toBe(200);
+    await server.stop();
+
+    server = await startServerProcess({ ...env(), RAAS_MODE: 'production' });
+    const refused = await api('/customers', throwAway);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ i18nKey: '401.501' });
+    // Three lists at once: no rule answers 503, no rate limit answers 429.
+    const lists = await Promise.all([api('/customers'), api('/customers'), api('/customers')]);
+    expect(lists.map((response) => response.status)).toEqual([200, 200, 200]);
+    // The platform's clock is the server's: a new customer is not created in 2031.
+    const customer = await api('/customers', credentials, {
+      method: 'POST',
+      body: JSON.stringify({ customerIdentifier: 'after-restart', displayName: 'After the restart' }),
+    });
+    expect(customer.status).toBe(201);
+    expect(((await customer.json()) as { createdAt: string }).createdAt.slice(0, 4)).toBe(String(new Date().getUTCFullYear()));
+  });
+});

@@ -116,6 +116,6 @@ export async function provisionAtStart(
  */
 export async function createThrowAwayPlatform(store: Store): Promise<IssuedCredential> {
   const name = `sandbox-${randomBytes(8).toString('hex')}`;
-  await ensurePlatform(store, name);
+  await store.createPlatform(name, new Date(), { throwAway: true });
   return issueCredential(store, name, { label: 'sandbox throw-away platform' });
 }

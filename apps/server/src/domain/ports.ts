@@ -47,6 +47,8 @@ export interface StoredCredential {
   keyHash: string;
   readOnly: boolean;
   allowedCustomers: string[] | null;
+  /** Of a sandbox throw-away platform: refused in production mode. */
+  throwAway?: boolean;
 }
 
 export interface NewCredential {
@@ -156,7 +158,8 @@ export interface SettingStore {
 
 /** Platforms and their credentials: what authentication and the operator commands need. */
 export interface PlatformStore {
-  createPlatform(name: string, now: Date): Promise<Platform>;
+  /** `throwAway`: a sandbox throw-away platform, whose credentials production mode refuses. */
+  createPlatform(name: string, now: Date, options?: { throwAway?: boolean }): Promise<Platform>;
   findPlatform(name: string): Promise<Platform | undefined>;
   listPlatforms(): Promise<Platform[]>;
   addCredential(credential: NewCredential, now: Date): Promise<void>;

@@ -301,4 +301,11 @@ export const migrations: readonly Migration[] = [
       `,
     },
   },
+  {
+    version: 7,
+    name: 'sandbox throw-away platforms marked',
+    // A throw-away platform's keys travel through test output and CI logs: in production mode
+    // they are refused like any unknown credential.
+    sql: `ALTER TABLE platforms ADD COLUMN sandbox_throwaway {boolean} NOT NULL DEFAULT {false};`,
+  },
 ];
