@@ -9,8 +9,16 @@ import { ApiError, errorCatalogue, invalidField } from './errors.js';
 import type { Account, AccountStatus, Principal } from './model.js';
 import type { PlatformClocks } from './platform-clocks.js';
 import { minorUnits } from './money.js';
-import type { FaultAnswer, FundingStore, PlatformRows, SandboxStore, SeedCustomer, StoredFaultRule } from './ports.js';
-import { newAccountNumber } from './raas-service.js';
+import {
+  type FaultAnswer,
+  type FundingStore,
+  type PlatformRows,
+  type SandboxStore,
+  type SeedCustomer,
+  type StoredFaultRule,
+  UniqueViolation,
+} from './ports.js';
+import { ACCOUNT_NUMBER_ATTEMPTS, newAccountNumber } from './raas-service.js';
 import type { components } from '../generated/sandbox.js';
 
 type Schemas = components['schemas'];
@@ -82,6 +90,8 @@ export class SandboxService {
     private readonly clocks: PlatformClocks,
     /** The API's operations by operationId, with their documented statuses: a fault rule names one, and answers one of its statuses. */
     private readonly operations: ReadonlyMap<string, ReadonlySet<number>>,
+    /** Where a seeded account's number comes from (a test draws collisions on purpose). */
+    private readonly accountNumbers: () => string = newAccountNumber,
   ) {}
 
   async reset(principal: Principal): Promise<PlatformRows> {
@@ -99,7 +109,19 @@ export class SandboxService {
 
   async restore(principal: Principal, snapshotId: string): Promise<Snapshot> {
     assertControl(principal, { writes: true });
-    const restored = await this.store.restoreSnapshot(principal.platformId, snapshotId);
+    let restored: Awaited<ReturnType<SandboxStore['restoreSnapshot']>>;
+    try {
+      restored = await this.store.restoreSnapshot(principal.platformId, snapshotId);
+    } catch (error) {
+      // What the snapshot holds that is unique across platforms (an account number, an alert
+      // id) may have gone to another platform since it was taken: nothing is restored.
+      if (error instanceof UniqueViolation) {
+        throw new ApiError('409.001', {
+          detail: `The snapshot cannot be restored: another platform now holds one of its values (${error.target}).`,
+        });
+      }
+      throw error;
+    }
     if (!restored) throw new ApiError('404.001');
     return { snapshotId, ...restored };
   }
@@ -125,8 +147,8 @@ export class SandboxService {
           if (accountNames.has(account.displayName)) throw new ApiError('409.017', { name: account.displayName });
           accountIds.add(account.accountIdentifier);
           accountNames.add(account.displayName);
-          let accountNumber = newAccountNumber();
-          while (accountNumbers.has(accountNumber)) accountNumber = newAccountNumber();
+          let accountNumber = this.accountNumbers();
+          while (accountNumbers.has(accountNumber)) accountNumber = this.accountNumbers();
           accountNumbers.add(accountNumber);
           return {
             accountIdentifier: account.accountIdentifier,
@@ -149,7 +171,21 @@ export class SandboxService {
         }),
       };
     });
-    return this.store.seedPlatform(principal.platformId, customers);
+    // Account numbers are unique across platforms: a collision with another platform's draws
+    // them again, as creating an account does.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.seedPlatform(principal.platformId, customers);
+      } catch (error) {
+        if (!(error instanceof UniqueViolation) || error.target !== 'accountNumber' || attempt === ACCOUNT_NUMBER_ATTEMPTS) throw error;
+        const drawn = new Set<string>();
+        for (const account of customers.flatMap((customer) => customer.accounts)) {
+          do account.accountNumber = this.accountNumbers();
+          while (drawn.has(account.accountNumber));
+          drawn.add(account.accountNumber);
+        }
+      }
+    }
   }
 
   async setAccountStatus(principal: Principal, accountIdentifier: string, status: AccountStatus): Promise<Account> {
