@@ -48,6 +48,16 @@ const sleep = async (ms: number) => {
 };
 const retry = { attempts: 3, baseDelayMs: 100, sleep };
 
+/**
+ * A control's answer, checked: a control that failed (a fixture the server refused, a snapshot
+ * that did not restore) must fail the test here, not leave it running on the wrong state.
+ */
+async function expectStatus<T extends { response: Response; error?: unknown }>(call: Promise<T>, status: number): Promise<T> {
+  const result = await call;
+  expect(result.response.status, JSON.stringify(result.error)).toBe(status);
+  return result;
+}
+
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sandbox-example-'));
   // One key to bootstrap with; each test file then makes a platform of its own.
@@ -67,14 +77,16 @@ beforeAll(async () => {
     },
   });
   const controls = server.url.replace(/\/raas\/v2$/, '/sandbox/v1');
-  const created = await createSandboxClient({ baseUrl: controls, platformName: bootstrap.name, platformKey: bootstrap.key }).POST(
-    '/platforms',
+  const created = await expectStatus(
+    createSandboxClient({ baseUrl: controls, platformName: bootstrap.name, platformKey: bootstrap.key }).POST('/platforms'),
+    201,
   );
   const mine = { platformName: created.data!.platformName, platformKey: created.data!.platformKey };
   raas = createRaasClient({ baseUrl: server.url, ...mine });
   sandbox = createSandboxClient({ baseUrl: controls, ...mine });
-  await sandbox.POST('/seed', { body: FIXTURE });
-  snapshotId = (await sandbox.POST('/snapshots')).data!.snapshotId;
+  // A card token is unique per platform: every file may seed this same fixture on its own platform.
+  await expectStatus(sandbox.POST('/seed', { body: FIXTURE }), 200);
+  snapshotId = (await expectStatus(sandbox.POST('/snapshots'), 201)).data!.snapshotId;
 });
 
 afterAll(async () => {
@@ -85,9 +97,9 @@ afterAll(async () => {
 beforeEach(async () => {
   slept = [];
   // Every test from the same state, in milliseconds: the snapshot, no faults, the real time.
-  await sandbox.POST('/snapshots/{snapshotId}/restore', { params: { path: { snapshotId } } });
-  await sandbox.DELETE('/faults');
-  await sandbox.DELETE('/clock');
+  await expectStatus(sandbox.POST('/snapshots/{snapshotId}/restore', { params: { path: { snapshotId } } }), 200);
+  await expectStatus(sandbox.DELETE('/faults'), 200);
+  await expectStatus(sandbox.DELETE('/clock'), 200);
 });
 
 const newClient = { id: 'globex-new', name: 'Globex, a new client', financeEmail: 'ap@globex.example' };
@@ -99,8 +111,14 @@ async function customerIds(): Promise<string[]> {
 
 describe('onboardClient', () => {
   test('survives two 503s and a dropped connection, creating the customer and its account once', async () => {
-    await sandbox.POST('/faults', { body: { operationId: 'createCustomer', times: 2, answer: { type: 'error', i18nKey: '503.001' } } });
-    await sandbox.POST('/faults', { body: { operationId: 'createCustomerAccount', times: 1, answer: { type: 'drop' } } });
+    await expectStatus(
+      sandbox.POST('/faults', { body: { operationId: 'createCustomer', times: 2, answer: { type: 'error', i18nKey: '503.001' } } }),
+      201,
+    );
+    await expectStatus(
+      sandbox.POST('/faults', { body: { operationId: 'createCustomerAccount', times: 1, answer: { type: 'drop' } } }),
+      201,
+    );
     const { accountNumber } = await onboardClient(raas, newClient, retry);
     expect(accountNumber).toMatch(/^A\d{8}$/);
     // Backoff doubled for the customer, started again for the account.
@@ -109,9 +127,12 @@ describe('onboardClient', () => {
   });
 
   test('waits what Retry-After says after a 429', async () => {
-    await sandbox.POST('/faults', {
-      body: { operationId: 'createCustomer', times: 1, answer: { type: 'error', i18nKey: '429.001', retryAfterSeconds: 3 } },
-    });
+    await expectStatus(
+      sandbox.POST('/faults', {
+        body: { operationId: 'createCustomer', times: 1, answer: { type: 'error', i18nKey: '429.001', retryAfterSeconds: 3 } },
+      }),
+      201,
+    );
     await onboardClient(raas, newClient, retry);
     expect(slept).toEqual([3000]);
   });
@@ -124,7 +145,10 @@ describe('onboardClient', () => {
   });
 
   test('gives up after its attempts, and the operation never ran', async () => {
-    await sandbox.POST('/faults', { body: { operationId: 'createCustomer', times: 10, answer: { type: 'error', i18nKey: '503.001' } } });
+    await expectStatus(
+      sandbox.POST('/faults', { body: { operationId: 'createCustomer', times: 10, answer: { type: 'error', i18nKey: '503.001' } } }),
+      201,
+    );
     await expect(onboardClient(raas, newClient, retry)).rejects.toMatchObject({ status: 503, error: { i18nKey: '503.001' } });
     expect(slept).toEqual([100, 200]);
     expect((await sandbox.GET('/faults')).data?.[0]?.remaining).toBe(7);
@@ -141,7 +165,7 @@ describe('awaitDeposit', () => {
     // Our code's sleep moves the platform's clock instead of waiting: the test takes milliseconds.
     const moveClock = async (ms: number) => {
       slept.push(ms);
-      await sandbox.POST('/clock/advance', { body: { milliseconds: ms } });
+      await expectStatus(sandbox.POST('/clock/advance', { body: { milliseconds: ms } }), 200);
     };
     const status = await awaitDeposit(raas, deposit!.referenceDepositID, { polls: 5, intervalMs: 2000, sleep: moveClock });
     expect(status).toBe('SUCCESS');
@@ -156,10 +180,13 @@ describe('awaitDeposit', () => {
     const { data: deposit } = await raas.POST('/creditCardDeposits', {
       body: { customerIdentifier: 'acme-existing', accountIdentifier: 'acme-existing-rewards', creditCardToken: CARD, amount: 1002 },
     });
-    await sandbox.POST('/deposits/{referenceDepositID}/settle', {
-      params: { path: { referenceDepositID: deposit!.referenceDepositID } },
-      body: { status: 'DECLINED' },
-    });
+    await expectStatus(
+      sandbox.POST('/deposits/{referenceDepositID}/settle', {
+        params: { path: { referenceDepositID: deposit!.referenceDepositID } },
+        body: { status: 'DECLINED' },
+      }),
+      200,
+    );
     expect(await awaitDeposit(raas, deposit!.referenceDepositID, { polls: 1, intervalMs: 1000, sleep })).toBe('DECLINED');
   });
 });
