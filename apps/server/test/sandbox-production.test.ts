@@ -126,6 +126,68 @@ describe.each(['production', 'sandbox'] as const)('a server started in %s mode',
     expect(JSON.parse(line!)).toMatchObject({ platform: credentials.name, requestId, control: 'resetPlatform', status: 200 });
     expect(server.stdout()).not.toContain(KEY);
   });
+
+  test('a control line says what was done: the new platform and its keyId (never its key), the snapshot, the amount, the offset, the rule', async () => {
+    if (mode === 'production') return;
+    const lineOf = async (response: Response) => {
+      const requestId = String(response.headers.get('X-REQUEST-ID'));
+      await expect.poll(() => server.stdout().includes(`"requestId":"${requestId}"`), { timeout: 5000 }).toBe(true);
+      const text = server
+        .stdout()
+        .split('\n')
+        .find((entry) => entry.includes('"msg":"sandbox control"') && entry.includes(requestId));
+      return JSON.parse(String(text)) as Record<string, unknown>;
+    };
+    const created = await call(server, { method: 'POST', path: '/platforms' });
+    const platform = (await created.json()) as { platformName: string; keyId: string; platformKey: string };
+    expect(await lineOf(created)).toMatchObject({
+      control: 'createSandboxPlatform',
+      newPlatform: platform.platformName,
+      keyId: platform.keyId,
+    });
+    const seeded = await call(server, {
+      method: 'POST',
+      path: '/seed',
+      body: JSON.stringify({
+        customers: [
+          {
+            customerIdentifier: 'logged',
+            displayName: 'Logged',
+            accounts: [{ accountIdentifier: 'logged-pool', displayName: 'Logged pool', contactEmail: 'a@b.example' }],
+          },
+        ],
+      }),
+    });
+    expect(await lineOf(seeded)).toMatchObject({ control: 'seedPlatform', status: 200, rows: { customers: 1, accounts: 1 } });
+    const adjusted = await call(server, {
+      method: 'POST',
+      path: '/accounts/logged-pool/adjustments',
+      body: JSON.stringify({ amount: 12.5 }),
+    });
+    expect(await lineOf(adjusted)).toMatchObject({ control: 'adjustBalance', status: 200, accountIdentifier: 'logged-pool', amount: 12.5 });
+    const refused = await call(server, {
+      method: 'POST',
+      path: '/accounts/logged-pool/adjustments',
+      body: JSON.stringify({ amount: -99 }),
+    });
+    expect(await lineOf(refused)).toMatchObject({ control: 'adjustBalance', status: 402, amount: -99 });
+    const snapshot = await call(server, { method: 'POST', path: '/snapshots' });
+    const { snapshotId: taken } = (await snapshot.json()) as { snapshotId: string };
+    expect(await lineOf(snapshot)).toMatchObject({ control: 'createSnapshot', snapshotId: taken });
+    const advanced = await call(server, { method: 'POST', path: '/clock/advance', body: JSON.stringify({ milliseconds: 5000 }) });
+    expect(await lineOf(advanced)).toMatchObject({ control: 'advanceClock', milliseconds: 5000, offsetMs: expect.any(Number) });
+    const rule = await call(server, {
+      method: 'POST',
+      path: '/faults',
+      body: JSON.stringify({ operationId: 'getAccount', answer: { type: 'error', i18nKey: '503.001' } }),
+    });
+    const { faultId } = (await rule.json()) as { faultId: string };
+    expect(await lineOf(rule)).toMatchObject({ control: 'createFaultRule', operationId: 'getAccount', faultId });
+    await call(server, { method: 'DELETE', path: '/faults' });
+    await call(server, { method: 'DELETE', path: '/clock' });
+    expect(server.stdout()).not.toContain(platform.platformKey);
+    expect(server.stdout()).not.toContain(KEY);
+  });
 });
 
 describe('a sandbox database restarted in production mode', () => {

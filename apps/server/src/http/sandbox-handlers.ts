@@ -9,9 +9,74 @@ import type { Store } from '../domain/ports.js';
 import type { FundingService } from '../domain/funding-service.js';
 import type { SandboxService } from '../domain/sandbox-service.js';
 import type { operations } from '../generated/sandbox.js';
-import type { Handlers } from './operations.js';
+import type { Logger } from 'pino';
+import type { Handlers, OperationInput } from './operations.js';
 
-export function sandboxHandlers(service: SandboxService, funding: FundingService, store: Store): Handlers<operations> {
+/** What a control's log line says it did: these request and answer fields, never a key. */
+const TARGET_FIELDS = [
+  'snapshotId',
+  'accountIdentifier',
+  'referenceDepositID',
+  'amount',
+  'milliseconds',
+  'now',
+  'enabled',
+  'operationId',
+  'faultId',
+  'offsetMs',
+  'removed',
+  'keyId',
+] as const;
+
+function targetOf(control: string, input: { path: unknown; body: unknown }, answer: unknown): Record<string, unknown> {
+  const target: Record<string, unknown> = {};
+  for (const source of [input.path, input.body, answer]) {
+    if (typeof source !== 'object' || source === null || Array.isArray(source)) continue;
+    for (const field of TARGET_FIELDS) {
+      const value = (source as Record<string, unknown>)[field];
+      if (value !== undefined && (typeof value !== 'object' || value === null)) target[field] = value;
+    }
+  }
+  // The status a control sets (an account's, a deposit's), apart from the answer's HTTP status.
+  const requested = (input.body as { status?: unknown } | undefined)?.status;
+  if (typeof requested === 'string') target.toStatus = requested;
+  // A new platform is named; its key never is.
+  if (control === 'createSandboxPlatform') target.newPlatform = (answer as { platformName?: string } | undefined)?.platformName;
+  if (control === 'seedPlatform' || control === 'resetPlatform') target.rows = answer;
+  return target;
+}
+
+/**
+ * Each control is logged once it is performed (or refused), before its answer is written: a
+ * client that disconnects meanwhile does not hide it. The line names the platform, the request,
+ * the control, its status and what it acted on.
+ */
+function logged(handlers: Handlers<operations>, logger: Logger): Handlers<operations> {
+  const wrapped: Record<string, unknown> = {};
+  for (const [control, handler] of Object.entries(handlers) as [string, (input: OperationInput<never>) => Promise<unknown>][]) {
+    wrapped[control] = async (input: OperationInput<never>) => {
+      const line = { platform: input.principal.platformName, requestId: input.requestId, control };
+      try {
+        const reply = (await handler(input)) as { status: number; body?: unknown };
+        logger.info({ ...line, ...targetOf(control, input, reply.body), status: reply.status }, 'sandbox control');
+        return reply;
+      } catch (error) {
+        logger.info(
+          { ...line, ...targetOf(control, input, undefined), status: error instanceof ApiError ? error.httpCode : 500 },
+          'sandbox control',
+        );
+        throw error;
+      }
+    };
+  }
+  return wrapped as unknown as Handlers<operations>;
+}
+
+export function sandboxHandlers(service: SandboxService, funding: FundingService, store: Store, logger: Logger): Handlers<operations> {
+  return logged(controlHandlers(service, funding, store), logger);
+}
+
+function controlHandlers(service: SandboxService, funding: FundingService, store: Store): Handlers<operations> {
   return {
     createSandboxPlatform: async ({ principal }) => {
       if (principal.allowedCustomers) throw new ApiError('403.007');

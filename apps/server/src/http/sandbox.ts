@@ -117,19 +117,6 @@ export function sandboxControls({ service, funding, store, logger, authenticate,
     next();
   });
   router.use(authenticate);
-  // One line per control action, with the platform and the request id (never a key).
-  router.use((req, res, next) => {
-    const control = sandboxOperations.operationOf(req.method, req.path)?.operation.operationId;
-    if (control) {
-      res.once('finish', () =>
-        logger.info(
-          { platform: res.locals.principal.platformName, requestId: res.locals.requestId, control, status: res.statusCode },
-          'sandbox control',
-        ),
-      );
-    }
-    next();
-  });
   router.use(jsonBody({ takesBody: (req) => sandboxOperations.operationOf(req.method, req.path)?.operation.bodySchema !== undefined }));
   router.use(
     OpenApiValidator.middleware({
@@ -141,6 +128,7 @@ export function sandboxControls({ service, funding, store, logger, authenticate,
       validateFormats: true,
     }),
   );
-  router.use(mountOperations(sandboxHandlers(service, funding, store), sandboxOperations.all));
+  // One line per control action, once performed (sandbox-handlers.ts), never a key.
+  router.use(mountOperations(sandboxHandlers(service, funding, store, logger), sandboxOperations.all));
   return router;
 }
