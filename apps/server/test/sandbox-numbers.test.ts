@@ -2,7 +2,8 @@
  * Account numbers are unique across platforms (10^8 of them): a seed whose draw collides with
  * another platform's account draws again, as creating an account does; a snapshot whose number
  * went to another platform since is a 409.001 on restore, with nothing changed, never a 500.
- * The numbers are drawn from a list here, so that the collisions happen on purpose.
+ * The numbers are drawn from a list here, so that the collisions happen on purpose. And the
+ * clock controls measure offsets from the injected clock, never the machine's.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ApiError } from '../src/domain/errors.js';
@@ -53,6 +54,12 @@ describe.each(STORE_KINDS)('seeded account numbers on %s', (kind) => {
   afterAll(async () => {
     await store?.close();
     await database?.drop();
+  });
+
+  test('PUT /clock measures its offset from the injected clock', async () => {
+    const fixed = new SandboxService(store, new PlatformClocks({ now: () => new Date('2030-01-01T00:00:00.000Z') }), new Map());
+    expect(await fixed.setClock(one, '2030-01-02T00:00:00.000Z')).toEqual({ now: '2030-01-02T00:00:00.000Z', offsetMs: 86_400_000 });
+    await fixed.resetClock(one);
   });
 
   test("a draw that another platform's account holds is drawn again", async () => {

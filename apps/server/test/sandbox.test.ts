@@ -642,6 +642,15 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
       expect((await sandbox().GET('/clock')).data?.offsetMs).toBe(10_000);
     });
 
+    test("snapshots and fault rules are stamped by the platform's clock", async () => {
+      await sandbox().PUT('/clock', { body: { now: '2031-03-01T08:00:00.000Z' } });
+      expect((await sandbox().POST('/snapshots')).data?.createdAt.slice(0, 7)).toBe('2031-03');
+      const rule = await sandbox().POST('/faults', {
+        body: { operationId: 'getAccount', answer: { type: 'error', i18nKey: '503.001' } },
+      });
+      expect(rule.data?.createdAt.slice(0, 7)).toBe('2031-03');
+    });
+
     test('advance, set and reset move the createdAt of new objects, for this platform only', async () => {
       const day = 86_400_000;
       const advanced = await sandbox().POST('/clock/advance', { body: { milliseconds: day } });

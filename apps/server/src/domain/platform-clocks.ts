@@ -16,6 +16,11 @@ export class PlatformClocks implements Clock {
     return offset === undefined ? now : new Date(now.getTime() + offset);
   }
 
+  /** The server's time, no platform's offset: what an offset is measured from. */
+  baseNow(): Date {
+    return this.base.now(0);
+  }
+
   offsetOf(platformId: number): number {
     return this.#offsets.get(platformId) ?? 0;
   }

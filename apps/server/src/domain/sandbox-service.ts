@@ -102,7 +102,8 @@ export class SandboxService {
   async snapshot(principal: Principal): Promise<Snapshot> {
     assertControl(principal, { writes: true });
     const snapshotId = randomUUID();
-    const now = new Date();
+    // Stamped by the platform's clock, as everything the platform creates.
+    const now = await this.#now(principal.platformId);
     const rows = await this.store.takeSnapshot(principal.platformId, snapshotId, now);
     return { snapshotId, createdAt: now.toISOString(), rows };
   }
@@ -236,7 +237,7 @@ export class SandboxService {
         seed: criteria.seed ?? 0,
         answer: checkedAnswer(criteria.answer, 'answer', statuses),
       },
-      new Date(),
+      await this.#now(principal.platformId),
     );
   }
 
@@ -273,7 +274,11 @@ export class SandboxService {
     const settings = await this.store.sandboxSettings(principal.platformId);
     this.clocks.remember(principal.platformId, settings.clockOffsetMs);
     if (settings.requestsPerSecond > 0) {
-      const passed = await this.store.passRateLimit(principal.platformId, Date.now(), 1000 / settings.requestsPerSecond);
+      const passed = await this.store.passRateLimit(
+        principal.platformId,
+        this.clocks.baseNow().getTime(),
+        1000 / settings.requestsPerSecond,
+      );
       if (!passed) throw new ApiError('429.008');
     }
   }
@@ -291,7 +296,7 @@ export class SandboxService {
 
   async setClock(principal: Principal, now: string): Promise<Clock> {
     assertControl(principal, { writes: true });
-    return this.#setOffset(principal.platformId, instant('now', now).getTime() - Date.now());
+    return this.#setOffset(principal.platformId, instant('now', now).getTime() - this.clocks.baseNow().getTime());
   }
 
   async resetClock(principal: Principal): Promise<Clock> {
