@@ -642,6 +642,28 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
       expect((await sandbox().GET('/clock')).data?.offsetMs).toBe(10_000);
     });
 
+    test('the clock never passes 9999-12-31T23:59:59.999Z: a PUT or an advance beyond is a 400, and nothing moves', async () => {
+      const last = await sandbox().PUT('/clock', { body: { now: '9999-12-31T23:00:00.000Z' } });
+      expect(last.response.status).toBe(200);
+      const offset = last.data!.offsetMs;
+      const advance = await control('POST', '/clock/advance', server.one, { milliseconds: 86_400_000 });
+      expect(advance.status).toBe(400);
+      expect(((await advance.json()) as ErrorInfo).errors?.map((error) => error.path)).toEqual(['milliseconds']);
+      // Ten advances at once: none passes the cap, whichever order they run in.
+      const many = await Promise.all(
+        Array.from({ length: 10 }, () => control('POST', '/clock/advance', server.one, { milliseconds: 3_600_000 })),
+      );
+      expect(many.map((answer) => answer.status)).toEqual(Array.from({ length: 10 }, () => 400));
+      expect((await sandbox().GET('/clock')).data?.offsetMs).toBe(offset);
+      // The API still answers, its times in RFC 3339.
+      const created = await server.client().POST('/customers', { body: { customerIdentifier: 'last-year', displayName: 'Year 9999' } });
+      expect(created.data?.createdAt.slice(0, 4)).toBe('9999');
+      const beyond = await control('PUT', '/clock', server.one, { now: '9999-12-31T23:59:59-01:00' });
+      expect(beyond.status).toBe(400);
+      expect(((await beyond.json()) as ErrorInfo).errors?.map((error) => error.path)).toEqual(['now']);
+      expect((await sandbox().GET('/clock')).data?.offsetMs).toBe(offset);
+    });
+
     test("snapshots and fault rules are stamped by the platform's clock", async () => {
       await sandbox().PUT('/clock', { body: { now: '2031-03-01T08:00:00.000Z' } });
       expect((await sandbox().POST('/snapshots')).data?.createdAt.slice(0, 7)).toBe('2031-03');

@@ -438,8 +438,8 @@ export interface SandboxStore {
   ): Promise<'decided' | 'not-pending' | undefined>;
   sandboxSettings(platformId: number): Promise<SandboxSettings>;
   setClockOffset(platformId: number, offsetMs: number): Promise<void>;
-  /** Moves the offset forward atomically; returns the new offset. */
-  advanceClockOffset(platformId: number, milliseconds: number): Promise<number>;
+  /** Moves the offset forward atomically; the new offset, or undefined (nothing changed) when it would pass `maxOffsetMs`. */
+  advanceClockOffset(platformId: number, milliseconds: number, maxOffsetMs: number): Promise<number | undefined>;
   setRequestsPerSecond(platformId: number, requestsPerSecond: number): Promise<void>;
   /** Whether an API request may pass the rate limit at `nowMs` (it is counted when it does), on every instance alike. */
   passRateLimit(platformId: number, nowMs: number, intervalMs: number): Promise<boolean>;

@@ -28,6 +28,12 @@ export type Clock = Schemas['Clock'];
 export type Snapshot = Schemas['Snapshot'];
 export type BalanceAdjustment = Schemas['BalanceAdjustment'];
 
+/**
+ * The latest time a platform's clock may show: the last instant RFC 3339 can write (a later
+ * year has five digits, and past year 275760 a date cannot be written at all).
+ */
+export const MAX_CLOCK_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
 /** Added latency is bounded: a fault must never hold a connection for long. */
 export const MAX_LATENCY_MS = 10_000;
 
@@ -291,12 +297,20 @@ export class SandboxService {
 
   async advanceClock(principal: Principal, milliseconds: number): Promise<Clock> {
     assertControl(principal, { writes: true });
-    return this.#clockAt(principal.platformId, await this.store.advanceClockOffset(principal.platformId, milliseconds));
+    // Checked in the statement itself: of advances at once, all count and none passes the cap.
+    const maxOffsetMs = MAX_CLOCK_MS - this.clocks.baseNow().getTime();
+    const offset = await this.store.advanceClockOffset(principal.platformId, milliseconds, maxOffsetMs);
+    if (offset === undefined) {
+      throw invalidField('milliseconds', 'maximum', 'the platform clock would pass 9999-12-31T23:59:59.999Z', milliseconds);
+    }
+    return this.#clockAt(principal.platformId, offset);
   }
 
   async setClock(principal: Principal, now: string): Promise<Clock> {
     assertControl(principal, { writes: true });
-    return this.#setOffset(principal.platformId, instant('now', now).getTime() - this.clocks.baseNow().getTime());
+    const at = instant('now', now).getTime();
+    if (at > MAX_CLOCK_MS) throw invalidField('now', 'maximum', 'must not be after 9999-12-31T23:59:59.999Z', now);
+    return this.#setOffset(principal.platformId, at - this.clocks.baseNow().getTime());
   }
 
   async resetClock(principal: Principal): Promise<Clock> {

@@ -298,15 +298,17 @@ export class SandboxSql implements SandboxStore {
     );
   }
 
-  async advanceClockOffset(platformId: number, milliseconds: number): Promise<number> {
-    // One statement: two advances at once, on any instances, both count.
+  async advanceClockOffset(platformId: number, milliseconds: number, maxOffsetMs: number): Promise<number | undefined> {
+    // One statement: two advances at once, on any instances, both count, and none passes the
+    // cap. (A first advance is at most one the schema allows, ten years: always under it.)
     const { rows } = await this.db.write<{ clock_offset_ms: number }>(
       `INSERT INTO sandbox_platforms (platform_id, clock_offset_ms) VALUES (?, ?)
        ON CONFLICT (platform_id) DO UPDATE SET clock_offset_ms = sandbox_platforms.clock_offset_ms + excluded.clock_offset_ms
+       WHERE sandbox_platforms.clock_offset_ms + excluded.clock_offset_ms <= ?
        RETURNING clock_offset_ms`,
-      [platformId, milliseconds],
+      [platformId, milliseconds, maxOffsetMs],
     );
-    return Number(rows[0]!.clock_offset_ms);
+    return rows[0] && Number(rows[0].clock_offset_ms);
   }
 
   async setRequestsPerSecond(platformId: number, requestsPerSecond: number): Promise<void> {
