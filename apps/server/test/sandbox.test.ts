@@ -589,12 +589,13 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
 
     test('a snapshot restores cards, deposits, transfers, ledger and alerts exactly', async () => {
       await deposit(40);
-      await server
+      // acme-frozen is FROZEN in the fixture: a transfer to it is refused, and moves nothing…
+      const refused = await server
         .client()
-        .POST('/transferFunds', { body: { transferFrom: 'acme-q4-bonus', transferTo: 'acme-frozen', amount: 5 } })
-        .then(async () => {
-          // acme-frozen is FROZEN in the fixture: activate it so the transfer goes through.
-        });
+        .POST('/transferFunds', { body: { transferFrom: 'acme-q4-bonus', transferTo: 'acme-frozen', amount: 5 } });
+      expect([refused.response.status, refused.error?.i18nKey]).toEqual([422, '422.004']);
+      expect(await balance()).toBe(290.75);
+      // …until the control activates it.
       await sandbox().PUT('/accounts/{accountIdentifier}/status', {
         params: { path: { accountIdentifier: 'acme-frozen' } },
         body: { status: 'ACTIVE' },
