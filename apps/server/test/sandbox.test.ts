@@ -174,6 +174,13 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
       await sandbox(server.two).POST('/reset');
     });
 
+    test('ten seeds of one platform at once all succeed, one after the other, and the platform holds the fixture once', async () => {
+      const answers = await Promise.all(Array.from({ length: 10 }, () => sandbox().POST('/seed', { body: FIXTURE })));
+      expect(answers.map((answer) => answer.response.status)).toEqual(Array.from({ length: 10 }, () => 200));
+      expect((await customerIds()).sort()).toEqual(['acme-retail-us', 'globex-eu']);
+      expect((await accounts()).length).toBe(3);
+    });
+
     test('restore puts back exactly what the snapshot held: identifiers, numbers, createdAt, balances, statuses', async () => {
       await sandbox().POST('/seed', { body: FIXTURE });
       await server.client().POST('/customers/{customerIdentifier}/accounts', {

@@ -15,7 +15,7 @@ import type {
   StoredFaultRule,
 } from '../domain/ports.js';
 import { type AccountRow, iso, toAccount } from './rows.js';
-import { type SqlDriver, type TxResult, type TxStatement, tx } from './sql/driver.js';
+import { type Dialect, type SqlDriver, type TxResult, type TxStatement, forUpdate, tx } from './sql/driver.js';
 
 /**
  * Every table with a platform's data, parents before children (foreign-key order), each with
@@ -90,8 +90,13 @@ export class InconsistentPlatformData extends Error {
   }
 }
 
-/** Empties the platform and writes `data` in its place, then counts. */
-function* replaceRows(platformId: number, data: PlatformData): Steps<PlatformRows> {
+/**
+ * Empties the platform and writes `data` in its place, then counts. The platform's row is locked
+ * first (PostgreSQL): two seeds, resets or restores at once run one after the other, instead of
+ * both deleting and then both inserting (the second failing on the first's rows).
+ */
+function* replaceRows(dialect: Dialect, platformId: number, data: PlatformData): Steps<PlatformRows> {
+  yield* tx.all(`SELECT id FROM platforms WHERE id = ? ${forUpdate(dialect)}`, [platformId]);
   yield* deleteRows(platformId);
   yield* insertRows(platformId, data);
   return yield* countRows(platformId);
@@ -129,7 +134,7 @@ export class SandboxSql implements SandboxStore {
   constructor(private readonly db: SqlDriver) {}
 
   resetPlatform(platformId: number): Promise<PlatformRows> {
-    return this.db.transaction(() => replaceRows(platformId, {}));
+    return this.db.transaction(() => replaceRows(this.db.dialect, platformId, {}));
   }
 
   takeSnapshot(platformId: number, snapshotId: string, now: Date): Promise<PlatformRows> {
@@ -154,13 +159,14 @@ export class SandboxSql implements SandboxStore {
   }
 
   restoreSnapshot(platformId: number, snapshotId: string): Promise<{ createdAt: string; rows: PlatformRows } | undefined> {
+    const { dialect } = this.db;
     return this.db.transaction(function* () {
       const [snapshot] = yield* tx.all<{ data: string; created_at: number }>(
         'SELECT data, created_at FROM sandbox_snapshots WHERE platform_id = ? AND snapshot_id = ?',
         [platformId, snapshotId],
       );
       if (!snapshot) return undefined;
-      const rows = yield* replaceRows(platformId, JSON.parse(snapshot.data) as PlatformData);
+      const rows = yield* replaceRows(dialect, platformId, JSON.parse(snapshot.data) as PlatformData);
       return { createdAt: iso(Number(snapshot.created_at)), rows };
     });
   }
@@ -222,7 +228,7 @@ export class SandboxSql implements SandboxStore {
         ),
       ),
     };
-    return this.db.transaction(() => replaceRows(platformId, data));
+    return this.db.transaction(() => replaceRows(this.db.dialect, platformId, data));
   }
 
   async setAccountStatus(platformId: number, accountIdentifier: string, status: AccountStatus): Promise<Account | undefined> {
