@@ -174,6 +174,17 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
       await sandbox(server.two).POST('/reset');
     });
 
+    test("reset keeps the platform's set-up: fault rules, clock, snapshots", async () => {
+      const { data: snapshot } = await sandbox().POST('/snapshots');
+      await sandbox().POST('/faults', { body: { operationId: 'getAccount', answer: { type: 'error', i18nKey: '503.001' } } });
+      await sandbox().PUT('/clock', { body: { now: '2031-03-01T08:00:00.000Z' } });
+      expect((await sandbox().POST('/reset')).response.status).toBe(200);
+      expect((await sandbox().GET('/faults')).data).toHaveLength(1);
+      expect((await sandbox().GET('/clock')).data?.now.slice(0, 7)).toBe('2031-03');
+      const restored = await sandbox().POST('/snapshots/{snapshotId}/restore', { params: { path: { snapshotId: snapshot!.snapshotId } } });
+      expect(restored.response.status).toBe(200);
+    });
+
     test('ten seeds of one platform at once all succeed, one after the other, and the platform holds the fixture once', async () => {
       const answers = await Promise.all(Array.from({ length: 10 }, () => sandbox().POST('/seed', { body: FIXTURE })));
       expect(answers.map((answer) => answer.response.status)).toEqual(Array.from({ length: 10 }, () => 200));
