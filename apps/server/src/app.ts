@@ -152,7 +152,7 @@ export function createApp({
       res.status(503).json({ status: 'unavailable', mode });
     }
   });
-  const docs = docsSite();
+  const docs = docsSite({ sandbox: sandboxMode });
   if (docs) app.use('/docs', docs);
   app.get(`${API_BASE_PATH}/openapi.json`, (_req, res) => {
     res.type('application/json').send(bundledSpecText);

@@ -88,9 +88,14 @@ describe.each(['production', 'sandbox'] as const)('a server started in %s mode',
     }
   });
 
-  test('the control spec itself is served only in sandbox mode', async () => {
+  test('the control spec itself is served only in sandbox mode, and so are its rendered pages', async () => {
     const response = await call(server, { method: 'GET', path: '/openapi.json' });
     expect(response.status).toBe(mode === 'production' ? 404 : 200);
+    for (const page of ['sandbox.html', 'sandbox.json', 'sandbox.yaml']) {
+      expect((await fetch(new URL(`/docs/${page}`, server.baseUrl))).status, page).toBe(mode === 'production' ? 404 : 200);
+    }
+    // The API's own reference is served in both modes.
+    expect((await fetch(new URL('/docs/index.html', server.baseUrl))).status).toBe(200);
   });
 
   test('X-Sandbox-Fault answers only in sandbox mode', async () => {
