@@ -111,3 +111,30 @@ test('a snapshot whose account names a customer it lacks is refused by name, and
   const { rows } = await other.query('SELECT customer_identifier FROM customers WHERE platform_id = 1 ORDER BY id');
   expect(rows.map((row: { customer_identifier: string }) => row.customer_identifier)).toEqual(['acme']);
 });
+
+test("a restored transfer's ledger entries name the restored transfer (its id is new), an adjustment's free text stays", async () => {
+  await other.query('DELETE FROM sandbox_snapshots');
+  await new SandboxSql(driver).resetPlatform(1);
+  await other.query(`INSERT INTO customers (id, platform_id, customer_identifier, display_name, status, created_at)
+    VALUES (10, 1, 'acme', 'Acme', 'active', 0)`);
+  await other.query(`INSERT INTO accounts (id, platform_id, customer_id, account_identifier, account_number, display_name,
+      currency_code, contact_email, status, created_at, current_balance_minor)
+    VALUES (10, 1, 10, 'from', 'A00000010', 'From', 'USD', 'a@acme.example', 'ACTIVE', 0, 95),
+           (11, 1, 10, 'to', 'A00000011', 'To', 'USD', 'a@acme.example', 'ACTIVE', 0, 5)`);
+  await other.query(`INSERT INTO transfers (id, platform_id, from_account_id, to_account_id, amount_minor, created_at)
+    VALUES (10, 1, 10, 11, 5, 0)`);
+  await other.query(`INSERT INTO ledger_entries (platform_id, account_id, kind, amount_minor, balance_after_minor, reference, created_at)
+    VALUES (1, 10, 'adjustment', 100, 100, 'transfer 10', 0), (1, 10, 'transfer_out', -5, 95, 'transfer 10', 0),
+           (1, 11, 'transfer_in', 5, 5, 'transfer 10', 0)`);
+  const sandbox = new SandboxSql(driver);
+  await sandbox.takeSnapshot(1, '00000000-0000-4000-8000-000000000003', new Date(0));
+  await sandbox.restoreSnapshot(1, '00000000-0000-4000-8000-000000000003');
+  const [transfer] = (await other.query('SELECT id FROM transfers WHERE platform_id = 1')).rows as { id: string }[];
+  expect(Number(transfer!.id)).not.toBe(10);
+  const { rows } = await other.query('SELECT kind, reference FROM ledger_entries WHERE platform_id = 1 ORDER BY id');
+  expect(rows).toEqual([
+    { kind: 'adjustment', reference: 'transfer 10' },
+    { kind: 'transfer_out', reference: `transfer ${transfer!.id}` },
+    { kind: 'transfer_in', reference: `transfer ${transfer!.id}` },
+  ]);
+});

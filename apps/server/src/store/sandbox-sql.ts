@@ -31,6 +31,23 @@ export const PLATFORM_TABLES: readonly { name: string; references: Readonly<Reco
   { name: 'low_balance_alerts', references: { account_id: 'accounts' } },
 ];
 
+/**
+ * References held in text, to a row of another table by its id: a transfer's ledger entries say
+ * `transfer <id>` (funding-sql.ts). A restore renumbers the rows, so these follow too.
+ */
+const TEXT_REFERENCES: Readonly<
+  Record<string, { column: string; when(row: Row): boolean; pattern: RegExp; parent: string; write(id: number): string }>
+> = {
+  // Only a transfer's entries: an adjustment's reference is the integrator's free text.
+  ledger_entries: {
+    column: 'reference',
+    when: (row) => row.kind === 'transfer_out' || row.kind === 'transfer_in',
+    pattern: /^transfer (\d+)$/,
+    parent: 'transfers',
+    write: (id) => `transfer ${id}`,
+  },
+};
+
 /** The ledger entry kind of money the sandbox conjures (funding's migration reserves it). */
 const ADJUSTMENT = 'adjustment';
 
@@ -71,6 +88,13 @@ function* insertRows(platformId: number, data: PlatformData): Steps<void> {
         const parentId = newIds.get(parent)?.get(columns[column]);
         if (parentId === undefined) throw new InconsistentPlatformData(table.name, column, parent, columns[column]);
         columns[column] = parentId;
+      }
+      const text = TEXT_REFERENCES[table.name];
+      const named = text?.when(columns) ? text.pattern.exec(String(columns[text.column])) : null;
+      if (text && named) {
+        const parentId = newIds.get(text.parent)!.get(Number(named[1]));
+        if (parentId === undefined) throw new InconsistentPlatformData(table.name, text.column, text.parent, named[1]);
+        columns[text.column] = text.write(parentId);
       }
       const names = Object.keys(columns).filter((name) => COLUMN_NAME.test(name));
       const { rows } = yield* tx.run<{ id: number }>(
