@@ -226,6 +226,19 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
       expect((await server.client().GET('/accounts')).data).toEqual(before.accounts);
     });
 
+    test("a snapshot deleted is gone (404.001 to restore or delete again); another platform's cannot be deleted", async () => {
+      const { data: snapshot } = await sandbox().POST('/snapshots');
+      const params = { params: { path: { snapshotId: snapshot!.snapshotId } } };
+      const theirs = await sandbox(server.two).DELETE('/snapshots/{snapshotId}', params);
+      expect([theirs.response.status, theirs.error?.i18nKey]).toEqual([404, '404.001']);
+      expect((await sandbox().POST('/snapshots/{snapshotId}/restore', params)).response.status).toBe(200);
+      const removed = await sandbox().DELETE('/snapshots/{snapshotId}', params);
+      expect([removed.response.status, removed.data]).toEqual([200, { snapshotId: snapshot!.snapshotId }]);
+      expect((await sandbox().POST('/snapshots/{snapshotId}/restore', params)).error?.i18nKey).toBe('404.001');
+      expect((await sandbox().DELETE('/snapshots/{snapshotId}', params)).error?.i18nKey).toBe('404.001');
+      expect((await control('DELETE', `/snapshots/${snapshot!.snapshotId}`, server.oneReadOnly)).status).toBe(403);
+    });
+
     test("a platform cannot restore another's snapshot, nor one that does not exist (404.001)", async () => {
       const { data: snapshot } = await sandbox().POST('/snapshots');
       const other = await sandbox(server.two).POST('/snapshots/{snapshotId}/restore', {

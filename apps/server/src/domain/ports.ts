@@ -419,6 +419,8 @@ export interface SandboxStore {
   takeSnapshot(platformId: number, snapshotId: string, now: Date): Promise<PlatformRows>;
   /** Undefined when the platform has no such snapshot. */
   restoreSnapshot(platformId: number, snapshotId: string): Promise<{ createdAt: string; rows: PlatformRows } | undefined>;
+  /** Whether the platform had that snapshot (now removed). */
+  deleteSnapshot(platformId: number, snapshotId: string): Promise<boolean>;
   seedPlatform(platformId: number, customers: readonly SeedCustomer[]): Promise<PlatformRows>;
   /** Undefined when the platform has no such account. */
   setAccountStatus(platformId: number, accountIdentifier: string, status: AccountStatus): Promise<Account | undefined>;

@@ -133,6 +133,12 @@ export class SandboxService {
     return { snapshotId, ...restored };
   }
 
+  async deleteSnapshot(principal: Principal, snapshotId: string): Promise<{ snapshotId: string }> {
+    assertControl(principal, { writes: true });
+    if (!(await this.store.deleteSnapshot(principal.platformId, snapshotId))) throw new ApiError('404.001');
+    return { snapshotId };
+  }
+
   async seed(principal: Principal, fixture: SeedFixture): Promise<PlatformRows> {
     assertControl(principal, { writes: true });
     const now = await this.#now(principal.platformId);

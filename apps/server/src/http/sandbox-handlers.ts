@@ -87,6 +87,7 @@ function controlHandlers(service: SandboxService, funding: FundingService, store
     resetPlatform: async ({ principal }) => ({ status: 200, body: await service.reset(principal) }),
     createSnapshot: async ({ principal }) => ({ status: 201, body: await service.snapshot(principal) }),
     restoreSnapshot: async ({ path, principal }) => ({ status: 200, body: await service.restore(principal, path.snapshotId) }),
+    deleteSnapshot: async ({ path, principal }) => ({ status: 200, body: await service.deleteSnapshot(principal, path.snapshotId) }),
     seedPlatform: async ({ body, principal }) => ({ status: 200, body: await service.seed(principal, body) }),
     setAccountStatus: async ({ path, body, principal }) => ({
       status: 200,

@@ -195,6 +195,14 @@ export class SandboxSql implements SandboxStore {
     });
   }
 
+  async deleteSnapshot(platformId: number, snapshotId: string): Promise<boolean> {
+    const { changes } = await this.db.write('DELETE FROM sandbox_snapshots WHERE platform_id = ? AND snapshot_id = ?', [
+      platformId,
+      snapshotId,
+    ]);
+    return changes === 1;
+  }
+
   seedPlatform(platformId: number, customers: readonly SeedCustomer[]): Promise<PlatformRows> {
     // The fixture as a snapshot would hold it: its position stands for a customer's id.
     const data: PlatformData = {

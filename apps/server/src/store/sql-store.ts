@@ -51,6 +51,7 @@ export class SqlStore implements Store {
   readonly resetPlatform: Store['resetPlatform'];
   readonly takeSnapshot: Store['takeSnapshot'];
   readonly restoreSnapshot: Store['restoreSnapshot'];
+  readonly deleteSnapshot: Store['deleteSnapshot'];
   readonly seedPlatform: Store['seedPlatform'];
   readonly setAccountStatus: Store['setAccountStatus'];
   readonly adjustBalance: Store['adjustBalance'];
@@ -108,6 +109,7 @@ export class SqlStore implements Store {
     this.resetPlatform = sandbox.resetPlatform.bind(sandbox);
     this.takeSnapshot = sandbox.takeSnapshot.bind(sandbox);
     this.restoreSnapshot = sandbox.restoreSnapshot.bind(sandbox);
+    this.deleteSnapshot = sandbox.deleteSnapshot.bind(sandbox);
     this.seedPlatform = sandbox.seedPlatform.bind(sandbox);
     this.setAccountStatus = sandbox.setAccountStatus.bind(sandbox);
     this.adjustBalance = sandbox.adjustBalance.bind(sandbox);
