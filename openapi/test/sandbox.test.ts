@@ -29,6 +29,7 @@ describe("the sandbox controls' contract", () => {
         'createSandboxPlatform',
         'createSnapshot',
         'deleteFaultRules',
+        'deleteSnapshot',
         'getClock',
         'listFaultRules',
         'resetClock',
