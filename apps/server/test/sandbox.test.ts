@@ -733,6 +733,32 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
     });
   });
 
+  describe('drop-after', () => {
+    test('the header performs the operation, then closes the connection instead of its answer', async () => {
+      const request = fetch(`${server.baseUrl}/customers`, {
+        method: 'POST',
+        headers: { Authorization: basic(server.one), 'Content-Type': 'application/json', 'X-Sandbox-Fault': 'drop-after' },
+        body: JSON.stringify({ customerIdentifier: 'answer-lost', displayName: 'Answer lost' }),
+      });
+      await expect(request).rejects.toThrow();
+      expect(await customerIds()).toEqual(['answer-lost']);
+      // The retry a client makes then meets the customer its first try created.
+      const retried = await server.client().POST('/customers', { body: { customerIdentifier: 'answer-lost', displayName: 'Answer lost' } });
+      expect([retried.response.status, retried.error?.i18nKey]).toEqual([409, '409.012']);
+    });
+
+    test('a rule does the same, and a plain drop performs nothing', async () => {
+      const rule = await sandbox().POST('/faults', { body: { operationId: 'createCustomer', times: 1, answer: { type: 'drop-after' } } });
+      expect(rule.data?.answer).toEqual({ type: 'drop-after' });
+      await expect(
+        server.client().POST('/customers', { body: { customerIdentifier: 'by-rule', displayName: 'By rule' } }),
+      ).rejects.toThrow();
+      await sandbox().POST('/faults', { body: { operationId: 'createCustomer', times: 1, answer: { type: 'drop' } } });
+      await expect(server.client().POST('/customers', { body: { customerIdentifier: 'never', displayName: 'Never' } })).rejects.toThrow();
+      expect(await customerIds()).toEqual(['by-rule']);
+    });
+  });
+
   describe('dates no calendar holds', () => {
     const impossible = ['2026-13-01T00:00:00Z', '2026-01-01T29:00:00Z', '2026-12-31T23:59:60Z', '2026-02-30T00:00:00Z'];
 

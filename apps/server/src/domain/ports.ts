@@ -389,7 +389,7 @@ export interface SandboxSettings {
 
 /** What answers in place of an operation (the control spec's FaultAnswer). */
 export interface FaultAnswer {
-  type: 'error' | 'latency' | 'drop';
+  type: 'error' | 'latency' | 'drop' | 'drop-after';
   i18nKey?: string;
   retryAfterSeconds?: number;
   latencyMs?: number;

@@ -72,7 +72,7 @@ export function checkedAnswer(answer: FaultAnswer, path: string, statuses: Reado
       throw invalidField(`${path}.latencyMs`, 'maximum', `must be <= ${MAX_LATENCY_MS}`, answer.latencyMs);
     return { type: 'latency', latencyMs: answer.latencyMs };
   }
-  return { type: 'drop' };
+  return { type: answer.type === 'drop-after' ? 'drop-after' : 'drop' };
 }
 
 /**

@@ -28,8 +28,8 @@ export function parseFaultHeader(value: string, statuses: ReadonlySet<number>): 
   const [kind, argument] = head.split('=').map((part) => part.trim());
   const retryAfter = options.map((option) => /^retry-after=(\d{1,4})$/i.exec(option)?.[1]).find(Boolean);
   const invalid = () =>
-    invalidField('X-Sandbox-Fault', 'pattern', 'must be error=<i18nKey>[; retry-after=<seconds>], latency=<ms> or drop', value);
-  if (kind === 'drop' && argument === undefined) return { type: 'drop' };
+    invalidField('X-Sandbox-Fault', 'pattern', 'must be error=<i18nKey>[; retry-after=<seconds>], latency=<ms>, drop or drop-after', value);
+  if ((kind === 'drop' || kind === 'drop-after') && argument === undefined) return { type: kind };
   if (kind === 'latency' && argument && /^\d{1,5}$/.test(argument) && Number(argument) <= MAX_LATENCY_MS) {
     return { type: 'latency', latencyMs: Math.max(1, Number(argument)) };
   }
@@ -78,6 +78,18 @@ export function sandboxFaults(service: SandboxService, logger: Logger): RequestH
     if (answer.type === 'drop') {
       res.socket?.destroy();
       return;
+    }
+    if (answer.type === 'drop-after') {
+      // The operation runs and commits; whatever it answers (or the error handler) closes the
+      // connection instead of being written.
+      const drop = (() => {
+        res.socket?.destroy();
+        return res;
+      }) as never;
+      res.writeHead = drop;
+      res.write = drop;
+      res.end = drop;
+      return next();
     }
     if (answer.type === 'latency') {
       await sleep(Math.min(answer.latencyMs ?? 0, MAX_LATENCY_MS));
