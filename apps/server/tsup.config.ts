@@ -37,6 +37,7 @@ export default defineConfig({
   onSuccess: async () => {
     mkdirSync(`${outDir}/assets`, { recursive: true });
     cpSync(require.resolve('@raas-customers/openapi/openapi.json'), `${outDir}/assets/openapi.json`);
+    cpSync(require.resolve('@raas-customers/openapi/sandbox.json'), `${outDir}/assets/sandbox.json`);
     cpSync(dirname(require.resolve('@raas-customers/docs/index.html')), `${outDir}/assets/docs`, { recursive: true });
     writeThirdPartyNotices();
   },

@@ -11,9 +11,12 @@ export type JsonObject = { [key: string]: Json };
 /** The methods an OpenAPI path item may hold operations under. */
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
-/** The bundled document (dist/openapi.json, from src/ or dist/ alike), parsed afresh. */
-export function loadBundledSpec(): JsonObject {
-  return JSON.parse(readFileSync(new URL('../dist/openapi.json', import.meta.url), 'utf8')) as JsonObject;
+/**
+ * A bundled document, parsed afresh (from src/ or dist/ alike): the API's (dist/openapi.json) or
+ * the sandbox controls' (dist/sandbox.json).
+ */
+export function loadBundledSpec(document: 'openapi' | 'sandbox' = 'openapi'): JsonObject {
+  return JSON.parse(readFileSync(new URL(`../dist/${document}.json`, import.meta.url), 'utf8')) as JsonObject;
 }
 
 export function isObject(value: Json | undefined): value is JsonObject {

@@ -99,7 +99,8 @@ function send(
 
 export async function runHostile(options: HostileOptions, log: (line: string) => void): Promise<HostileRow[]> {
   const dir = temporaryDirectory('raas-hostile-').path;
-  const env = { DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'info', NODE_ENV: 'production' };
+  // Production mode, as deployed: no sandbox controls, no per-request sandbox lookups.
+  const env = { DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'info', NODE_ENV: 'production', RAAS_MODE: 'production' };
   const cli = (...args: string[]) =>
     execFileSync(process.execPath, [serverCli, ...args], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
   const server = await startProcess(

@@ -96,7 +96,8 @@ interface Target extends Running {
 
 /** Our server, production settings: SQLite with synchronous=FULL, auth, validation, logging on. */
 async function startOurs(dir: string): Promise<{ target: Target; bodies: Record<string, unknown> }> {
-  const env = { DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'info', NODE_ENV: 'production' };
+  // Production mode, as deployed: no sandbox controls, no per-request sandbox lookups.
+  const env = { DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'info', NODE_ENV: 'production', RAAS_MODE: 'production' };
   const created = execFileSync(process.execPath, [serverCli, 'platform', 'create', 'bench-write'], {
     env: { PATH: process.env.PATH, ...env },
     encoding: 'utf8',

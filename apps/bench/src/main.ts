@@ -1,7 +1,7 @@
 /**
  * pnpm bench: the HTTP benchmark against the baselines, then lists at scale.
  *   --smoke          a few seconds of each, to prove the harness works (what CI runs)
- *   --only=http|hostile|transfer|scale
+ *   --only=http|hostile|transfer|scale|sandbox
  * Reports go to reports/ (not committed): latest.json and latest.md, plus dated copies.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { runHostile } from './hostile.js';
 import { runHttp } from './http.js';
 import { type Report, checkTargets, hostileTarget, toMarkdown, transferTargets } from './report.js';
+import { runSandbox } from './sandbox.js';
 import { runScale } from './scale.js';
 import { runTransfer } from './transfer.js';
 
@@ -67,6 +68,10 @@ export async function runBench(argv: string[], log: (line: string) => void = con
         : { sizes: [1_000, 100_000, 1_000_000], samples: 100, stores: ['sqlite', 'postgres'] },
       log,
     );
+  }
+  if (only === undefined || only === 'sandbox') {
+    log('Sandbox controls: reset, restore, seed and snapshot at a typical test size');
+    report.sandbox = await runSandbox({ customers: 20, accounts: 50, samples: smoke ? 3 : 30, stores: ['sqlite', 'postgres'] }, log);
   }
   const directory = fileURLToPath(new URL('../reports/', import.meta.url));
   mkdirSync(directory, { recursive: true });

@@ -30,7 +30,7 @@ const database = cluster ? await temporaryPostgres(cluster.adminUrl) : undefined
 const server = await startProcess({
   name: 'server',
   args: ['--cpu-prof', `--cpu-prof-dir=${outDir}`, serverMain],
-  env: { PORT: '0', LOG_LEVEL: 'info', DATABASE_URL: database?.url ?? `file:${dataDir}/raas.db`, ...platform },
+  env: { PORT: '0', LOG_LEVEL: 'info', RAAS_MODE: 'production', DATABASE_URL: database?.url ?? `file:${dataDir}/raas.db`, ...platform },
   ready: /listening on (http:\/\/[^/\s]+)/,
   keepOutput: false,
 });

@@ -1,6 +1,7 @@
 /** The benchmark report: tables per scenario with ratios to the baselines, targets, and lists at scale. */
 import type { HostileRow } from './hostile.js';
 import type { HttpRow } from './http.js';
+import type { SandboxRow } from './sandbox.js';
 import type { ScaleRow } from './scale.js';
 import type { TransferRow } from './transfer.js';
 
@@ -12,6 +13,7 @@ export interface Report {
   scale?: ScaleRow[];
   hostile?: HostileRow[];
   transfer?: TransferRow[];
+  sandbox?: SandboxRow[];
   targets?: TargetCheck[];
 }
 
@@ -168,6 +170,16 @@ export function toMarkdown(report: Report): string {
       }
     }
     lines.push('', 'Target: at 1,000,000 each page within 1.5× of the same page at 1,000.');
+    lines.push('');
+  }
+  if (report.sandbox) {
+    lines.push('## Sandbox controls (median of sequential calls, ms, HTTP round trip included)', '');
+    lines.push('| store | customers | accounts | reset | restore a snapshot | seed | snapshot |', '|---|---:|---:|---:|---:|---:|---:|');
+    for (const row of report.sandbox) {
+      lines.push(
+        `| ${row.store} | ${row.customers} | ${row.accounts} | ${fixed(row.resetMs, 2)} | ${fixed(row.restoreMs, 2)} | ${fixed(row.seedMs, 2)} | ${fixed(row.snapshotMs, 2)} |`,
+      );
+    }
     lines.push('');
   }
   return lines.join('\n');

@@ -111,7 +111,7 @@ async function measure(databaseUrl: string, store: string, customers: number, sa
     'server',
     process.execPath,
     [...serverNodeFlags, serverMain],
-    { PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ...PLATFORM },
+    { PORT: '0', LOG_LEVEL: 'silent', RAAS_MODE: 'production', DATABASE_URL: databaseUrl, ...PLATFORM },
     /listening on (http:\/\/\S+)/,
   );
   try {
@@ -161,6 +161,7 @@ async function prepare(databaseUrl: string): Promise<void> {
     {
       PORT: '0',
       LOG_LEVEL: 'silent',
+      RAAS_MODE: 'production',
       DATABASE_URL: databaseUrl,
       ...PLATFORM,
     },

@@ -315,6 +315,7 @@ async function startServer(databaseUrl: string): Promise<Running> {
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'info',
       NODE_ENV: 'production',
+      RAAS_MODE: 'production',
       PORT: '0',
       RAAS_PLATFORM_NAME: PLATFORM.name,
       RAAS_PLATFORM_KEY: PLATFORM.key,

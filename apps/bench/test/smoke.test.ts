@@ -48,6 +48,12 @@ test('the smoke benchmark produces a complete report', async () => {
     'postgres@5000',
   ]);
   for (const row of report.scale!) expect(row.firstPageMs).toBeGreaterThan(0);
+  // The sandbox controls at a test's size, on both stores.
+  expect(report.sandbox?.map((row) => `${row.store}: ${row.customers} customers, ${row.accounts} accounts`)).toEqual([
+    'sqlite: 20 customers, 50 accounts',
+    'postgres: 20 customers, 50 accounts',
+  ]);
+  for (const row of report.sandbox!) expect(row.resetMs * row.restoreMs * row.seedMs).toBeGreaterThan(0);
   const latest = fileURLToPath(new URL('../reports/latest.md', import.meta.url));
   expect(existsSync(latest)).toBe(true);
   expect(readFileSync(latest, 'utf8')).toContain('## Lists at scale');

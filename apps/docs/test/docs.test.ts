@@ -49,8 +49,8 @@ interface Spec {
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
 
-async function loadOperations(): Promise<{ spec: Spec; operations: Operation[] }> {
-  const file = createRequire(import.meta.url).resolve('@raas-customers/openapi/openapi.json');
+async function loadOperations(document: 'openapi' | 'sandbox' = 'openapi'): Promise<{ spec: Spec; operations: Operation[] }> {
+  const file = createRequire(import.meta.url).resolve(`@raas-customers/openapi/${document}.json`);
   const spec = JSON.parse(await readFile(file, 'utf8')) as Spec;
   const operations: Operation[] = [];
   for (const [path, item] of Object.entries(spec.paths)) {
@@ -277,5 +277,59 @@ describe('the API reference page (dist/index.html) in Chromium', () => {
     ).toEqual([]);
     expect(consoleErrors, 'console errors').toEqual([]);
     expect(pageErrors, 'uncaught page errors').toEqual([]);
+  });
+});
+
+describe("the sandbox controls' page (dist/sandbox.html) in Chromium", () => {
+  let server: Server | undefined;
+  let origin: string;
+  let profile: string | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  const requests: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(dist, 'sandbox.html'))) {
+      throw new Error(`${join(dist, 'sandbox.html')} is missing: build it first (pnpm turbo run build --filter=@raas-customers/docs)`);
+    }
+    ({ server, origin } = await serveStatic(dist));
+    profile = mkdtempSync(join(tmpdir(), 'raas-docs-chromium-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    context.on('request', (request) => requests.push(request.url()));
+    await context.route(
+      (url) => !(url.href.startsWith('data:') || url.href.startsWith('blob:') || url.href.startsWith(`${origin}/`)),
+      (route) => route.abort('blockedbyclient'),
+    );
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (error) => pageErrors.push(error.stack ?? error.message));
+    await page.goto(`${origin}/sandbox.html`, { waitUntil: 'load' });
+    await page.locator('img[alt="redocly logo"]').waitFor({ state: 'attached' });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await new Promise((closed) => (server ? server.close(closed) : closed(undefined)));
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('documents every control of the sandbox spec, offers it for download, and loads nothing else', async () => {
+    const { spec, operations } = await loadOperations('sandbox');
+    expect(await page.title()).toBe(spec.info.title);
+    const menu = page.locator('[data-component-name="Menu/Menu"]');
+    const middle = page.locator('[data-testid="middle-panel"]');
+    for (const section of ['Authentication and scope', 'Fault rules and the fault header', 'Test clock', 'Reset, snapshots and seeds']) {
+      await heading(middle, section).waitFor({ state: 'visible' });
+    }
+    for (const operation of operations) {
+      const entry = menuEntry(menu, operation);
+      if ((await entry.count()) === 0) await menu.getByRole('link', { name: operation.tag, exact: true }).click();
+      await entry.first().click();
+      await heading(middle, operation.summary).waitFor({ state: 'visible' });
+    }
+    expect(JSON.parse(await (await fetch(`${origin}/sandbox.json`)).text())).toEqual(spec);
+    expect(requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:') && !url.startsWith('blob:'))).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 });

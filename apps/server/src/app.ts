@@ -1,8 +1,9 @@
 /**
  * createApp builds the HTTP application without listening. The middleware order is the
  * architecture: request id -> security headers -> access log -> origin-form target -> URL bound
- * -> authentication -> write access -> body -> cheap bounds -> validator -> operation handlers -> one error
- * handler. Authentication comes before the body is read, so an unauthenticated caller never
+ * -> authentication -> (sandbox: clock, rate limit) -> write access -> body -> cheap bounds -> validator
+ * -> (sandbox: faults) -> operation handlers -> one error handler; in sandbox mode the control
+ * surface beside it, under /sandbox/v1. Authentication comes before the body is read, so an unauthenticated caller never
  * makes the server parse anything.
  */
 import type { IncomingMessage } from 'node:http';
@@ -17,7 +18,12 @@ import { AlertService } from './domain/alert-service.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { cursorCodecOf } from './domain/cursors.js';
 import { FundingService } from './domain/funding-service.js';
+import { PlatformClocks } from './domain/platform-clocks.js';
 import { RaasService } from './domain/raas-service.js';
+import { SandboxService } from './domain/sandbox-service.js';
+import type { Mode } from './config.js';
+import { sandboxBeforeRequest, sandboxControls, sandboxFaults } from './http/sandbox.js';
+import { apiOperations } from './http/spec-operations.js';
 import { authenticate } from './http/authenticate.js';
 import { docsSite } from './http/docs.js';
 import { jsonBody } from './http/body.js';
@@ -29,12 +35,17 @@ import { operationHandlers } from './http/handlers.js';
 import { mountOperations } from './http/operations.js';
 import { requestLog } from './logger.js';
 import type { Metrics } from './metrics.js';
-import { API_BASE_PATH, bundledSpecText, loadSpec } from './spec.js';
+import { API_BASE_PATH, SANDBOX_BASE_PATH, bundledSpecText, loadSpec } from './spec.js';
 import type { Store } from './domain/ports.js';
 
 export interface AppDeps {
   store: Store;
   logger: Logger;
+  /**
+   * `sandbox` (the default here; RAAS_MODE's follows the database, config.ts) mounts the sandbox controls (/sandbox/v1), the
+   * per-platform test clocks, rate limits and faults; `production` mounts none of it.
+   */
+  mode?: Mode;
   /** Validate every response against the spec too (on in tests: a drifting response fails). */
   validateResponses?: boolean;
   /** Failed authentications per client address before further failures answer 429. */
@@ -47,7 +58,7 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Reject body properties the spec does not name (400) instead of dropping them (the default). */
   strictBodies?: boolean;
-  /** Where the domain reads the time (a sandbox may move one platform's). */
+  /** Where the domain reads the time; in sandbox mode each platform's own clock runs from it. */
   clock?: Clock;
   /** How long a PENDING sandbox deposit stays pending (DEPOSIT_PENDING_MS). */
   depositPendingMs?: number;
@@ -90,15 +101,23 @@ export function createApp({
   credentialCacheMs = 1000,
   metrics,
   strictBodies = false,
+  mode = 'sandbox',
   clock = systemClock,
   depositPendingMs = DEFAULT_DEPOSIT_PENDING_MS,
 }: AppDeps): Express {
   const cursors = cursorCodecOf(store);
+  // In sandbox mode every platform reads its own clock (the controls move it), running from `clock`.
+  const sandboxMode = mode === 'sandbox';
+  const clocks = new PlatformClocks(clock);
+  const domainClock = sandboxMode ? clocks : clock;
   const services = {
-    raas: new RaasService(store, clock, cursors),
-    funding: new FundingService(store, clock, cursors, { depositPendingMs }),
-    alerts: new AlertService(store, clock),
+    raas: new RaasService(store, domainClock, cursors),
+    funding: new FundingService(store, domainClock, cursors, { depositPendingMs }),
+    alerts: new AlertService(store, domainClock),
   };
+  const sandbox = sandboxMode
+    ? new SandboxService(store, clocks, new Map(apiOperations.all.map((op) => [op.operationId, op.statuses])))
+    : undefined;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -128,12 +147,12 @@ export function createApp({
   app.get('/readyz', async (_req, res) => {
     try {
       await store.ping();
-      res.json({ status: 'ok' });
+      res.json({ status: 'ok', mode });
     } catch {
-      res.status(503).json({ status: 'unavailable' });
+      res.status(503).json({ status: 'unavailable', mode });
     }
   });
-  const docs = docsSite();
+  const docs = docsSite({ sandbox: sandboxMode });
   if (docs) app.use('/docs', docs);
   app.get(`${API_BASE_PATH}/openapi.json`, (_req, res) => {
     res.type('application/json').send(bundledSpecText);
@@ -144,7 +163,12 @@ export function createApp({
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.use(API_BASE_PATH, authenticate(new CredentialCache(store, credentialCacheMs), new FailureThrottle(authFailures)));
+  const authenticated = authenticate(new CredentialCache(store, credentialCacheMs), new FailureThrottle(authFailures), {
+    refuseThrowAway: !sandboxMode,
+  });
+  app.use(API_BASE_PATH, authenticated);
+  // Sandbox mode: the platform's clock and rate limit, before anything else of the request.
+  if (sandbox) app.use(API_BASE_PATH, sandboxBeforeRequest(sandbox));
   // A write the credential may never make is refused before its body is read or validated, and
   // the cheap bounds (array sizes, decimal numbers) come before the validator's costlier keywords.
   app.use(API_BASE_PATH, writeAccess);
@@ -165,7 +189,15 @@ export function createApp({
     ),
   );
   app.use(API_BASE_PATH, refuseLooseNumbers);
+  // Sandbox mode: a fault answers instead of the operation, which then never runs.
+  if (sandbox) app.use(API_BASE_PATH, sandboxFaults(sandbox, logger));
   app.use(API_BASE_PATH, mountOperations(operationHandlers(services)));
+  if (sandbox) {
+    app.use(
+      SANDBOX_BASE_PATH,
+      sandboxControls({ service: sandbox, funding: services.funding, store, logger, authenticate: authenticated, validateResponses }),
+    );
+  }
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -11,6 +11,7 @@ const require = createRequire(import.meta.url);
 
 const WORKSPACE = {
   'openapi.json': '@raas-customers/openapi/openapi.json',
+  'sandbox.json': '@raas-customers/openapi/sandbox.json',
   'docs/index.html': '@raas-customers/docs/index.html',
 } as const;
 

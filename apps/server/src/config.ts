@@ -6,8 +6,11 @@ import { MIN_KEY_BITS, MIN_KEY_LENGTH, PLATFORM_NAME_PATTERN, WEAK_KEY_ADVICE, k
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
- * `sandbox` (the default: a local twin) creates a development platform on an empty database;
- * `production` never does, so no development key is ever written where operators log.
+ * `sandbox` (a local twin) creates a development platform on an empty database and has the
+ * sandbox controls; `production` never does, so no development key is ever written where
+ * operators log, and no control exists. Unset, the mode follows the database: sandbox on the
+ * embedded one (SQLite, what `pnpm start` opens), production on PostgreSQL, so that a deployment
+ * that forgets the variable never hands out reset, seed and money from nothing.
  */
 export const MODES = ['sandbox', 'production'] as const;
 export type Mode = (typeof MODES)[number];
@@ -40,7 +43,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 const variables = z.object({
   PORT: integer(0, 65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  RAAS_MODE: z.enum(MODES).default('sandbox'),
+  RAAS_MODE: z.enum(MODES).optional(),
   DATABASE_URL: z.string().min(1).default(DEFAULT_DATABASE_URL).refine(isDatabaseUrl, {
     message: 'use a postgres:// URL (PostgreSQL), or a file: URL or a file path such as ./data/raas.db (SQLite)',
   }),
@@ -132,12 +135,19 @@ export function configError(variable: string, cause: string): ConfigError {
   return new ConfigError(`invalid configuration: ${variable}: ${cause}`);
 }
 
+/** The mode when RAAS_MODE is unset: production on PostgreSQL, sandbox on SQLite. */
+export function defaultMode(databaseUrl: string): Mode {
+  return /^postgres(ql)?:\/\//i.test(databaseUrl) ? 'production' : 'sandbox';
+}
+
 /** The variables the server reads: the schema's keys (tests compare them with the README's table). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(variables.shape);
 
 /** Each variable's default as the environment would spell it (undefined: none), for the README check. */
 export function configDefaults(): Record<string, string | undefined> {
   const parsed = variables.parse({}) as Record<string, unknown>;
+  // RAAS_MODE's default follows DATABASE_URL's: the embedded database's, sandbox.
+  parsed.RAAS_MODE = defaultMode(DEFAULT_DATABASE_URL);
   return Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, parsed[name] === undefined ? undefined : String(parsed[name])]));
 }
 
@@ -151,7 +161,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   return {
-    mode: e.RAAS_MODE,
+    mode: e.RAAS_MODE ?? defaultMode(e.DATABASE_URL),
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,

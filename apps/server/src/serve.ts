@@ -74,6 +74,7 @@ export async function serve(): Promise<void> {
   const app = createApp({
     store,
     logger,
+    mode: config.mode,
     ...(metrics ? { metrics } : {}),
     authFailures: config.authFailures,
     trustProxy: config.trustProxy,
@@ -160,4 +161,5 @@ export async function serve(): Promise<void> {
   );
   // For the person at the terminal; stdout carries only the log's JSON lines.
   process.stderr.write(`RaaS Customers (${config.mode} mode) listening on ${url}\n`);
+  if (config.mode === 'sandbox') process.stderr.write(`Sandbox controls at http://${host}:${port}/sandbox/v1 (none in production mode)\n`);
 }

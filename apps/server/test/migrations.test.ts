@@ -197,3 +197,53 @@ describe.each(STORE_KINDS)('a database the two-text runner migrated (%s)', (kind
     }
   });
 });
+
+describe.each(STORE_KINDS)('migration 6 on %s', (kind) => {
+  test('card tokens become unique per platform; the cards and the deposits that reference them stay', async () => {
+    const database = await freshDatabase(kind);
+    try {
+      const db = await connect(kind, database.url);
+      try {
+        await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+        for (const migration of migrations.filter((m) => m.version <= 5)) {
+          await db.exec(migrationSql(migration, kind));
+          await db.exec(`INSERT INTO schema_migrations VALUES (${migration.version}, '${migration.name}', 0)`);
+        }
+        await db.exec(`INSERT INTO platforms (id, name, created_at) VALUES (1, 'platform-one', 0), (2, 'platform-two', 0)`);
+        await db.exec(`INSERT INTO customers (id, platform_id, customer_identifier, display_name, status, created_at)
+          VALUES (1, 1, 'acme', 'Acme', 'active', 0), (2, 2, 'acme', 'Acme', 'active', 0)`);
+        await db.exec(`INSERT INTO accounts (id, platform_id, customer_id, account_identifier, account_number, display_name,
+            currency_code, contact_email, status, created_at)
+          VALUES (1, 1, 1, 'pool', 'A00000001', 'Pool', 'USD', 'a@acme.example', 'ACTIVE', 0),
+                 (2, 2, 2, 'pool', 'A00000002', 'Pool', 'USD', 'a@acme.example', 'ACTIVE', 0)`);
+        await db.exec(`INSERT INTO credit_cards (id, platform_id, account_id, token, label, last_four, expiration, status,
+            created_at, activation_at) VALUES (7, 1, 1, 'tok', 'Visa', '1111', '2099-12', 'ACTIVE', 0, 0)`);
+        await db.exec(`INSERT INTO deposits (platform_id, account_id, credit_card_id, reference_deposit_id, amount_minor,
+            fee_minor, status, resolves_to, resolve_at, created_at) VALUES (1, 1, 7, 'RAD-1', 100, 0, 'SUCCESS', 'SUCCESS', 0, 0)`);
+      } finally {
+        await db.close();
+      }
+      const store = await openStore(database.url);
+      await store.close();
+      expect(await appliedVersions(kind, database.url)).toEqual(migrations.map((m) => m.version));
+      const after = await connect(kind, database.url);
+      try {
+        expect(
+          await after.exec('SELECT d.reference_deposit_id, k.token FROM deposits d JOIN credit_cards k ON k.id = d.credit_card_id'),
+        ).toEqual([{ reference_deposit_id: 'RAD-1', token: 'tok' }]);
+        // Another platform may hold the token; the same platform may not hold it twice.
+        await after.exec(`INSERT INTO credit_cards (platform_id, account_id, token, label, last_four, expiration, status,
+            created_at, activation_at) VALUES (2, 2, 'tok', 'Visa', '1111', '2099-12', 'ACTIVE', 0, 0)`);
+        await expect(
+          after.exec(`INSERT INTO credit_cards (platform_id, account_id, token, label, last_four, expiration, status,
+            created_at, activation_at) VALUES (1, 1, 'tok', 'Visa', '1111', '2099-12', 'ACTIVE', 0, 0)`),
+        ).rejects.toThrow(/unique/i);
+        if (kind === 'sqlite') expect(await after.exec('SELECT * FROM pragma_foreign_key_check')).toEqual([]);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+});

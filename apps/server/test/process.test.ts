@@ -45,6 +45,17 @@ test('STRICT_BODIES is off unless set to true', () => {
   expect(readConfig({ STRICT_BODIES: 'true' }).strictBodies).toBe(true);
 });
 
+test('RAAS_MODE unset follows the database: sandbox on SQLite, production on PostgreSQL; set, it is what it says', () => {
+  expect(readConfig({}).mode).toBe('sandbox');
+  expect(readConfig({ DATABASE_URL: './data/raas.db' }).mode).toBe('sandbox');
+  expect(readConfig({ DATABASE_URL: ':memory:' }).mode).toBe('sandbox');
+  expect(readConfig({ DATABASE_URL: 'postgres://raas@db.internal/raas' }).mode).toBe('production');
+  expect(readConfig({ DATABASE_URL: 'POSTGRESQL://raas@db.internal/raas' }).mode).toBe('production');
+  expect(readConfig({ DATABASE_URL: 'postgres://raas@db.internal/raas', RAAS_MODE: '' }).mode).toBe('production');
+  expect(readConfig({ DATABASE_URL: 'postgres://raas@db.internal/raas', RAAS_MODE: 'sandbox' }).mode).toBe('sandbox');
+  expect(readConfig({ RAAS_MODE: 'production' }).mode).toBe('production');
+});
+
 describe('a guessable RAAS_PLATFORM_KEY', () => {
   // Each is 32 characters or more: length alone let them through.
   test.each([

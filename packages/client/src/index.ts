@@ -4,8 +4,9 @@
  */
 import openapiFetch, { type Client, type Middleware } from 'openapi-fetch';
 import type { components, operations, paths } from './generated/api.js';
+import type { components as SandboxComponents, operations as SandboxOperations, paths as SandboxPaths } from './generated/sandbox.js';
 
-export type { components, operations, paths };
+export type { components, operations, paths, SandboxComponents, SandboxOperations, SandboxPaths };
 
 type Schemas = components['schemas'];
 export type Customer = Schemas['Customer'];
@@ -84,6 +85,45 @@ export function createRaasClient(options: RaasClientOptions): RaasClient {
     throw new TypeError('createRaasClient: platformName and platformKey are required');
   }
   const client = createClient<paths, 'application/json'>({
+    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  client.use(basicAuth(options.platformName, options.platformKey));
+  return client;
+}
+
+type SandboxSchemas = SandboxComponents['schemas'];
+export type SandboxPlatform = SandboxSchemas['SandboxPlatform'];
+export type SeedFixture = SandboxSchemas['SeedFixture'];
+export type Snapshot = SandboxSchemas['Snapshot'];
+export type FaultRule = SandboxSchemas['FaultRule'];
+export type FaultRuleCriteria = SandboxSchemas['FaultRuleCriteria'];
+export type SandboxClock = SandboxSchemas['Clock'];
+
+export type SandboxClient = Client<SandboxPaths, 'application/json'>;
+
+export interface SandboxClientOptions {
+  /**
+   * Where the controls live, including `/sandbox/v1`: a RaaS Customers server in sandbox mode
+   * (e.g. `http://localhost:3000/sandbox/v1`). Tango Card's own environments have none.
+   */
+  baseUrl: string;
+  /** The platform the controls act on (the Basic user name). */
+  platformName: string;
+  platformKey: string;
+  fetch?: (request: Request) => Promise<Response>;
+}
+
+/**
+ * Creates a typed client of the sandbox controls: `sandbox.POST('/reset')`,
+ * `sandbox.POST('/faults', { body: … })`, `sandbox.POST('/clock/advance', { body: … })`.
+ */
+export function createSandboxClient(options: SandboxClientOptions): SandboxClient {
+  if (!options.baseUrl) throw new TypeError('createSandboxClient: baseUrl is required (e.g. http://localhost:3000/sandbox/v1)');
+  if (!options.platformName || !options.platformKey) {
+    throw new TypeError('createSandboxClient: platformName and platformKey are required');
+  }
+  const client = createClient<SandboxPaths, 'application/json'>({
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });

@@ -1,6 +1,7 @@
 /**
  * Creating platforms and credentials: shared by the operator CLI and by start-up provisioning.
  */
+import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../config.js';
 import { type Store, UniqueViolation } from '../domain/ports.js';
 import { MIN_KEY_LENGTH, PLATFORM_NAME_PATTERN, hashKey, newKeyId, newPlatformKey } from './credentials.js';
@@ -106,4 +107,15 @@ export async function provisionAtStart(
   if (!developmentPlatform || (await store.listPlatforms()).length > 0) return undefined;
   await ensurePlatform(store, 'dev-platform');
   return issueCredential(store, 'dev-platform', { label: 'development credential created at first start' });
+}
+
+/**
+ * A throw-away platform for a test (the sandbox controls): a random name, so that test files
+ * running in parallel never meet, and its first full-access credential, whose key is returned
+ * once and stored hashed like any other.
+ */
+export async function createThrowAwayPlatform(store: Store): Promise<IssuedCredential> {
+  const name = `sandbox-${randomBytes(8).toString('hex')}`;
+  await store.createPlatform(name, new Date(), { throwAway: true });
+  return issueCredential(store, name, { label: 'sandbox throw-away platform' });
 }

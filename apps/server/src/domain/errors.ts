@@ -53,6 +53,8 @@ export const errorCatalogue = {
     httpCode: 429,
     message: 'Funding failed because the registration process is not complete. Please try again once the registration period is complete.',
   },
+  // Tango's catalogue: "{0} rate limit {1} TPS threshold reached." (the sandbox's emulation of its 1 request a second).
+  '429.008': { httpCode: 429, message: 'Platform rate limit 1 TPS threshold reached.' },
   '500.001': { httpCode: 500, message: 'An unexpected error occurred' },
   '503.001': { httpCode: 503, message: 'Service Unavailable' },
 } as const satisfies Record<string, { httpCode: number; message: string }>;

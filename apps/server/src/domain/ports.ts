@@ -47,6 +47,8 @@ export interface StoredCredential {
   keyHash: string;
   readOnly: boolean;
   allowedCustomers: string[] | null;
+  /** Of a sandbox throw-away platform: refused in production mode. */
+  throwAway?: boolean;
 }
 
 export interface NewCredential {
@@ -156,7 +158,8 @@ export interface SettingStore {
 
 /** Platforms and their credentials: what authentication and the operator commands need. */
 export interface PlatformStore {
-  createPlatform(name: string, now: Date): Promise<Platform>;
+  /** `throwAway`: a sandbox throw-away platform, whose credentials production mode refuses. */
+  createPlatform(name: string, now: Date, options?: { throwAway?: boolean }): Promise<Platform>;
   findPlatform(name: string): Promise<Platform | undefined>;
   listPlatforms(): Promise<Platform[]>;
   addCredential(credential: NewCredential, now: Date): Promise<void>;
@@ -363,8 +366,97 @@ export interface LedgerStore {
   verifyLedger(): Promise<{ accounts: number; entries: number; differences: LedgerDifference[] }>;
 }
 
+/** How many rows of each platform-scoped table a platform has, by table name. */
+export type PlatformRows = Record<string, number>;
+
+/** A customer of a seed fixture as the domain decided it: defaults applied, numbers drawn, times fixed. */
+export interface SeedCustomer extends NewCustomer {
+  createdAt: Date;
+  accounts: (NewAccount & {
+    createdAt: Date;
+    balanceMinor: number;
+    creditCards: { token: string; label: string; lastFourDigits: string; expirationDate: string }[];
+  })[];
+}
+
+/** The sandbox state of a platform besides its data: its clock and its rate limit. */
+export interface SandboxSettings {
+  /** How far the platform's clock is ahead of the server's. */
+  clockOffsetMs: number;
+  /** 0: no limit; otherwise the API requests a second the platform may make. */
+  requestsPerSecond: number;
+}
+
+/** What answers in place of an operation (the control spec's FaultAnswer). */
+export interface FaultAnswer {
+  type: 'error' | 'latency' | 'drop' | 'drop-after';
+  i18nKey?: string;
+  retryAfterSeconds?: number;
+  latencyMs?: number;
+}
+
+export interface NewFaultRule {
+  faultId: string;
+  operationId: string;
+  /** How many times it fires at most; null: on every match. */
+  times: number | null;
+  probability: number;
+  seed: number;
+  answer: FaultAnswer;
+}
+
+export interface StoredFaultRule extends NewFaultRule {
+  remaining: number | null;
+  createdAt: string;
+}
+
+/**
+ * The sandbox controls' storage: the platform's data as a whole (reset, snapshot, restore, seed,
+ * each one transaction), account statuses, the clock, the rate limit and the fault rules.
+ */
+export interface SandboxStore {
+  resetPlatform(platformId: number): Promise<PlatformRows>;
+  takeSnapshot(platformId: number, snapshotId: string, now: Date): Promise<PlatformRows>;
+  /** Undefined when the platform has no such snapshot. */
+  restoreSnapshot(platformId: number, snapshotId: string): Promise<{ createdAt: string; rows: PlatformRows } | undefined>;
+  /** Whether the platform had that snapshot (now removed). */
+  deleteSnapshot(platformId: number, snapshotId: string): Promise<boolean>;
+  seedPlatform(platformId: number, customers: readonly SeedCustomer[]): Promise<PlatformRows>;
+  /** Undefined when the platform has no such account. */
+  setAccountStatus(platformId: number, accountIdentifier: string, status: AccountStatus): Promise<Account | undefined>;
+  /** Adds a signed amount to the balance with its `adjustment` ledger entry; 'overdrawn' (nothing changed) below 0. */
+  adjustBalance(
+    platformId: number,
+    accountIdentifier: string,
+    adjustment: { amountMinor: number; reference: string },
+    now: Date,
+  ): Promise<Account | 'overdrawn' | undefined>;
+  /** Makes a PENDING deposit due now with that outcome (settleDueDeposits applies it). */
+  decideDeposit(
+    platformId: number,
+    referenceDepositID: string,
+    status: 'SUCCESS' | 'DECLINED',
+    now: Date,
+  ): Promise<'decided' | 'not-pending' | undefined>;
+  sandboxSettings(platformId: number): Promise<SandboxSettings>;
+  setClockOffset(platformId: number, offsetMs: number): Promise<void>;
+  /** Moves the offset forward atomically; the new offset, or undefined (nothing changed) when it would pass `maxOffsetMs`. */
+  advanceClockOffset(platformId: number, milliseconds: number, maxOffsetMs: number): Promise<number | undefined>;
+  setRequestsPerSecond(platformId: number, requestsPerSecond: number): Promise<void>;
+  /** Whether an API request may pass the rate limit at `nowMs` (it is counted when it does), on every instance alike. */
+  passRateLimit(platformId: number, nowMs: number, intervalMs: number): Promise<boolean>;
+  addFaultRule(platformId: number, rule: NewFaultRule, now: Date): Promise<StoredFaultRule>;
+  /** The platform's rules (of one operation, when given, that may still fire), oldest first. */
+  faultRules(platformId: number, operationId?: string): Promise<StoredFaultRule[]>;
+  deleteFaultRules(platformId: number): Promise<number>;
+  /** Counts one more match of the rule: its number (1 for the first), or undefined once it has no times left. */
+  countFaultMatch(platformId: number, faultId: string): Promise<number | undefined>;
+  /** Takes one of the rule's times, atomically across instances: false when none is left. */
+  consumeFault(platformId: number, faultId: string): Promise<boolean>;
+}
+
 /** Every port, over one database. */
-export interface Store extends SettingStore, PlatformStore, CustomerStore, FundingStore, AlertStore, LedgerStore {
+export interface Store extends SettingStore, PlatformStore, CustomerStore, FundingStore, AlertStore, LedgerStore, SandboxStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;

@@ -32,7 +32,7 @@ export function newAccountNumber(): string {
 }
 
 /** Collisions are rare (10^8 numbers); a few retries make a failure practically impossible. */
-const ACCOUNT_NUMBER_ATTEMPTS = 8;
+export const ACCOUNT_NUMBER_ATTEMPTS = 8;
 
 export class RaasService {
   readonly #cursors: () => Promise<CursorCodec>;

@@ -16,7 +16,12 @@ const challenge = (res: Response) => res.setHeader('WWW-Authenticate', 'Basic re
  * credentials checked only against platforms that exist (credentials.knownCredentials), so
  * its guesses cost no database work, while valid credentials always pass.
  */
-export function authenticate(credentials: CredentialCache, throttle: FailureThrottle): RequestHandler {
+export function authenticate(
+  credentials: CredentialCache,
+  throttle: FailureThrottle,
+  /** Production mode: a sandbox throw-away platform's credentials are refused as unknown ones. */
+  { refuseThrowAway = false }: { refuseThrowAway?: boolean } = {},
+): RequestHandler {
   return async (req, res, next) => {
     const header = req.headers.authorization;
     if (!header?.trim()) {
@@ -28,8 +33,9 @@ export function authenticate(credentials: CredentialCache, throttle: FailureThro
     const presented = parseBasic(header);
     // A name no platform can have is a failure without a lookup (nor a cache entry).
     const named = presented && PLATFORM_NAME_PATTERN.test(presented.name) ? presented.name : undefined;
-    const candidates =
+    const found =
       named === undefined ? [] : retryAfter > 0 ? await credentials.knownCredentials(named) : await credentials.activeCredentials(named);
+    const candidates = refuseThrowAway ? found.filter((candidate) => !candidate.throwAway) : found;
     const credential = presented && matchCredential(candidates, presented.key);
     if (credential) {
       res.locals.principal = principalOf(credential);

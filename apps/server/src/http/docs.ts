@@ -63,8 +63,12 @@ function encodingFor(req: Request): 'br' | 'gzip' | 'identity' {
 
 let files: Map<string, StaticFile> | undefined;
 
-/** The router, or undefined when the docs site has not been built. */
-export function docsSite(): Router | undefined {
+/**
+ * The router, or undefined when the docs site has not been built. Without `sandbox` (production
+ * mode) the sandbox controls' pages (sandbox.*) are not served: they would document routes
+ * that do not exist there.
+ */
+export function docsSite({ sandbox = true }: { sandbox?: boolean } = {}): Router | undefined {
   const index = assetPath('docs/index.html');
   if (!index) return undefined;
   // Read and compressed once per process, however many apps are created (tests create many).
@@ -87,7 +91,7 @@ export function docsSite(): Router | undefined {
     // The page's links are relative: it must be read as /docs/, not /docs.
     if (req.originalUrl === '/docs') return res.redirect(301, '/docs/');
     const name = req.path === '/' ? 'index.html' : req.path.slice(1);
-    const file = site.get(name);
+    const file = sandbox || !name.startsWith('sandbox') ? site.get(name) : undefined;
     if (!file) return next();
     res.setHeader('Cache-Control', CACHE_CONTROL);
     res.setHeader('ETag', file.etag);

@@ -1,6 +1,6 @@
 /**
- * The operation registry: one typed handler per operationId of the contract, mounted from the
- * bundled spec. A handler never sees Express: it takes its operation's path parameters, query
+ * The operation registry: one typed handler per operationId of a contract (the API's, or the
+ * sandbox controls'), mounted from its bundled spec. A handler never sees Express: it takes its operation's path parameters, query
  * and body (typed from the generated `operations`, already validated) and the principal, and
  * returns one of its operation's success statuses with that status's typed body (or, for a
  * list's bare array, its items in batches, streamed).
@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { type Request, type Response, Router } from 'express';
 import type { Principal } from '../domain/model.js';
 import type { operations } from '../generated/api.js';
-import { specOperations } from './spec-operations.js';
+import { type SpecOperation, apiOperations } from './spec-operations.js';
 
 declare global {
   namespace Express {
@@ -28,50 +28,56 @@ declare global {
   }
 }
 
+/** What openapi-typescript generates for a spec's operations (an interface keyed by operationId). */
+type OperationsType = object;
+
 export type OperationId = keyof operations;
 
 /** `never` (no such part in the spec) becomes an empty object, so a handler may still destructure it. */
 type Present<T> = [NonNullable<T>] extends [never] ? Record<string, never> : NonNullable<T>;
 
-export type PathOf<Op extends OperationId> = Present<operations[Op]['parameters']['path']>;
-export type QueryOf<Op extends OperationId> = Present<operations[Op]['parameters']['query']>;
-export type BodyOf<Op extends OperationId> = operations[Op] extends {
+type Parameters<Op> = Op extends { parameters: infer P } ? P : never;
+export type PathOf<Op> = Present<Parameters<Op> extends { path?: infer P } ? P : never>;
+export type QueryOf<Op> = Present<Parameters<Op> extends { query?: infer Q } ? Q : never>;
+export type BodyOf<Op> = Op extends {
   requestBody: { content: { 'application/json': infer Body } };
 }
   ? Body
   : undefined;
 
-type Responses<Op extends OperationId> = operations[Op]['responses'];
-type SuccessStatus<Op extends OperationId> = Extract<keyof Responses<Op>, 200 | 201>;
+type Responses<Op> = Op extends { responses: infer R } ? R : never;
+type SuccessStatus<Op> = Extract<keyof Responses<Op>, 200 | 201>;
 type JsonOf<R> = R extends { content: { 'application/json': infer Body } } ? Body : never;
 
 /** A success status of the operation with its body, as the spec declares them. */
-export type Reply<Op extends OperationId> = {
+export type Reply<Op> = {
   [Status in SuccessStatus<Op>]: { status: Status; body: JsonOf<Responses<Op>[Status]> };
 }[SuccessStatus<Op>];
 
 /** A bare JSON array answer, written as its batches arrive (only where the spec's 200 is an array). */
-type Streamed<Op extends OperationId> =
+type Streamed<Op> =
   200 extends SuccessStatus<Op>
     ? [Extract<JsonOf<Responses<Op>[200]>, readonly unknown[]>] extends [never]
       ? never
       : { status: 200; stream: AsyncIterable<Extract<JsonOf<Responses<Op>[200]>, readonly unknown[]>[number][]> }
     : never;
 
-export interface OperationInput<Op extends OperationId> {
+export interface OperationInput<Op> {
   path: PathOf<Op>;
   query: QueryOf<Op>;
   body: BodyOf<Op>;
   principal: Principal;
+  /** The request's id (X-REQUEST-ID), for what a handler logs. */
+  requestId: string;
 }
 
-export type Handler<Op extends OperationId> = (input: OperationInput<Op>) => Promise<Reply<Op> | Streamed<Op>>;
+export type Handler<Op> = (input: OperationInput<Op>) => Promise<Reply<Op> | Streamed<Op>>;
 
-/** Exactly one handler per operation of the contract. */
-export type Handlers = { [Op in OperationId]: Handler<Op> };
+/** Exactly one handler per operation of a contract (the API's by default). */
+export type Handlers<Ops extends OperationsType = operations> = { [Op in keyof Ops]: Handler<Ops[Op]> };
 
 type AnyReply = { status: number; body?: unknown; stream?: AsyncIterable<unknown[]> };
-type AnyHandler = (input: { path: unknown; query: unknown; body: unknown; principal: Principal }) => Promise<AnyReply>;
+type AnyHandler = (input: { path: unknown; query: unknown; body: unknown; principal: Principal; requestId: string }) => Promise<AnyReply>;
 
 /** `/customers/{customerIdentifier}` -> `/customers/:customerIdentifier` (the spec's parameter names). */
 const expressPath = (template: string) => template.replace(/\{([^}]+)\}/g, ':$1');
@@ -80,8 +86,10 @@ const expressPath = (template: string) => template.replace(/\{([^}]+)\}/g, ':$1'
  * A Router with every operation of the spec at its path and method. Throws at start when the
  * handlers and the spec's operations differ (which the type check already rules out).
  */
-export function mountOperations(handlers: Handlers): Router {
-  const declared = specOperations();
+export function mountOperations<Ops extends OperationsType = operations>(
+  handlers: Handlers<Ops>,
+  declared: readonly SpecOperation[] = apiOperations.all,
+): Router {
   const ids = new Set(declared.map((operation) => operation.operationId));
   const missing = [...ids].filter((id) => !(id in handlers));
   const extra = Object.keys(handlers).filter((id) => !ids.has(id));
@@ -92,10 +100,11 @@ export function mountOperations(handlers: Handlers): Router {
   }
   const router = Router();
   for (const operation of declared) {
-    const handler = handlers[operation.operationId as OperationId] as unknown as AnyHandler;
+    const handler = handlers[operation.operationId as keyof Ops] as unknown as AnyHandler;
     const method = operation.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     router[method](expressPath(operation.path), async (req: Request, res: Response) => {
-      const reply = await handler({ path: req.params, query: req.query, body: req.body, principal: res.locals.principal });
+      const { principal, requestId } = res.locals;
+      const reply = await handler({ path: req.params, query: req.query, body: req.body, principal, requestId });
       if (reply.stream) await streamArray(res, reply.stream);
       else res.status(reply.status).json(reply.body);
     });

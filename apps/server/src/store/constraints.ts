@@ -14,7 +14,7 @@ const UNIQUE_CONSTRAINTS = {
   accounts_identifier_unique: { table: 'accounts', columns: ['platform_id', 'account_identifier'], target: 'account' },
   accounts_number_unique: { table: 'accounts', columns: ['account_number'], target: 'accountNumber' },
   accounts_display_name_unique: { table: 'accounts', columns: ['platform_id', 'display_name'], target: 'accountDisplayName' },
-  credit_cards_token_unique: { table: 'credit_cards', columns: ['token'], target: 'cardToken' },
+  credit_cards_platform_token_unique: { table: 'credit_cards', columns: ['platform_id', 'token'], target: 'cardToken' },
   deposits_reference_unique: { table: 'deposits', columns: ['platform_id', 'reference_deposit_id'], target: 'depositReference' },
   deposits_external_ref_unique: { table: 'deposits', columns: ['account_id', 'external_ref_id'], target: 'externalRefID' },
   transfers_external_ref_unique: { table: 'transfers', columns: ['from_account_id', 'external_ref_id'], target: 'externalRefID' },

@@ -18,13 +18,21 @@ export interface Migration {
    * fails with `describe`'s message, naming them.
    */
   refuseWhen?: { query: string; describe(rows: Record<string, unknown>[]): string };
-  /** The migration, once for both dialects. */
-  sql: string;
+  /**
+   * The migration, once for both dialects; or one text per dialect when they cannot share one
+   * (SQLite cannot drop a constraint: it rebuilds the table).
+   */
+  sql: string | Record<Dialect, string>;
+  /**
+   * SQLite only: the migration rebuilds a table that others reference, so foreign keys are off
+   * while it runs (as SQLite's documented table rebuild requires) and checked before it commits.
+   */
+  rebuildsTables?: boolean;
 }
 
 /** A migration's text for one database. */
 export function migrationSql(migration: Migration, dialect: Dialect): string {
-  return ddl(migration.sql, dialect);
+  return ddl(typeof migration.sql === 'string' ? migration.sql : migration.sql[dialect], dialect);
 }
 
 /** A migration that refused to run (see Migration.refuseWhen): nothing was changed. */
@@ -218,5 +226,86 @@ export const migrations: readonly Migration[] = [
       );
       CREATE INDEX low_balance_alerts_account ON low_balance_alerts(account_id, created_at, id);
     `,
+  },
+  {
+    version: 5,
+    name: 'sandbox controls: clocks and rate limits, fault rules, snapshots',
+    sql: `
+      CREATE TABLE sandbox_platforms (
+        platform_id {bigint} PRIMARY KEY REFERENCES platforms(id),
+        clock_offset_ms {bigint} NOT NULL DEFAULT 0,
+        requests_per_second {bigint} NOT NULL DEFAULT 0,
+        last_request_at {bigint} NOT NULL DEFAULT 0
+      );
+      CREATE TABLE sandbox_faults (
+        id {id},
+        fault_id TEXT NOT NULL CONSTRAINT sandbox_faults_fault_id_unique UNIQUE,
+        platform_id {bigint} NOT NULL REFERENCES platforms(id),
+        operation_id TEXT NOT NULL,
+        times {bigint},
+        remaining {bigint},
+        probability DOUBLE PRECISION NOT NULL,
+        seed {bigint} NOT NULL,
+        matched {bigint} NOT NULL DEFAULT 0,
+        answer TEXT NOT NULL,
+        created_at {bigint} NOT NULL
+      );
+      CREATE INDEX sandbox_faults_platform ON sandbox_faults(platform_id, operation_id, id);
+      CREATE TABLE sandbox_snapshots (
+        id {id},
+        snapshot_id TEXT NOT NULL CONSTRAINT sandbox_snapshots_snapshot_id_unique UNIQUE,
+        platform_id {bigint} NOT NULL REFERENCES platforms(id),
+        data TEXT NOT NULL,
+        created_at {bigint} NOT NULL
+      );
+      CREATE INDEX sandbox_snapshots_platform ON sandbox_snapshots(platform_id, snapshot_id);
+    `,
+  },
+  {
+    version: 6,
+    name: 'card tokens unique per platform',
+    // Every card lookup is scoped to its platform: a token unique across platforms only let one
+    // platform's sandbox fixture collide with (and learn of) another's card.
+    rebuildsTables: true,
+    sql: {
+      postgres: `
+        ALTER TABLE credit_cards DROP CONSTRAINT credit_cards_token_unique;
+        ALTER TABLE credit_cards ADD CONSTRAINT credit_cards_platform_token_unique UNIQUE (platform_id, token);
+      `,
+      // SQLite's documented rebuild: the new table, its rows, the old one dropped, the new renamed
+      // (deposits' reference to credit_cards then names it), its indexes again.
+      sqlite: `
+        CREATE TABLE credit_cards_rebuilt (
+        id {id},
+        platform_id {bigint} NOT NULL REFERENCES platforms(id),
+        account_id {bigint} NOT NULL REFERENCES accounts(id),
+        token TEXT NOT NULL,
+        label TEXT NOT NULL,
+        last_four TEXT NOT NULL,
+        expiration TEXT NOT NULL,
+        contact_information TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL,
+        created_at {bigint} NOT NULL,
+        activation_at {bigint} NOT NULL,
+        deleted_at {bigint},
+        CONSTRAINT credit_cards_platform_token_unique UNIQUE (platform_id, token)
+        );
+        INSERT INTO credit_cards_rebuilt (id, platform_id, account_id, token, label, last_four, expiration,
+          contact_information, status, created_at, activation_at, deleted_at)
+        SELECT id, platform_id, account_id, token, label, last_four, expiration,
+          contact_information, status, created_at, activation_at, deleted_at FROM credit_cards;
+        DROP TABLE credit_cards;
+        ALTER TABLE credit_cards_rebuilt RENAME TO credit_cards;
+        CREATE INDEX credit_cards_account ON credit_cards(account_id, status);
+        CREATE INDEX credit_cards_platform_created ON credit_cards(platform_id, created_at, id);
+      `,
+    },
+  },
+  {
+    version: 7,
+    name: 'sandbox throw-away platforms marked',
+    // A throw-away platform's keys travel through test output and CI logs: in production mode
+    // they are refused like any unknown credential.
+    sql: `ALTER TABLE platforms ADD COLUMN sandbox_throwaway {boolean} NOT NULL DEFAULT {false};`,
   },
 ];

@@ -11,7 +11,8 @@ interface PlatformRow {
 
 const toPlatform = (row: PlatformRow): Platform => ({ id: row.id, name: row.name, createdAt: iso(row.created_at) });
 
-const CREDENTIALS = 'SELECT k.*, p.name AS platform_name FROM credentials k JOIN platforms p ON p.id = k.platform_id';
+const CREDENTIALS =
+  'SELECT k.*, p.name AS platform_name, p.sandbox_throwaway AS throw_away FROM credentials k JOIN platforms p ON p.id = k.platform_id';
 
 export class PlatformSql implements PlatformStore, SettingStore {
   constructor(private readonly db: SqlDriver) {}
@@ -22,11 +23,11 @@ export class PlatformSql implements PlatformStore, SettingStore {
     return rows[0]!.value;
   }
 
-  async createPlatform(name: string, now: Date): Promise<Platform> {
-    const { rows } = await this.db.write<{ id: number }>('INSERT INTO platforms (name, created_at) VALUES (?, ?) RETURNING id', [
-      name,
-      now.getTime(),
-    ]);
+  async createPlatform(name: string, now: Date, options: { throwAway?: boolean } = {}): Promise<Platform> {
+    const { rows } = await this.db.write<{ id: number }>(
+      'INSERT INTO platforms (name, created_at, sandbox_throwaway) VALUES (?, ?, ?) RETURNING id',
+      [name, now.getTime(), options.throwAway ?? false],
+    );
     return { id: rows[0]!.id, name, createdAt: now.toISOString() };
   }
 

@@ -46,6 +46,8 @@ export interface CredentialRow {
   allowed_customers: string | null;
   created_at: number;
   revoked_at: number | null;
+  /** The platform's sandbox_throwaway (0/1 in SQLite). */
+  throw_away?: number | boolean;
 }
 
 /**
@@ -118,6 +120,7 @@ export function toStoredCredential(row: CredentialRow): StoredCredential {
     keyHash: row.key_hash,
     readOnly: Boolean(row.read_only),
     allowedCustomers: row.allowed_customers === null ? null : (JSON.parse(row.allowed_customers) as string[]),
+    throwAway: Boolean(row.throw_away),
   };
 }
 

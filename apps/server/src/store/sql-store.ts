@@ -7,6 +7,7 @@ import { AlertSql } from './alert-sql.js';
 import { CustomerSql } from './customer-sql.js';
 import { FundingSql } from './funding-sql.js';
 import { PlatformSql } from './platform-sql.js';
+import { SandboxSql } from './sandbox-sql.js';
 import type { SqlDriver } from './sql/driver.js';
 
 export class SqlStore implements Store {
@@ -47,6 +48,24 @@ export class SqlStore implements Store {
   readonly findAlert: Store['findAlert'];
   readonly updateAlert: Store['updateAlert'];
   readonly deleteAlert: Store['deleteAlert'];
+  readonly resetPlatform: Store['resetPlatform'];
+  readonly takeSnapshot: Store['takeSnapshot'];
+  readonly restoreSnapshot: Store['restoreSnapshot'];
+  readonly deleteSnapshot: Store['deleteSnapshot'];
+  readonly seedPlatform: Store['seedPlatform'];
+  readonly setAccountStatus: Store['setAccountStatus'];
+  readonly adjustBalance: Store['adjustBalance'];
+  readonly decideDeposit: Store['decideDeposit'];
+  readonly sandboxSettings: Store['sandboxSettings'];
+  readonly setClockOffset: Store['setClockOffset'];
+  readonly advanceClockOffset: Store['advanceClockOffset'];
+  readonly setRequestsPerSecond: Store['setRequestsPerSecond'];
+  readonly passRateLimit: Store['passRateLimit'];
+  readonly addFaultRule: Store['addFaultRule'];
+  readonly faultRules: Store['faultRules'];
+  readonly deleteFaultRules: Store['deleteFaultRules'];
+  readonly countFaultMatch: Store['countFaultMatch'];
+  readonly consumeFault: Store['consumeFault'];
 
   constructor(driver: SqlDriver) {
     this.kind = driver.dialect;
@@ -86,5 +105,24 @@ export class SqlStore implements Store {
     this.findAlert = alerts.findAlert.bind(alerts);
     this.updateAlert = alerts.updateAlert.bind(alerts);
     this.deleteAlert = alerts.deleteAlert.bind(alerts);
+    const sandbox = new SandboxSql(driver);
+    this.resetPlatform = sandbox.resetPlatform.bind(sandbox);
+    this.takeSnapshot = sandbox.takeSnapshot.bind(sandbox);
+    this.restoreSnapshot = sandbox.restoreSnapshot.bind(sandbox);
+    this.deleteSnapshot = sandbox.deleteSnapshot.bind(sandbox);
+    this.seedPlatform = sandbox.seedPlatform.bind(sandbox);
+    this.setAccountStatus = sandbox.setAccountStatus.bind(sandbox);
+    this.adjustBalance = sandbox.adjustBalance.bind(sandbox);
+    this.decideDeposit = sandbox.decideDeposit.bind(sandbox);
+    this.sandboxSettings = sandbox.sandboxSettings.bind(sandbox);
+    this.setClockOffset = sandbox.setClockOffset.bind(sandbox);
+    this.advanceClockOffset = sandbox.advanceClockOffset.bind(sandbox);
+    this.setRequestsPerSecond = sandbox.setRequestsPerSecond.bind(sandbox);
+    this.passRateLimit = sandbox.passRateLimit.bind(sandbox);
+    this.addFaultRule = sandbox.addFaultRule.bind(sandbox);
+    this.faultRules = sandbox.faultRules.bind(sandbox);
+    this.deleteFaultRules = sandbox.deleteFaultRules.bind(sandbox);
+    this.countFaultMatch = sandbox.countFaultMatch.bind(sandbox);
+    this.consumeFault = sandbox.consumeFault.bind(sandbox);
   }
 }

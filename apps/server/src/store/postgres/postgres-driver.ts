@@ -8,7 +8,7 @@ import pg from 'pg';
 import { StoreUnavailable } from '../../domain/ports.js';
 import { uniqueViolation } from '../constraints.js';
 import { assertNotRefused, migrationSql, migrations } from '../migrations.js';
-import type { SqlDriver, TxBody } from '../sql/driver.js';
+import type { SqlDriver, TxBody, TxOptions } from '../sql/driver.js';
 
 export interface PostgresOptions {
   /** Connections this process may hold at most. */
@@ -204,12 +204,12 @@ export class PostgresDriver implements SqlDriver {
    * statement fails or the body throws. READ COMMITTED: a body that must not lose an update
    * locks its rows (`SELECT … FOR UPDATE`) before it reads what it changes.
    */
-  async transaction<T>(body: TxBody<T>): Promise<T> {
+  async transaction<T>(body: TxBody<T>, options: TxOptions = {}): Promise<T> {
     // A deadlock or serialization failure rolled the whole transaction back: it runs again from
     // its first statement (its body is a fresh generator each time), a bounded number of times.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#transactionOnce(body);
+        return await this.#transactionOnce(body, options);
       } catch (error) {
         const cause = error instanceof StoreUnavailable ? error.cause : undefined;
         if (attempt >= TRANSACTION_ATTEMPTS || !isRetryable(cause)) throw error;
@@ -217,7 +217,7 @@ export class PostgresDriver implements SqlDriver {
     }
   }
 
-  async #transactionOnce<T>(body: TxBody<T>): Promise<T> {
+  async #transactionOnce<T>(body: TxBody<T>, options: TxOptions): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.#pool.connect();
@@ -228,7 +228,7 @@ export class PostgresDriver implements SqlDriver {
     let broken: Error | undefined;
     let begun = false;
     try {
-      await client.query('BEGIN');
+      await client.query(options.consistentReads ? 'BEGIN ISOLATION LEVEL REPEATABLE READ' : 'BEGIN');
       begun = true;
       const steps = body();
       let step = steps.next(undefined as never);

@@ -59,6 +59,15 @@ export const tx = {
 /** A transaction's body: its statements, then its answer. Throwing rolls everything back. */
 export type TxBody<T> = () => Generator<TxStatement, T, TxResult>;
 
+export interface TxOptions {
+  /**
+   * Every read of the body sees one moment (PostgreSQL's REPEATABLE READ; its default READ
+   * COMMITTED lets each statement see a later one). A no-op on SQLite, whose transactions the
+   * group commit serialises: nothing else writes while one runs.
+   */
+  consistentReads?: boolean;
+}
+
 export interface SqlDriver {
   readonly dialect: Dialect;
   /** The rows of a read. */
@@ -72,7 +81,7 @@ export interface SqlDriver {
    * Several statements as one transaction, committed before it resolves: all of them or, when
    * a statement fails or the body throws, none (a unique violation rejects as for `write`).
    */
-  transaction<T>(body: TxBody<T>): Promise<T>;
+  transaction<T>(body: TxBody<T>, options?: TxOptions): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -66,6 +66,10 @@ export class SqliteDriver implements SqlDriver {
     const apply = db.transaction((migration: (typeof migrations)[number]) => {
       if (migration.refuseWhen) assertNotRefused(migration, db.prepare(migration.refuseWhen.query).all() as Record<string, unknown>[]);
       db.exec(migrationSql(migration, 'sqlite'));
+      if (migration.rebuildsTables) {
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0) throw new Error(`migration ${migration.version} would break ${broken.length} foreign keys`);
+      }
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         migration.version,
         migration.name,
@@ -73,7 +77,14 @@ export class SqliteDriver implements SqlDriver {
       );
     });
     for (const migration of migrations) {
-      if (!applied.has(migration.version)) apply.immediate(migration);
+      if (applied.has(migration.version)) continue;
+      // A no-op inside a transaction: set around it (SQLite's table rebuild needs them off).
+      if (migration.rebuildsTables) db.pragma('foreign_keys = OFF');
+      try {
+        apply.immediate(migration);
+      } finally {
+        if (migration.rebuildsTables) db.pragma('foreign_keys = ON');
+      }
     }
   }
 

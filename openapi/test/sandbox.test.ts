@@ -1,0 +1,77 @@
+/**
+ * The sandbox controls' contract (dist/sandbox.json): apart from the API (its own base path,
+ * no path of the API's), in the same house style (camelCase operationIds, sentence-case
+ * summaries, one tag each, Basic authentication, ErrorInfo for every error, X-REQUEST-ID on every
+ * response, a named example for every request and response body).
+ */
+import { describe, expect, it } from 'vitest';
+import { asObject, loadBundledSpec, operationsOf, resolve, responsesOf } from '../src/walk.js';
+
+const sandbox = loadBundledSpec('sandbox');
+const api = loadBundledSpec('openapi');
+const operations = operationsOf(sandbox);
+const responses = responsesOf(sandbox, operations);
+
+describe("the sandbox controls' contract", () => {
+  it('lives under /sandbox/v1, apart from the API under /raas/v2', () => {
+    const servers = sandbox.servers as { url: string }[];
+    expect(servers.map((server) => new URL(server.url).pathname)).toEqual(['/sandbox/v1']);
+    const apiPaths = new Set(Object.keys(asObject(api.paths, 'paths')));
+    expect(Object.keys(asObject(sandbox.paths, 'paths')).filter((path) => apiPaths.has(path))).toEqual([]);
+  });
+
+  it('has the controls, each with a camelCase operationId, a sentence-case summary and one tag', () => {
+    expect(operations.map((operation) => operation.operationId).sort()).toEqual(
+      [
+        'adjustBalance',
+        'advanceClock',
+        'createFaultRule',
+        'createSandboxPlatform',
+        'createSnapshot',
+        'deleteFaultRules',
+        'deleteSnapshot',
+        'getClock',
+        'listFaultRules',
+        'resetClock',
+        'resetPlatform',
+        'restoreSnapshot',
+        'seedPlatform',
+        'setAccountStatus',
+        'setClock',
+        'setRateLimit',
+        'settleDeposit',
+      ].sort(),
+    );
+    for (const { operationId, node } of operations) {
+      expect(operationId).toMatch(/^[a-z][A-Za-z]+$/);
+      expect(String(node.summary), operationId).toMatch(/^[A-Z][^A-Z]*$/);
+      expect(node.tags, operationId).toHaveLength(1);
+    }
+    expect(sandbox.security).toEqual([{ basicAuth: [] }]);
+  });
+
+  it('answers every error with the one ErrorInfo, and every response with X-REQUEST-ID', () => {
+    for (const { operation, status, node, pointer } of responses) {
+      const content = asObject(node.content, `${operation.operationId} ${status}`);
+      const media = asObject(content['application/json'], 'application/json');
+      if (/^[45]/.test(status))
+        expect(media.schema, `${operation.operationId} ${status}`).toEqual({ $ref: '#/components/schemas/ErrorInfo' });
+      expect(
+        Object.keys(asObject(media.examples ?? {}, 'examples')).length,
+        `${operation.operationId} ${status} named examples`,
+      ).toBeGreaterThan(0);
+      const header = resolve(sandbox, asObject(node.headers, 'headers')['X-REQUEST-ID'], `${pointer}/headers/X-REQUEST-ID`).node;
+      expect(header.schema).toEqual({ type: 'string', format: 'uuid' });
+    }
+  });
+
+  it('takes JSON bodies only, required, each with a named example', () => {
+    for (const operation of operations.filter(({ node }) => 'requestBody' in node)) {
+      const body = resolve(sandbox, operation.node.requestBody, `${operation.pointer}/requestBody`).node;
+      expect(body.required, operation.operationId).toBe(true);
+      const content = asObject(body.content, 'content');
+      expect(Object.keys(content), operation.operationId).toEqual(['application/json']);
+      expect(Object.keys(asObject(asObject(content['application/json'], 'json').examples, 'examples')).length).toBeGreaterThan(0);
+    }
+  });
+});
