@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { type Cluster, startCluster } from '@raas-customers/pg-cluster';
 import autocannon from 'autocannon';
 import { serverMain } from './processes.js';
-import { basic, startProcess, temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
+import { basic, sandboxCardRequest, startProcess, temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
 
 interface ProfileNode {
   id: number;
@@ -58,23 +58,7 @@ if (transfer) {
       displayName: `Profile ${accountIdentifier}`,
       contactEmail: 'profile@acme.example',
     });
-    const { token } = await post('/creditCards', {
-      customerIdentifier: 'profile-customer',
-      accountIdentifier,
-      ipAddress: '203.0.113.10',
-      label: 'Profile card',
-      creditCard: { number: '4111111111111111', expiration: '2099-12', verificationNumber: '123' },
-      billingAddress: {
-        firstName: 'Pat',
-        lastName: 'Jones',
-        addressLine1: '4700 42nd Ave SW',
-        city: 'Seattle',
-        state: 'WA',
-        postalCode: '98116',
-        country: 'US',
-        emailAddress: 'pat@acme.example',
-      },
-    });
+    const { token } = await post('/creditCards', sandboxCardRequest('profile-customer', accountIdentifier, { label: 'Profile card' }));
     await post('/creditCardDeposits', {
       customerIdentifier: 'profile-customer',
       accountIdentifier,

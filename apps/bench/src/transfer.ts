@@ -24,7 +24,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { median, type Running, serverCli, serverMain, serverNodeFlags, startProcess } from './processes.js';
-import { basic, cpuMicros, temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
+import { basic, cpuMicros, sandboxCardRequest, temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
 
 export interface TransferOptions {
   connections: number[];
@@ -340,27 +340,7 @@ async function fund(origin: string): Promise<void> {
       { accountIdentifier, displayName: `Bench pool ${i}`, contactEmail: 'bench@acme.example' },
       201,
     );
-    const card = await post(
-      '/creditCards',
-      {
-        customerIdentifier: 'bench-payer',
-        accountIdentifier,
-        ipAddress: '203.0.113.10',
-        label: 'Bench card',
-        creditCard: { number: '4111111111111111', expiration: '2099-12', verificationNumber: '123' },
-        billingAddress: {
-          firstName: 'Pat',
-          lastName: 'Jones',
-          addressLine1: '4700 42nd Ave SW',
-          city: 'Seattle',
-          state: 'WA',
-          postalCode: '98116',
-          country: 'US',
-          emailAddress: 'pat@acme.example',
-        },
-      },
-      201,
-    );
+    const card = await post('/creditCards', sandboxCardRequest('bench-payer', accountIdentifier, { label: 'Bench card' }), 201);
     const deposit = await post(
       '/creditCardDeposits',
       { customerIdentifier: 'bench-payer', accountIdentifier, creditCardToken: card.token, amount: 10_000 },

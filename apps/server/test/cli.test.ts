@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createApiClient } from './support/harness.js';
 import { runCli, startServerProcess, type RunningServer } from './support/process.js';
-import { temporaryDirectory } from '@raas-customers/test-kit';
+import { sandboxCardRequest, temporaryDirectory } from '@raas-customers/test-kit';
 
 let dir: string;
 let env: Record<string, string>;
@@ -88,23 +88,7 @@ test('ledger verify: every balance is the sum of its entries, and a tampered dat
     expect(response.status).toBe(201);
   }
   const card = await client.POST('/creditCards', {
-    body: {
-      customerIdentifier: 'ledger-customer',
-      accountIdentifier: 'ledger-from',
-      ipAddress: '203.0.113.10',
-      label: 'Ledger card',
-      creditCard: { number: '4111111111111111', expiration: '2099-12', verificationNumber: '123' },
-      billingAddress: {
-        firstName: 'Pat',
-        lastName: 'Jones',
-        addressLine1: '4700 42nd Ave SW',
-        city: 'Seattle',
-        state: 'WA',
-        postalCode: '98116',
-        country: 'US',
-        emailAddress: 'pat@acme.example',
-      },
-    },
+    body: sandboxCardRequest('ledger-customer', 'ledger-from', { label: 'Ledger card' }),
   });
   const deposit = await client.POST('/creditCardDeposits', {
     body: { customerIdentifier: 'ledger-customer', accountIdentifier: 'ledger-from', creditCardToken: card.data!.token, amount: 50 },

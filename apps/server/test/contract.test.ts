@@ -4,6 +4,7 @@
  * documented (operationId, status) pair, except 500, was never observed.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { sandboxCardRequest } from '@raas-customers/test-kit';
 import { STORE_KINDS, basic, observed, startTestServer, type TestServer } from './support/harness.js';
 import { operations, spec } from './support/spec.js';
 import { everyFundingOperation, fundingContract } from './support/funding-contract.js';
@@ -35,25 +36,6 @@ async function createAccount(customerIdentifier: string, accountIdentifier = uni
   expect(response.status).toBe(201);
   return data!;
 }
-
-/** A sandbox card on an account. */
-const cardCriteria = (customerIdentifier: string, accountIdentifier: string) => ({
-  customerIdentifier,
-  accountIdentifier,
-  ipAddress: '203.0.113.10',
-  label: 'Finance team card',
-  creditCard: { number: '4111111111111111', expiration: '2099-12', verificationNumber: '123' },
-  billingAddress: {
-    firstName: 'Pat',
-    lastName: 'Jones',
-    addressLine1: '4700 42nd Ave SW',
-    city: 'Seattle',
-    state: 'WA',
-    postalCode: '98116',
-    country: 'US',
-    emailAddress: 'pat@acme.example',
-  },
-});
 
 /** One call of every operation (an empty platform: the identifiers need not exist). */
 async function everyOperation(client: ReturnType<TestServer['client']>) {
@@ -1043,8 +1025,9 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const customer = await createCustomer();
       const account = await createAccount(customer.customerIdentifier);
       const owner = { customerIdentifier: customer.customerIdentifier, accountIdentifier: account.accountIdentifier };
-      const card = (await server.client().POST('/creditCards', { body: cardCriteria(owner.customerIdentifier, owner.accountIdentifier) }))
-        .data!;
+      const card = (
+        await server.client().POST('/creditCards', { body: sandboxCardRequest(owner.customerIdentifier, owner.accountIdentifier) })
+      ).data!;
       const deposit = (await server.client().POST('/creditCardDeposits', { body: { ...owner, creditCardToken: card.token, amount: 1 } }))
         .data!;
       const alert = (

@@ -15,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, inject, test } from 'vitest';
 import { CONFIG_VARIABLES, configDefaults } from '../src/config.js';
 import { basic } from './support/harness.js';
 import { runCli, runServerOnce, startServerProcess } from './support/process.js';
-import { freePort, temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
+import { freePort, sandboxCardRequest, temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const randomKey = () => randomBytes(32).toString('base64url');
@@ -172,23 +172,7 @@ describe('pnpm start, the README way', () => {
         displayName: 'Pending pool',
         contactEmail: 'a@acme.example',
       });
-      const registered = await post('/creditCards', {
-        customerIdentifier: 'pending-customer',
-        accountIdentifier: 'pending-pool',
-        ipAddress: '203.0.113.10',
-        label: 'Card',
-        creditCard: { number: '4111111111111111', expiration: '2099-12', verificationNumber: '123' },
-        billingAddress: {
-          firstName: 'Pat',
-          lastName: 'Jones',
-          addressLine1: 'Street 1',
-          city: 'Seattle',
-          state: 'WA',
-          postalCode: '98116',
-          country: 'US',
-          emailAddress: 'pat@acme.example',
-        },
-      });
+      const registered = await post('/creditCards', sandboxCardRequest('pending-customer', 'pending-pool', { label: 'Card' }));
       const pending = await post('/creditCardDeposits', {
         customerIdentifier: 'pending-customer',
         accountIdentifier: 'pending-pool',

@@ -12,6 +12,7 @@ import {
   createSandboxClient,
 } from '@raas-customers/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { sandboxCardRequest } from '@raas-customers/test-kit';
 import { draws } from '../src/domain/sandbox-service.js';
 import { type Credentials, STORE_KINDS, type TestServer, basic, startTestServer } from './support/harness.js';
 
@@ -542,23 +543,7 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
         expect(transfer.error?.i18nKey, status).toBe('422.004');
       }
       const register = await server.client().POST('/creditCards', {
-        body: {
-          customerIdentifier: 'acme-retail-us',
-          accountIdentifier: 'acme-q4-bonus',
-          ipAddress: '203.0.113.10',
-          label: 'Second card',
-          creditCard: { number: '4111111111111111', verificationNumber: '123', expiration: '2099-12' },
-          billingAddress: {
-            firstName: 'Pat',
-            lastName: 'Jones',
-            addressLine1: '4700 42nd Ave SW',
-            city: 'Seattle',
-            state: 'WA',
-            postalCode: '98116',
-            country: 'US',
-            emailAddress: 'pat@acme.example',
-          },
-        },
+        body: sandboxCardRequest('acme-retail-us', 'acme-q4-bonus', { label: 'Second card' }),
       });
       expect(register.error?.i18nKey).toBe('422.156');
       await sandbox().PUT('/accounts/{accountIdentifier}/status', {

@@ -16,6 +16,7 @@ export {
   temporaryPostgres,
   temporarySqlite,
 } from './databases.js';
+export { SANDBOX_CARDS, type SandboxCard, sandboxCardRequest } from './fixtures.js';
 export { freePort } from './ports.js';
 export { LISTENING_ON, type ProcessResult, type RunningProcess, type StartOptions, runToExit, startProcess } from './processes.js';
 export { cpuMicros, peakRssMb } from './usage.js';

@@ -5,18 +5,12 @@
  * (operationId, status) pair observed here.
  */
 import { describe, expect, test } from 'vitest';
+import { SANDBOX_CARDS, type SandboxCard, sandboxCardRequest } from '@raas-customers/test-kit';
 import { basic, type Credentials, type TestServer } from './harness.js';
 
 const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const TOKEN = /^[0-9a-f]{40}$/;
 const REFERENCE = /^RAD-\d{6}-\d{8}$/;
-
-export const SANDBOX_CARDS = {
-  visa: { number: '4111111111111111', verificationNumber: '123' },
-  mastercard: { number: '5555555555554444', verificationNumber: '123' },
-  discover: { number: '6011111111111117', verificationNumber: '123' },
-  amex: { number: '378282246310005', verificationNumber: '1234' },
-};
 
 let sequence = 0;
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(sequence++).toString(36)}`;
@@ -45,22 +39,8 @@ export function fundingContract(current: () => TestServer): void {
     return data!;
   }
 
-  const cardBody = (customerIdentifier: string, accountIdentifier: string, card = SANDBOX_CARDS.visa, extra = {}) => ({
-    customerIdentifier,
-    accountIdentifier,
-    ipAddress: '203.0.113.10',
-    label: 'Finance team card',
-    creditCard: { ...card, expiration: '2099-12' },
-    billingAddress: {
-      firstName: 'Pat',
-      lastName: 'Jones',
-      addressLine1: '4700 42nd Ave SW',
-      city: 'Seattle',
-      state: 'WA',
-      postalCode: '98116',
-      country: 'US',
-      emailAddress: 'pat@acme.example',
-    },
+  const cardBody = (customerIdentifier: string, accountIdentifier: string, card: SandboxCard = SANDBOX_CARDS.visa, extra = {}) => ({
+    ...sandboxCardRequest(customerIdentifier, accountIdentifier, { card }),
     ...extra,
   });
 
@@ -940,23 +920,7 @@ export function everyFundingOperation(client: ReturnType<TestServer['client']>) 
   return Promise.all([
     client.GET('/creditCards'),
     client.POST('/creditCards', {
-      body: {
-        customerIdentifier,
-        accountIdentifier,
-        ipAddress: '203.0.113.10',
-        label: 'Card',
-        creditCard: { number: '4111111111111111', expiration: '2099-01', verificationNumber: '123' },
-        billingAddress: {
-          firstName: 'Pat',
-          lastName: 'Jones',
-          addressLine1: 'Street 1',
-          city: 'Seattle',
-          state: 'WA',
-          postalCode: '98116',
-          country: 'US',
-          emailAddress: 'pat@acme.example',
-        },
-      },
+      body: sandboxCardRequest(customerIdentifier, accountIdentifier, { label: 'Card', expiration: '2099-01' }),
     }),
     client.GET('/creditCards/{token}', { params: { path: { token } } }),
     client.POST('/creditCardUnregisters', { body: { customerIdentifier, accountIdentifier, creditCardToken: token } }),

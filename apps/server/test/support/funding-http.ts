@@ -3,7 +3,7 @@
  * instances, crashes): accounts, a sandbox card, deposits and transfers, each answer with its
  * status and parsed body. The typed client's tests live in funding-contract.ts.
  */
-import { basic, type Credentials } from '@raas-customers/test-kit';
+import { basic, type Credentials, sandboxCardRequest } from '@raas-customers/test-kit';
 
 export interface Answer<T = Record<string, unknown>> {
   status: number;
@@ -50,23 +50,7 @@ export function fundingHttp(credentials: Credentials) {
       return (await this.card(baseUrl, customerIdentifier, accountIdentifiers[0]!)).token;
     },
     async card(baseUrl: string, customerIdentifier: string, accountIdentifier: string): Promise<{ token: string }> {
-      const registered = await post<{ token: string }>(baseUrl, '/creditCards', {
-        customerIdentifier,
-        accountIdentifier,
-        ipAddress: '203.0.113.10',
-        label: 'Finance team card',
-        creditCard: { number: '4111111111111111', expiration: '2099-12', verificationNumber: '123' },
-        billingAddress: {
-          firstName: 'Pat',
-          lastName: 'Jones',
-          addressLine1: '4700 42nd Ave SW',
-          city: 'Seattle',
-          state: 'WA',
-          postalCode: '98116',
-          country: 'US',
-          emailAddress: 'pat@acme.example',
-        },
-      });
+      const registered = await post<{ token: string }>(baseUrl, '/creditCards', sandboxCardRequest(customerIdentifier, accountIdentifier));
       return expectStatus(registered, 201, `card on ${accountIdentifier}`);
     },
     deposit(
