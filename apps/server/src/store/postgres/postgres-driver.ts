@@ -151,6 +151,16 @@ export class PostgresDriver implements SqlDriver {
     return store;
   }
 
+  /** A pooled connection; a pool that cannot reach the database is an outage (503). */
+  async #connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.#pool.connect();
+    } catch (error) {
+      if (isOutage(error)) this.#reached(false, error);
+      throw translate(error);
+    }
+  }
+
   /**
    * One query on a pooled connection. Not `pool.query`: it hands every error to `release(err)`,
    * which destroys the connection, so each 409 (a unique violation) cost a new session. An error
@@ -158,13 +168,7 @@ export class PostgresDriver implements SqlDriver {
    * connection is discarded.
    */
   async #query<Row extends pg.QueryResultRow>(text: string, values: readonly unknown[] = []): Promise<pg.QueryResult<Row>> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      if (isOutage(error)) this.#reached(false, error);
-      throw translate(error);
-    }
+    const client = await this.#connect();
     let broken: Error | undefined;
     try {
       const result = await client.query<Row>(numbered(text), values as unknown[]);
@@ -218,13 +222,7 @@ export class PostgresDriver implements SqlDriver {
   }
 
   async #transactionOnce<T>(body: TxBody<T>, options: TxOptions): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      if (isOutage(error)) this.#reached(false, error);
-      throw translate(error);
-    }
+    const client = await this.#connect();
     let broken: Error | undefined;
     let begun = false;
     try {
