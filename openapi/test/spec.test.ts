@@ -34,119 +34,14 @@ ajv.addVocabulary(['example', 'discriminator', 'externalDocs', 'xml']);
 ajv.addVocabulary(Object.keys(doc).filter((field) => field !== 'externalDocs' && !ajv.getKeyword(field)));
 ajv.addSchema(doc, SPEC_ID);
 
-/** The contract: operationId -> method, path, tag and every documented status. */
-const OPERATIONS: Record<string, { method: string; path: string; tag: string; statuses: string[] }> = {
-  listCustomers: { method: 'get', path: '/customers', tag: 'Customers', statuses: ['200', '400', '401', '414', '429', '500', '503'] },
-  createCustomer: {
-    method: 'post',
-    path: '/customers',
-    tag: 'Customers',
-    statuses: ['201', '400', '401', '403', '409', '413', '415', '414', '429', '500', '503'],
-  },
-  getCustomer: {
-    method: 'get',
-    path: '/customers/{customerIdentifier}',
-    tag: 'Customers',
-    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
-  },
-  listCustomerAccounts: {
-    method: 'get',
-    path: '/customers/{customerIdentifier}/accounts',
-    tag: 'Accounts',
-    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
-  },
-  createCustomerAccount: {
-    method: 'post',
-    path: '/customers/{customerIdentifier}/accounts',
-    tag: 'Accounts',
-    statuses: ['201', '400', '401', '403', '404', '409', '413', '415', '414', '429', '500', '503'],
-  },
-  updateCustomerAccount: {
-    method: 'patch',
-    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}',
-    tag: 'Accounts',
-    statuses: ['200', '400', '401', '403', '404', '409', '413', '415', '414', '429', '500', '503'],
-  },
-  listAccounts: { method: 'get', path: '/accounts', tag: 'Accounts', statuses: ['200', '400', '401', '414', '429', '500', '503'] },
-  getAccount: {
-    method: 'get',
-    path: '/accounts/{accountIdentifier}',
-    tag: 'Accounts',
-    statuses: ['200', '400', '401', '404', '414', '429', '500', '503'],
-  },
-  listCreditCards: {
-    method: 'get',
-    path: '/creditCards',
-    tag: 'Funding',
-    statuses: ['200', '400', '401', '403', '414', '429', '500', '503'],
-  },
-  createCreditCard: {
-    method: 'post',
-    path: '/creditCards',
-    tag: 'Funding',
-    statuses: ['201', '400', '401', '402', '403', '404', '422', '413', '415', '414', '429', '500', '503'],
-  },
-  getCreditCard: {
-    method: 'get',
-    path: '/creditCards/{token}',
-    tag: 'Funding',
-    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
-  },
-  createCreditCardUnregister: {
-    method: 'post',
-    path: '/creditCardUnregisters',
-    tag: 'Funding',
-    statuses: ['200', '400', '401', '403', '404', '422', '413', '415', '414', '429', '500', '503'],
-  },
-  createCreditCardDeposit: {
-    method: 'post',
-    path: '/creditCardDeposits',
-    tag: 'Funding',
-    statuses: ['200', '400', '401', '403', '404', '409', '422', '413', '415', '414', '429', '500', '503'],
-  },
-  getCreditCardDeposit: {
-    method: 'get',
-    path: '/creditCardDeposits/{referenceDepositID}',
-    tag: 'Funding',
-    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
-  },
-  transferFunds: {
-    method: 'post',
-    path: '/transferFunds',
-    tag: 'Funding',
-    statuses: ['200', '400', '401', '402', '403', '404', '409', '422', '413', '415', '414', '429', '500', '503'],
-  },
-  listBalanceAlerts: {
-    method: 'get',
-    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance',
-    tag: 'Funding',
-    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
-  },
-  setLowBalanceAlert: {
-    method: 'post',
-    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance',
-    tag: 'Funding',
-    statuses: ['200', '400', '401', '403', '404', '409', '413', '415', '414', '429', '500', '503'],
-  },
-  getLowBalanceAlert: {
-    method: 'get',
-    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance/{balanceAlertID}',
-    tag: 'Funding',
-    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
-  },
-  updateLowBalanceAlert: {
-    method: 'patch',
-    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance/{balanceAlertID}',
-    tag: 'Funding',
-    statuses: ['200', '400', '401', '403', '404', '409', '413', '415', '414', '429', '500', '503'],
-  },
-  deleteLowBalanceAlert: {
-    method: 'delete',
-    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance/{balanceAlertID}',
-    tag: 'Funding',
-    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
-  },
-};
+/**
+ * The statuses every operation documents: this server's additions (400, 401, 414, 429, 500, 503
+ * answer any request); an operation with a body adds 413 and 415. What else an operation
+ * answers is not listed here again: the server's contract tests fail when it answers a status
+ * its operation does not document, and when a documented one is never observed.
+ */
+const EVERY_OPERATION = ['400', '401', '414', '429', '500', '503'];
+const WITH_A_BODY = ['413', '415'];
 
 /** Follows local `$ref`s in the bundled document. */
 const resolve = (node: Json | undefined, pointer: string) => resolveIn(doc, node, pointer);
@@ -201,20 +96,17 @@ describe('the bundled RaaS Customers contract', () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
   });
 
-  it('has exactly the twenty operations, each at its method and path', () => {
-    const found = Object.fromEntries(
-      operations.map((operation) => [operation.operationId, { method: operation.method, path: operation.path }]),
-    );
-    const expected = Object.fromEntries(
-      Object.entries(OPERATIONS).map(([operationId, { method, path }]) => [operationId, { method, path }]),
-    );
-    expect(found).toEqual(expected);
-    expect(operations).toHaveLength(20);
+  it('has operations, each with one operationId, at most one per method and path', () => {
+    expect(operations.length).toBeGreaterThan(0);
+    expect(new Set(operations.map((operation) => operation.operationId)).size).toBe(operations.length);
+    expect(new Set(operations.map((operation) => `${operation.method} ${operation.path}`)).size).toBe(operations.length);
   });
 
-  it('tags each operation with its tag', () => {
+  it('tags each operation with one tag the document declares', () => {
+    const declared = (doc.tags as JsonObject[]).map((tag) => tag.name);
     for (const operation of operations) {
-      expect(operation.node.tags, operation.operationId).toEqual([OPERATIONS[operation.operationId]?.tag]);
+      expect(operation.node.tags, operation.operationId).toHaveLength(1);
+      expect(declared, operation.operationId).toContain((operation.node.tags as Json[])[0]);
     }
   });
 
@@ -232,10 +124,17 @@ describe('the bundled RaaS Customers contract', () => {
     }
   });
 
-  it('documents exactly the expected statuses of each operation', () => {
+  it('documents one success status, the statuses every operation answers, and 404 for a path parameter', () => {
     for (const operation of operations) {
-      const statuses = Object.keys(asObject(operation.node.responses, 'responses')).sort();
-      expect(statuses, operation.operationId).toEqual([...(OPERATIONS[operation.operationId]?.statuses ?? [])].sort());
+      const statuses = Object.keys(asObject(operation.node.responses, 'responses'));
+      const body = 'requestBody' in operation.node;
+      expect(
+        statuses.filter((status) => status.startsWith('2')),
+        operation.operationId,
+      ).toHaveLength(1);
+      expect(statuses, operation.operationId).toEqual(expect.arrayContaining([...EVERY_OPERATION, ...(body ? WITH_A_BODY : [])]));
+      if (!body) expect(statuses, operation.operationId).not.toEqual(expect.arrayContaining(['413']));
+      if (operation.path.includes('{')) expect(statuses, operation.operationId).toContain('404');
     }
   });
 

@@ -13,7 +13,11 @@ import {
 } from '@raas-customers/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { sandboxCardRequest } from '@raas-customers/test-kit';
+import { type JsonObject, asObject, loadBundledSpec, resolve } from '@raas-customers/openapi/walk';
+import { issueCredential } from '../src/auth/platforms.js';
 import { draws } from '../src/domain/sandbox-service.js';
+import { type SpecOperation, sandboxOperations } from '../src/http/spec-operations.js';
+import { PLATFORM_SETUP_TABLES, PLATFORM_TABLES } from '../src/store/sandbox-sql.js';
 import { type Credentials, STORE_KINDS, type TestServer, basic, startTestServer } from './support/harness.js';
 
 /** Every platform-scoped table, empty. */
@@ -46,20 +50,58 @@ const FIXTURE: SeedFixture = {
   ],
 };
 
+const sandboxSpec = loadBundledSpec('sandbox');
+
+/** The first named example of a control's request body (the spec has one for every body). */
+function exampleBody(operation: SpecOperation): unknown {
+  const path = asObject(asObject(sandboxSpec.paths, 'paths')[operation.path], operation.path);
+  const node = asObject(path[operation.method.toLowerCase()], operation.operationId);
+  if (!node.requestBody) return undefined;
+  const content = asObject(resolve(sandboxSpec, node.requestBody, 'requestBody').node.content, 'content');
+  const examples = asObject(asObject(content['application/json'], 'json').examples, 'examples');
+  return (resolve(sandboxSpec, Object.values(examples)[0], 'example').node as JsonObject).value;
+}
+
+/** A control's path with these values for its parameters. */
+const fill = (operation: SpecOperation, value: string) => operation.path.replace(/\{\w+\}/g, value);
+
 describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
   let server: TestServer;
-  const sandboxUrl = () => server.baseUrl.replace(/\/raas\/v2$/, '/sandbox/v1');
-  const sandbox = (credentials: Credentials = server.one): SandboxClient =>
-    createSandboxClient({ baseUrl: sandboxUrl(), platformName: credentials.name, platformKey: credentials.key });
-  const control = (method: string, path: string, credentials: Credentials | null, body?: unknown) =>
-    fetch(`${sandboxUrl()}${path}`, {
+  /** Every (operationId, status) pair of the controls answered on this store, for the coverage test at the end. */
+  const observed = new Set<string>();
+  const observe = (method: string, url: string, status: number) => {
+    const match = sandboxOperations.operationOf(method, new URL(url).pathname.replace(/^\/sandbox\/v1/, ''));
+    if (match) observed.add(`${match.operation.operationId} ${status}`);
+  };
+  const sandboxUrl = (on: TestServer = server) => on.baseUrl.replace(/\/raas\/v2$/, '/sandbox/v1');
+  const sandbox = (credentials: Credentials = server.one): SandboxClient => {
+    const client = createSandboxClient({ baseUrl: sandboxUrl(), platformName: credentials.name, platformKey: credentials.key });
+    client.use({
+      onResponse({ request, response }) {
+        observe(request.method, request.url, response.status);
+        return response;
+      },
+    });
+    return client;
+  };
+  const control = async (
+    method: string,
+    path: string,
+    credentials: Credentials | null,
+    body?: unknown,
+    { on = server, contentType = 'application/json' }: { on?: TestServer; contentType?: string } = {},
+  ) => {
+    const response = await fetch(`${sandboxUrl(on)}${path}`, {
       method,
       headers: {
         ...(credentials ? { Authorization: basic(credentials) } : {}),
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(body === undefined ? {} : { 'Content-Type': contentType }),
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
+    observe(method, response.url, response.status);
+    return response;
+  };
 
   const customerIds = async (credentials: Credentials = server.one) =>
     ((await server.client(credentials).GET('/customers')).data as Customer[]).map((customer) => customer.customerIdentifier);
@@ -101,6 +143,107 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
         (await server.client().GET('/customers/{customerIdentifier}', { params: { path: { customerIdentifier: 'acme-retail-us' } } }))
           .response.status,
       ).toBe(404);
+    });
+
+    test('a throw-away platform deletes itself with everything it had; its keys then answer 401 everywhere', async () => {
+      const { data } = await sandbox().POST('/platforms');
+      const fresh = { name: data!.platformName, key: data!.platformKey };
+      const readOnly = await issueCredential(server.store, fresh.name, { readOnly: true });
+      const [{ id }] = (await server.sql('SELECT id FROM platforms WHERE name = ?', [fresh.name])) as [{ id: number }];
+      // Something in every table a platform has rows in: data (a seeded card funds at once) and set-up.
+      const token = 'fee1'.padEnd(40, '0');
+      const [acme] = FIXTURE.customers;
+      const [bonus, frozen] = acme!.accounts!;
+      await sandbox(fresh).POST('/seed', {
+        body: { customers: [{ ...acme!, accounts: [{ ...bonus!, creditCards: [{ ...bonus!.creditCards![0]!, token }] }, frozen!] }] },
+      });
+      const api = server.client(fresh);
+      const owner = { customerIdentifier: 'acme-retail-us', accountIdentifier: 'acme-q4-bonus' };
+      expect((await api.POST('/creditCardDeposits', { body: { ...owner, creditCardToken: token, amount: 10 } })).response.status).toBe(200);
+      await sandbox(fresh).PUT('/accounts/{accountIdentifier}/status', {
+        params: { path: { accountIdentifier: 'acme-frozen' } },
+        body: { status: 'ACTIVE' },
+      });
+      expect(
+        (await api.POST('/transferFunds', { body: { transferFrom: 'acme-q4-bonus', transferTo: 'acme-frozen', amount: 5 } })).response
+          .status,
+      ).toBe(200);
+      await api.POST('/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance', {
+        params: { path: owner },
+        body: { balanceAlertDisplayName: 'Running low', balanceAlertThreshold: 50 },
+      });
+      await sandbox(fresh).POST('/snapshots');
+      await sandbox(fresh).POST('/faults', { body: { operationId: 'getAccount', times: 1, answer: { type: 'drop' } } });
+      await sandbox(fresh).POST('/clock/advance', { body: { milliseconds: 1000 } });
+      await sandbox(fresh).PUT('/rate-limit', { body: { enabled: false } });
+      const rowsOf = async () => {
+        const counts: Record<string, number> = {};
+        for (const table of [...PLATFORM_TABLES.map((t) => t.name), ...PLATFORM_SETUP_TABLES]) {
+          const [row] = (await server.sql(`SELECT COUNT(*) AS n FROM ${table} WHERE platform_id = ?`, [id])) as [{ n: number }];
+          counts[table] = Number(row.n);
+        }
+        return counts;
+      };
+      const before = await rowsOf();
+      for (const [table, n] of Object.entries(before)) expect(n, table).toBeGreaterThan(0);
+      // Its credentials are in the authentication cache now.
+      expect((await server.client(fresh).GET('/customers')).response.status).toBe(200);
+      await server.client().POST('/customers', { body: { customerIdentifier: 'stays-on-one', displayName: 'Stays on one' } });
+
+      const deleted = await sandbox(fresh).DELETE('/platform');
+      expect(deleted.response.status).toBe(204);
+      expect(deleted.data).toBeUndefined();
+      expect(Object.values(await rowsOf()).every((n) => n === 0)).toBe(true);
+      expect(await server.sql('SELECT id FROM platforms WHERE id = ?', [id])).toEqual([]);
+
+      // At once, although the credentials were cached: 401 with the challenge, as keys that never existed.
+      for (const credentials of [fresh, { name: fresh.name, key: readOnly.platformKey }]) {
+        const api = await server.client(credentials).GET('/customers');
+        expect([api.response.status, api.error?.i18nKey], 'API').toEqual([401, '401.501']);
+        expect(api.response.headers.get('WWW-Authenticate')).toMatch(/^Basic /);
+        const clock = await control('GET', '/clock', credentials);
+        expect([clock.status, clock.headers.get('WWW-Authenticate')?.slice(0, 6)], 'control').toEqual([401, 'Basic ']);
+        expect((await control('DELETE', '/platform', credentials)).status, 'again').toBe(401);
+      }
+      // Nothing else moved.
+      expect(await customerIds()).toEqual(['stays-on-one']);
+      expect((await server.client(server.two).GET('/customers')).response.status).toBe(200);
+    });
+
+    test('only a throw-away platform may delete itself (409.001), with a full-access credential', async () => {
+      await server.client().POST('/customers', { body: { customerIdentifier: 'kept-on-one', displayName: 'Kept on one' } });
+      const refused = await sandbox().DELETE('/platform');
+      expect(refused.response.status).toBe(409);
+      expect(refused.error).toMatchObject({
+        i18nKey: '409.001',
+        message: 'Only a throw-away platform (POST /sandbox/v1/platforms) can be deleted: this one was not created as one.',
+      });
+      expect(await customerIds()).toEqual(['kept-on-one']);
+      expect(await server.store.activeCredentials(server.one.name)).toHaveLength(3);
+      const { data } = await sandbox().POST('/platforms');
+      const fresh = { name: data!.platformName, key: data!.platformKey };
+      const readOnly = await issueCredential(server.store, fresh.name, { readOnly: true });
+      const limited = await issueCredential(server.store, fresh.name, { allowedCustomers: ['some-customer'] });
+      expect(await (await control('DELETE', '/platform', { name: fresh.name, key: readOnly.platformKey })).json()).toMatchObject({
+        i18nKey: '403.017',
+      });
+      expect(await (await control('DELETE', '/platform', { name: fresh.name, key: limited.platformKey })).json()).toMatchObject({
+        i18nKey: '403.007',
+      });
+      expect((await control('DELETE', '/platform', null)).status).toBe(401);
+      expect((await server.client(fresh).GET('/customers')).response.status).toBe(200);
+      expect((await sandbox(fresh).DELETE('/platform')).response.status).toBe(204);
+    });
+
+    test('deleting covers every table with a platform_id: each is platform data or its set-up', async () => {
+      const tables = (
+        (await server.sql(
+          kind === 'sqlite'
+            ? "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' AND c.name = 'platform_id'"
+            : "SELECT table_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'platform_id'",
+        )) as { name: string }[]
+      ).map((row) => row.name);
+      expect(tables.sort()).toEqual([...PLATFORM_TABLES.map((table) => table.name), ...PLATFORM_SETUP_TABLES].sort());
     });
 
     test('only a full-access credential may create one', async () => {
@@ -238,6 +381,28 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
       expect((await sandbox().POST('/snapshots/{snapshotId}/restore', params)).error?.i18nKey).toBe('404.001');
       expect((await sandbox().DELETE('/snapshots/{snapshotId}', params)).error?.i18nKey).toBe('404.001');
       expect((await control('DELETE', `/snapshots/${snapshot!.snapshotId}`, server.oneReadOnly)).status).toBe(403);
+    });
+
+    test('a snapshot whose account number another platform now holds is a 409.001, and nothing is restored', async () => {
+      await sandbox().POST('/seed', { body: FIXTURE });
+      const [taken] = await accounts();
+      const { data: snapshot } = await sandbox().POST('/snapshots');
+      await sandbox().POST('/reset');
+      await server.client().POST('/customers', { body: { customerIdentifier: 'after-the-reset', displayName: 'After the reset' } });
+      // Account numbers are unique across platforms: platform two gets the snapshot's (as a draw could).
+      await sandbox(server.two).POST('/seed', { body: FIXTURE });
+      await server.sql(
+        'UPDATE accounts SET account_number = ? WHERE platform_id = (SELECT id FROM platforms WHERE name = ?) AND account_identifier = ?',
+        [taken!.accountNumber, server.two.name, 'globex-eur'],
+      );
+      const restored = await sandbox().POST('/snapshots/{snapshotId}/restore', { params: { path: { snapshotId: snapshot!.snapshotId } } });
+      expect(restored.response.status).toBe(409);
+      expect(restored.error).toMatchObject({
+        i18nKey: '409.001',
+        message: 'The snapshot cannot be restored: another platform now holds one of its values (accountNumber).',
+      });
+      expect(await customerIds()).toEqual(['after-the-reset']);
+      await sandbox(server.two).POST('/reset');
     });
 
     test("a platform cannot restore another's snapshot, nor one that does not exist (404.001)", async () => {
@@ -400,6 +565,20 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
       expect((await sandbox().GET('/faults')).data).toEqual([]);
       const removed = await sandbox().DELETE('/faults');
       expect(removed.data).toEqual({ removed: 0 });
+    });
+
+    test('the rate limit emulation reads as set: off by default, on after a PUT, for this platform only', async () => {
+      expect((await sandbox().GET('/rate-limit')).data).toEqual({ enabled: false });
+      expect((await sandbox().PUT('/rate-limit', { body: { enabled: true } })).data).toEqual({ enabled: true });
+      const read = await sandbox().GET('/rate-limit');
+      expect([read.response.status, read.data]).toEqual([200, { enabled: true }]);
+      expect((await sandbox(server.two).GET('/rate-limit')).data).toEqual({ enabled: false });
+      // A read-only credential may read it; a customer-limited one may not use the controls.
+      const readOnly = await control('GET', '/rate-limit', server.oneReadOnly);
+      expect([readOnly.status, await readOnly.json()]).toEqual([200, { enabled: true }]);
+      expect(await (await control('GET', '/rate-limit', server.oneRestricted)).json()).toMatchObject({ i18nKey: '403.007' });
+      await sandbox().PUT('/rate-limit', { body: { enabled: false } });
+      expect((await sandbox().GET('/rate-limit')).data).toEqual({ enabled: false });
     });
 
     test('the rate limit emulation answers 429.008 with Retry-After past one request a second', async () => {
@@ -777,5 +956,70 @@ describe.each(STORE_KINDS)('sandbox controls on %s', (kind) => {
     const missing = await control('POST', '/nothing-here', server.one);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ i18nKey: '404.001' });
+  });
+
+  describe('every control', () => {
+    const controls = sandboxOperations.all;
+    /** Well-formed path parameters: these requests are refused before any of them is looked up. */
+    const pathOf = (operation: SpecOperation) =>
+      operation.path
+        .replace('{snapshotId}', '8f14e45f-ceea-467a-9575-1d8f5e2a3c10')
+        .replace('{accountIdentifier}', 'acme-q4-bonus')
+        .replace('{referenceDepositID}', 'RAD-261201-5407');
+
+    test('refuses missing credentials (401), a customer-limited credential (403.007) and a body that is not valid JSON (415, 413, 400)', async () => {
+      for (const operation of controls) {
+        const { method, operationId } = operation;
+        const path = pathOf(operation);
+        const body = exampleBody(operation);
+        expect((await control(method, path, null, body)).status, operationId).toBe(401);
+        expect(await (await control(method, path, server.oneRestricted, body)).json(), operationId).toMatchObject({ i18nKey: '403.007' });
+        if (operation.bodySchema) {
+          expect((await control(method, path, server.one, 'plain', { contentType: 'text/plain' })).status, operationId).toBe(415);
+          expect((await control(method, path, server.one, JSON.stringify({ padding: 'x'.repeat(70_000) }))).status, operationId).toBe(413);
+          expect((await control(method, path, server.one, [])).status, operationId).toBe(400);
+        } else if (operation.statuses.has(400)) {
+          expect((await control(method, fill(operation, 'not-an-id'), server.one)).status, operationId).toBe(400);
+        }
+      }
+    });
+
+    test('past the failed-authentication limit every control answers 429.001 with Retry-After', async () => {
+      const throttled = await startTestServer(kind, { authFailureLimit: 1 });
+      try {
+        const wrong = { name: 'platform-one', key: 'w'.repeat(43) };
+        expect((await control('GET', '/clock', wrong, undefined, { on: throttled })).status).toBe(401);
+        for (const operation of controls) {
+          const response = await control(operation.method, pathOf(operation), wrong, exampleBody(operation), { on: throttled });
+          expect(response.status, operation.operationId).toBe(429);
+          expect(Number(response.headers.get('Retry-After')), operation.operationId).toBeGreaterThanOrEqual(1);
+          expect(await response.json(), operation.operationId).toMatchObject({ i18nKey: '429.001' });
+        }
+      } finally {
+        await throttled.close();
+      }
+    });
+
+    test('every control answers 503.001 while the database is unreachable', async () => {
+      const down = await startTestServer(kind, { databaseDown: true });
+      try {
+        for (const operation of controls) {
+          const response = await control(operation.method, pathOf(operation), down.one, exampleBody(operation), { on: down });
+          expect(response.status, operation.operationId).toBe(503);
+          expect(await response.json(), operation.operationId).toMatchObject({ i18nKey: '503.001' });
+        }
+      } finally {
+        await down.close();
+      }
+    });
+  });
+
+  // Last: every answer of the tests above was observed.
+  test('every documented (operationId, status) pair of the controls except 500 was answered', () => {
+    const documented = sandboxOperations.all.flatMap((operation) =>
+      [...operation.statuses].filter((status) => status !== 500).map((status) => `${operation.operationId} ${status}`),
+    );
+    expect(documented.filter((pair) => !observed.has(pair))).toEqual([]);
+    expect(documented.length).toBeGreaterThan(100);
   });
 });

@@ -2,7 +2,7 @@
  * An integrator's test file, run against the RaaS Customers server as a child process in
  * sandbox mode. It creates its own platform (so files can run in parallel), seeds it, injects
  * faults in the API's own vocabulary, moves the platform's clock, and asserts on what its code
- * (src/payouts.ts) does about all of it. In your project, start the server the same way
+ * (src/payouts.ts) does about all of it; at the end it deletes its platform. In your project, start the server the same way
  * (`npx raas-customers serve` from the installed package, or `pnpm start`) once per run.
  */
 import { randomBytes } from 'node:crypto';
@@ -90,6 +90,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // On a long-lived server the file's platform would otherwise stay: delete it, data and keys.
+  if (sandbox) {
+    await expectStatus(sandbox.DELETE('/platform'), 204);
+    expect((await raas.GET('/customers')).response.status).toBe(401);
+  }
   await server?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });

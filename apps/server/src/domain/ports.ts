@@ -412,7 +412,8 @@ export interface StoredFaultRule extends NewFaultRule {
 
 /**
  * The sandbox controls' storage: the platform's data as a whole (reset, snapshot, restore, seed,
- * each one transaction), account statuses, the clock, the rate limit and the fault rules.
+ * each one transaction), account statuses, the clock, the rate limit, the fault rules, and a
+ * throw-away platform's deletion.
  */
 export interface SandboxStore {
   resetPlatform(platformId: number): Promise<PlatformRows>;
@@ -438,11 +439,18 @@ export interface SandboxStore {
     status: 'SUCCESS' | 'DECLINED',
     now: Date,
   ): Promise<'decided' | 'not-pending' | undefined>;
-  sandboxSettings(platformId: number): Promise<SandboxSettings>;
+  /** Undefined when the platform no longer exists (deleted since its credentials were read). */
+  sandboxSettings(platformId: number): Promise<SandboxSettings | undefined>;
   setClockOffset(platformId: number, offsetMs: number): Promise<void>;
   /** Moves the offset forward atomically; the new offset, or undefined (nothing changed) when it would pass `maxOffsetMs`. */
   advanceClockOffset(platformId: number, milliseconds: number, maxOffsetMs: number): Promise<number | undefined>;
   setRequestsPerSecond(platformId: number, requestsPerSecond: number): Promise<void>;
+  /**
+   * Deletes a throw-away platform with everything it has (data, credentials, snapshots, fault
+   * rules, clock, rate limit), in one transaction; 'not-throw-away' (nothing changed) for any
+   * other platform, undefined when it no longer exists.
+   */
+  deletePlatform(platformId: number): Promise<'deleted' | 'not-throw-away' | undefined>;
   /** Whether an API request may pass the rate limit at `nowMs` (it is counted when it does), on every instance alike. */
   passRateLimit(platformId: number, nowMs: number, intervalMs: number): Promise<boolean>;
   addFaultRule(platformId: number, rule: NewFaultRule, now: Date): Promise<StoredFaultRule>;

@@ -13,6 +13,7 @@ import {
   type FaultAnswer,
   type FundingStore,
   type PlatformRows,
+  type SandboxSettings,
   type SandboxStore,
   type SeedCustomer,
   type StoredFaultRule,
@@ -272,6 +273,29 @@ export class SandboxService {
     return undefined;
   }
 
+  async rateLimit(principal: Principal): Promise<{ enabled: boolean }> {
+    assertControl(principal, { writes: false });
+    return { enabled: (await this.#settings(principal.platformId)).requestsPerSecond > 0 };
+  }
+
+  /** Deletes the caller's own platform, when it is a throw-away one (POST /platforms), with everything it has. */
+  async deletePlatform(principal: Principal): Promise<void> {
+    assertControl(principal, { writes: true });
+    const deleted = await this.store.deletePlatform(principal.platformId);
+    // The development platform and operator-created ones are never deleted from the sandbox.
+    if (deleted === 'not-throw-away') {
+      throw new ApiError('409.001', {
+        detail: 'Only a throw-away platform (POST /sandbox/v1/platforms) can be deleted: this one was not created as one.',
+      });
+    }
+    // Undefined: a request at the same moment deleted it; either way it is gone.
+  }
+
+  /** Before each control of the platform: a platform deleted since its credentials were cached (on any instance) is gone. */
+  async beforeControl(principal: Principal): Promise<void> {
+    await this.#settings(principal.platformId);
+  }
+
   async setRateLimit(principal: Principal, enabled: boolean): Promise<{ enabled: boolean }> {
     assertControl(principal, { writes: true });
     await this.store.setRequestsPerSecond(principal.platformId, enabled ? 1 : 0);
@@ -283,7 +307,7 @@ export class SandboxService {
    * reads it from memory), and the rate limit, when on.
    */
   async beforeRequest(principal: Principal): Promise<void> {
-    const settings = await this.store.sandboxSettings(principal.platformId);
+    const settings = await this.#settings(principal.platformId);
     this.clocks.remember(principal.platformId, settings.clockOffsetMs);
     if (settings.requestsPerSecond > 0) {
       const passed = await this.store.passRateLimit(
@@ -297,7 +321,7 @@ export class SandboxService {
 
   async clock(principal: Principal): Promise<Clock> {
     assertControl(principal, { writes: false });
-    const { clockOffsetMs } = await this.store.sandboxSettings(principal.platformId);
+    const { clockOffsetMs } = await this.#settings(principal.platformId);
     return this.#clockAt(principal.platformId, clockOffsetMs);
   }
 
@@ -326,8 +350,15 @@ export class SandboxService {
 
   /** The platform's time, its offset read afresh (another instance may have moved it). */
   async #now(platformId: number): Promise<Date> {
-    this.clocks.remember(platformId, (await this.store.sandboxSettings(platformId)).clockOffsetMs);
+    this.clocks.remember(platformId, (await this.#settings(platformId)).clockOffsetMs);
     return this.clocks.now(platformId);
+  }
+
+  /** The platform's sandbox settings; a platform deleted meanwhile answers as unknown credentials do (401.501). */
+  async #settings(platformId: number): Promise<SandboxSettings> {
+    const settings = await this.store.sandboxSettings(platformId);
+    if (!settings) throw new ApiError('401.501');
+    return settings;
   }
 
   async #setOffset(platformId: number, offsetMs: number): Promise<Clock> {

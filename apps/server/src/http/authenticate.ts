@@ -4,7 +4,7 @@ import type { CredentialCache } from '../auth/credential-cache.js';
 import type { FailureThrottle } from '../auth/throttle.js';
 import { ApiError } from '../domain/errors.js';
 
-const challenge = (res: Response) => res.setHeader('WWW-Authenticate', 'Basic realm="RaaS", charset="UTF-8"');
+export const challenge = (res: Response) => res.setHeader('WWW-Authenticate', 'Basic realm="RaaS", charset="UTF-8"');
 
 /**
  * HTTP Basic: user name = platform name, password = platform key. Sets res.locals.principal.

@@ -46,12 +46,12 @@ export type BodyOf<Op> = Op extends {
   : undefined;
 
 type Responses<Op> = Op extends { responses: infer R } ? R : never;
-type SuccessStatus<Op> = Extract<keyof Responses<Op>, 200 | 201>;
+type SuccessStatus<Op> = Extract<keyof Responses<Op>, 200 | 201 | 204>;
 type JsonOf<R> = R extends { content: { 'application/json': infer Body } } ? Body : never;
 
-/** A success status of the operation with its body, as the spec declares them. */
+/** A success status of the operation with its body, as the spec declares them (a 204 has none). */
 export type Reply<Op> = {
-  [Status in SuccessStatus<Op>]: { status: Status; body: JsonOf<Responses<Op>[Status]> };
+  [Status in SuccessStatus<Op>]: Status extends 204 ? { status: Status } : { status: Status; body: JsonOf<Responses<Op>[Status]> };
 }[SuccessStatus<Op>];
 
 /** A bare JSON array answer, written as its batches arrive (only where the spec's 200 is an array). */
@@ -106,6 +106,7 @@ export function mountOperations<Ops extends OperationsType = operations>(
       const { principal, requestId } = res.locals;
       const reply = await handler({ path: req.params, query: req.query, body: req.body, principal, requestId });
       if (reply.stream) await streamArray(res, reply.stream);
+      else if (reply.status === 204) res.status(204).end();
       else res.status(reply.status).json(reply.body);
     });
   }

@@ -84,6 +84,10 @@ function controlHandlers(service: SandboxService, funding: FundingService, store
       const issued = await createThrowAwayPlatform(store);
       return { status: 201, body: { platformName: issued.platformName, platformKey: issued.platformKey, keyId: issued.keyId } };
     },
+    deleteSandboxPlatform: async ({ principal }) => {
+      await service.deletePlatform(principal);
+      return { status: 204 };
+    },
     resetPlatform: async ({ principal }) => ({ status: 200, body: await service.reset(principal) }),
     createSnapshot: async ({ principal }) => ({ status: 201, body: await service.snapshot(principal) }),
     restoreSnapshot: async ({ path, principal }) => ({ status: 200, body: await service.restore(principal, path.snapshotId) }),
@@ -104,6 +108,7 @@ function controlHandlers(service: SandboxService, funding: FundingService, store
     listFaultRules: async ({ principal }) => ({ status: 200, body: await service.faultRules(principal) }),
     createFaultRule: async ({ body, principal }) => ({ status: 201, body: await service.addFaultRule(principal, body) }),
     deleteFaultRules: async ({ principal }) => ({ status: 200, body: { removed: await service.deleteFaultRules(principal) } }),
+    getRateLimit: async ({ principal }) => ({ status: 200, body: await service.rateLimit(principal) }),
     setRateLimit: async ({ body, principal }) => ({ status: 200, body: await service.setRateLimit(principal, body.enabled) }),
     getClock: async ({ principal }) => ({ status: 200, body: await service.clock(principal) }),
     setClock: async ({ body, principal }) => ({ status: 200, body: await service.setClock(principal, body.now) }),

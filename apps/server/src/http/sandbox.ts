@@ -14,6 +14,7 @@ import type { FundingService } from '../domain/funding-service.js';
 import type { FaultAnswer, Store } from '../domain/ports.js';
 import { MAX_LATENCY_MS, type SandboxService } from '../domain/sandbox-service.js';
 import { bundledSandboxSpecText, loadSandboxSpec } from '../spec.js';
+import { challenge } from './authenticate.js';
 import { jsonBody } from './body.js';
 import { mountOperations } from './operations.js';
 import { sandboxHandlers } from './sandbox-handlers.js';
@@ -47,6 +48,20 @@ export function sandboxBeforeRequest(service: SandboxService): RequestHandler {
       await service.beforeRequest(res.locals.principal);
     } catch (error) {
       if (error instanceof ApiError && error.httpCode === 429) res.setHeader('Retry-After', '1');
+      if (error instanceof ApiError && error.httpCode === 401) challenge(res);
+      throw error;
+    }
+    next();
+  };
+}
+
+/** Runs before every control, after authentication: a platform deleted since its credentials were cached answers 401. */
+function sandboxBeforeControl(service: SandboxService): RequestHandler {
+  return async (_req, res, next) => {
+    try {
+      await service.beforeControl(res.locals.principal);
+    } catch (error) {
+      if (error instanceof ApiError && error.httpCode === 401) challenge(res);
       throw error;
     }
     next();
@@ -129,6 +144,7 @@ export function sandboxControls({ service, funding, store, logger, authenticate,
     next();
   });
   router.use(authenticate);
+  router.use(sandboxBeforeControl(service));
   router.use(jsonBody({ takesBody: (req) => sandboxOperations.operationOf(req.method, req.path)?.operation.bodySchema !== undefined }));
   router.use(
     OpenApiValidator.middleware({

@@ -32,6 +32,12 @@ export const PLATFORM_TABLES: readonly { name: string; references: Readonly<Reco
 ];
 
 /**
+ * The other tables that hold a platform's rows: its set-up, which a reset keeps and only the
+ * platform's deletion removes (children of the platform row alone, in any order).
+ */
+export const PLATFORM_SETUP_TABLES: readonly string[] = ['credentials', 'sandbox_snapshots', 'sandbox_faults', 'sandbox_platforms'];
+
+/**
  * References held in text, to a row of another table by its id: a transfer's ledger entries say
  * `transfer <id>` (funding-sql.ts). A restore renumbers the rows, so these follow too.
  */
@@ -320,12 +326,16 @@ export class SandboxSql implements SandboxStore {
     return found.length > 0 ? 'not-pending' : undefined;
   }
 
-  async sandboxSettings(platformId: number): Promise<SandboxSettings> {
-    const [row] = await this.db.all<{ clock_offset_ms: number; requests_per_second: number }>(
-      'SELECT clock_offset_ms, requests_per_second FROM sandbox_platforms WHERE platform_id = ?',
+  async sandboxSettings(platformId: number): Promise<SandboxSettings | undefined> {
+    // From the platform's row (its primary key): a platform deleted on any instance is seen at
+    // once, although its credentials may still be cached.
+    const [row] = await this.db.all<{ clock_offset_ms: number | null; requests_per_second: number | null }>(
+      `SELECT s.clock_offset_ms, s.requests_per_second FROM platforms p
+       LEFT JOIN sandbox_platforms s ON s.platform_id = p.id WHERE p.id = ?`,
       [platformId],
     );
-    return { clockOffsetMs: Number(row?.clock_offset_ms ?? 0), requestsPerSecond: Number(row?.requests_per_second ?? 0) };
+    if (!row) return undefined;
+    return { clockOffsetMs: Number(row.clock_offset_ms ?? 0), requestsPerSecond: Number(row.requests_per_second ?? 0) };
   }
 
   async setClockOffset(platformId: number, offsetMs: number): Promise<void> {
@@ -355,6 +365,24 @@ export class SandboxSql implements SandboxStore {
        ON CONFLICT (platform_id) DO UPDATE SET requests_per_second = excluded.requests_per_second, last_request_at = 0`,
       [platformId, requestsPerSecond],
     );
+  }
+
+  deletePlatform(platformId: number): Promise<'deleted' | 'not-throw-away' | undefined> {
+    const { dialect } = this.db;
+    return this.db.transaction(function* () {
+      // Locked first (PostgreSQL): a concurrent seed or restore of the platform finishes before.
+      const [platform] = yield* tx.all<{ sandbox_throwaway: unknown }>(
+        `SELECT sandbox_throwaway FROM platforms WHERE id = ? ${forUpdate(dialect)}`,
+        [platformId],
+      );
+      if (!platform) return undefined;
+      // SQLite answers 0 or 1, PostgreSQL a boolean.
+      if (!Number(platform.sandbox_throwaway)) return 'not-throw-away' as const;
+      yield* deleteRows(platformId);
+      for (const table of PLATFORM_SETUP_TABLES) yield* tx.run(`DELETE FROM ${table} WHERE platform_id = ?`, [platformId]);
+      yield* tx.run('DELETE FROM platforms WHERE id = ?', [platformId]);
+      return 'deleted' as const;
+    });
   }
 
   async passRateLimit(platformId: number, nowMs: number, intervalMs: number): Promise<boolean> {

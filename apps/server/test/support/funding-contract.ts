@@ -909,34 +909,3 @@ export function fundingContract(current: () => TestServer): void {
     });
   });
 }
-
-/** One call of each funding operation, on made-up identifiers (for the throttle and outage checks). */
-export function everyFundingOperation(client: ReturnType<TestServer['client']>) {
-  const customerIdentifier = 'acme-retail-us';
-  const accountIdentifier = 'acme-q4-bonus';
-  const token = 'a'.repeat(40);
-  const path = { params: { path: { customerIdentifier, accountIdentifier } } };
-  const one = { params: { path: { customerIdentifier, accountIdentifier, balanceAlertID: '5f0c7a2e-9d3b-4b8e-8f1a-2c6d4e7b9a10' } } };
-  return Promise.all([
-    client.GET('/creditCards'),
-    client.POST('/creditCards', {
-      body: sandboxCardRequest(customerIdentifier, accountIdentifier, { label: 'Card', expiration: '2099-01' }),
-    }),
-    client.GET('/creditCards/{token}', { params: { path: { token } } }),
-    client.POST('/creditCardUnregisters', { body: { customerIdentifier, accountIdentifier, creditCardToken: token } }),
-    client.POST('/creditCardDeposits', { body: { customerIdentifier, accountIdentifier, creditCardToken: token, amount: 1 } }),
-    client.GET('/creditCardDeposits/{referenceDepositID}', { params: { path: { referenceDepositID: 'RAD-180426-5407' } } }),
-    client.POST('/transferFunds', { body: { transferFrom: accountIdentifier, transferTo: 'acme-other', amount: 1 } }),
-    client.GET('/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance', path),
-    client.POST('/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance', {
-      ...path,
-      body: { balanceAlertDisplayName: 'Low', balanceAlertThreshold: 1 },
-    }),
-    client.GET('/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance/{balanceAlertID}', one),
-    client.PATCH('/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance/{balanceAlertID}', {
-      ...one,
-      body: { balanceAlertDisplayName: 'Lower' },
-    }),
-    client.DELETE('/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance/{balanceAlertID}', one),
-  ]);
-}
