@@ -329,7 +329,7 @@ const POOL = 50;
 
 interface Fixture {
   platformId: number;
-  /** Account ids by identifier (the transfer pairs'). */
+  /** Our driver: the one the seeding store wrote through. */
   ours: SqlDriver;
   kysely: Kysely<DB>;
   close(): Promise<void>;
