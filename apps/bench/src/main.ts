@@ -1,7 +1,7 @@
 /**
  * pnpm bench: the HTTP benchmark against the baselines, then lists at scale.
  *   --smoke          a few seconds of each, to prove the harness works (what CI runs)
- *   --only=http|hostile|transfer|scale|sandbox
+ *   --only=http|hostile|transfer|scale|sandbox|sqllayer
  * Reports go to reports/ (not committed): latest.json and latest.md, plus dated copies.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { runHttp } from './http.js';
 import { type Report, checkTargets, hostileTarget, toMarkdown, transferTargets } from './report.js';
 import { runSandbox } from './sandbox.js';
 import { runScale } from './scale.js';
+import { SQL_LAYER_POINTS, runSqlLayer } from './sql-layer.js';
 import { runTransfer } from './transfer.js';
 
 export async function runBench(argv: string[], log: (line: string) => void = console.log): Promise<Report> {
@@ -72,6 +73,22 @@ export async function runBench(argv: string[], log: (line: string) => void = con
   if (only === undefined || only === 'sandbox') {
     log('Sandbox controls: reset, restore, seed and snapshot at a typical test size');
     report.sandbox = await runSandbox({ customers: 20, accounts: 50, samples: smoke ? 3 : 30, stores: ['sqlite', 'postgres'] }, log);
+  }
+  if (only === undefined || only === 'sqllayer') {
+    log('SQL layer: our driver seam against Kysely, in-process, on SQLite and PostgreSQL');
+    report.sqlLayer = await runSqlLayer(
+      smoke
+        ? {
+            duration: 0.2,
+            warmup: 0,
+            repeats: 1,
+            stores: ['sqlite', 'postgres'],
+            points: SQL_LAYER_POINTS.map((point) => ({ ...point, concurrency: [Math.max(...point.concurrency)] })),
+            compileSamples: 200,
+          }
+        : { duration: 1, warmup: 0.5, repeats: 3, stores: ['sqlite', 'postgres'], points: SQL_LAYER_POINTS, compileSamples: 20_000 },
+      log,
+    );
   }
   const directory = fileURLToPath(new URL('../reports/', import.meta.url));
   mkdirSync(directory, { recursive: true });

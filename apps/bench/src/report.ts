@@ -2,6 +2,7 @@
 import type { HostileRow } from './hostile.js';
 import type { HttpRow } from './http.js';
 import type { SandboxRow } from './sandbox.js';
+import { type SqlLayerReport, sqlLayerMarkdown } from './sql-layer.js';
 import type { ScaleRow } from './scale.js';
 import type { TransferRow } from './transfer.js';
 
@@ -14,6 +15,7 @@ export interface Report {
   hostile?: HostileRow[];
   transfer?: TransferRow[];
   sandbox?: SandboxRow[];
+  sqlLayer?: SqlLayerReport;
   targets?: TargetCheck[];
 }
 
@@ -182,5 +184,6 @@ export function toMarkdown(report: Report): string {
     }
     lines.push('');
   }
+  if (report.sqlLayer) lines.push(...sqlLayerMarkdown(report.sqlLayer));
   return lines.join('\n');
 }

@@ -55,10 +55,10 @@ export interface TransferRow {
 }
 
 const PLATFORM = { name: 'bench-money', key: 'Hq3Xv8Lm2Tz6Wc9Rb1Nk5Pd7Fs4Jg0Ye-Ua_Io2Kw8E' };
-const PAIRS = 50;
-const account = (i: number) => `bench-pool-${i}`;
+export const PAIRS = 50;
+export const account = (i: number) => `bench-pool-${i}`;
 /** Transfer k's accounts: pair k mod PAIRS, one way on even rounds, back on odd ones. */
-function pairOf(k: number): { from: string; to: string } {
+export function pairOf(k: number): { from: string; to: string } {
   const pair = k % PAIRS;
   const back = Math.floor(k / PAIRS) % 2;
   return { from: account(2 * pair + back), to: account(2 * pair + 1 - back) };
@@ -71,7 +71,7 @@ function pairOf(k: number): { from: string; to: string } {
  * UPDATE checked in the statement, both ledger entries in one INSERT. `?` placeholders;
  * PostgreSQL's numbered ones and its FOR UPDATE are derived below, as the server's driver does.
  */
-const SQL = {
+export const SQL = {
   lock: `SELECT a.id, c.customer_identifier, a.account_identifier, a.account_number, a.display_name,
   a.currency_code, a.status, a.contact_email, a.current_balance_minor,
          0 AS sent,
@@ -88,7 +88,7 @@ const SQL = {
          VALUES (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)`,
 };
 /** The values of `post` moving `amountMinor` from `fromId` to `toId`. */
-const postValues = (fromId: number, toId: number, amountMinor: number) => [
+export const postValues = (fromId: number, toId: number, amountMinor: number) => [
   fromId,
   -amountMinor,
   amountMinor,
@@ -99,14 +99,14 @@ const postValues = (fromId: number, toId: number, amountMinor: number) => [
   amountMinor,
 ];
 /** The balances `post` returned, or an error when a side is missing (overdrawn). */
-function after(rows: { id: number; current_balance_minor: number }[], fromId: number, toId: number): [number, number] {
+export function after(rows: { id: number; current_balance_minor: number }[], fromId: number, toId: number): [number, number] {
   // pg reads BIGINT ids as strings: compared as numbers.
   const from = rows.find((row) => Number(row.id) === Number(fromId))?.current_balance_minor;
   const to = rows.find((row) => Number(row.id) === Number(toId))?.current_balance_minor;
   if (from === undefined || to === undefined) throw new Error('overdrawn');
   return [from, to];
 }
-const entryValues = (
+export const entryValues = (
   platformId: number,
   fromId: number,
   toId: number,
@@ -123,7 +123,7 @@ const numbered = (sql: string) => {
   return sql.replace(/\?/g, () => `$${++position}`);
 };
 
-interface AccountRow {
+export interface AccountRow {
   id: number;
   account_identifier: string;
   status: string;
@@ -132,7 +132,7 @@ interface AccountRow {
 }
 
 /** The decision the server's domain makes on the locked rows (funding-service.ts), reduced to what this load can meet. */
-function check(rows: AccountRow[], fromIdentifier: string, amountMinor: number): { from: AccountRow; to: AccountRow } {
+export function check(rows: AccountRow[], fromIdentifier: string, amountMinor: number): { from: AccountRow; to: AccountRow } {
   const from = rows.find((row) => row.account_identifier === fromIdentifier);
   const to = rows.find((row) => row.account_identifier !== fromIdentifier);
   if (!from || !to || from.status !== 'ACTIVE' || to.status !== 'ACTIVE' || from.currency_code !== to.currency_code) {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { SCENARIOS } from '../src/http.js';
 import { runBench } from '../src/main.js';
+import { SQL_LAYER_POINTS, SQL_LAYER_RUNNERS } from '../src/sql-layer.js';
 
 test('the smoke benchmark produces a complete report', async () => {
   const report = await runBench(['--smoke'], () => {});
@@ -54,8 +55,28 @@ test('the smoke benchmark produces a complete report', async () => {
     'postgres: 20 customers, 50 accounts',
   ]);
   for (const row of report.sandbox!) expect(row.resetMs * row.restoreMs * row.seedMs).toBeGreaterThan(0);
+  // The SQL layer: every scenario on both stores, each with our seam, Kysely and Kysely-built on ours, no operation failed.
+  const sqlLayer = report.sqlLayer!;
+  const points = SQL_LAYER_POINTS.map((point) => `${point.scenario} c=${Math.max(...point.concurrency)}`);
+  for (const store of ['sqlite', 'postgres']) {
+    for (const runner of SQL_LAYER_RUNNERS) {
+      const rows = sqlLayer.rows.filter((row) => row.store === store && row.runner === runner);
+      expect(
+        rows.map((row) => `${row.scenario} c=${row.concurrency}`),
+        `${store} ${runner}`,
+      ).toEqual(points);
+      for (const row of rows) {
+        expect(row.perSecond, `${store} ${runner} ${row.scenario}`).toBeGreaterThan(0);
+        expect(row.failures, `${store} ${runner} ${row.scenario}`).toBe(0);
+      }
+    }
+    const compiled = sqlLayer.compile.filter((cost) => cost.dialect === store);
+    expect(compiled.length, store).toBeGreaterThanOrEqual(7);
+    for (const cost of compiled) expect(cost.microsPerStatement, `${store} ${cost.statement}`).toBeGreaterThan(0);
+  }
   const latest = fileURLToPath(new URL('../reports/latest.md', import.meta.url));
   expect(existsSync(latest)).toBe(true);
   expect(readFileSync(latest, 'utf8')).toContain('## Lists at scale');
   expect(readFileSync(latest, 'utf8')).toContain('## Transfers');
+  expect(readFileSync(latest, 'utf8')).toContain('## SQL layer');
 });
