@@ -3,7 +3,8 @@
  * a few seconds, and prints the functions with the most self time and the packages with the most
  * inclusive time. `pnpm --filter @raas-customers/bench run profile [path]` (default: GET one customer);
  * `profile transfer` POSTs 0.01 transfers back and forth between funded accounts, on SQLite, or on
- * a private PostgreSQL cluster with PROFILE_POSTGRES=1.
+ * a private PostgreSQL cluster with PROFILE_POSTGRES=1. PROFILE_CONNECTIONS (default 10) and
+ * PROFILE_DURATION (seconds, default 5) set the load.
  */
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -77,10 +78,12 @@ for (let i = 0; i < Number(process.env.PROFILE_CUSTOMERS ?? 0); i++) {
   });
 }
 let sent = 0;
+// PROFILE_CONNECTIONS=1 shows a lone request's costs (what waits for the event loop to go idle).
+const connections = Number(process.env.PROFILE_CONNECTIONS ?? 10);
 const result = await autocannon({
   url: origin,
-  connections: 10,
-  duration: 5,
+  connections,
+  duration: Number(process.env.PROFILE_DURATION ?? 5),
   requests: [
     transfer
       ? {
@@ -96,7 +99,7 @@ const result = await autocannon({
       : { method: 'GET', path, headers: { authorization } },
   ],
 });
-console.log(`${path}: ${result.requests.average} req/s, non-2xx ${result.non2xx}`);
+console.log(`${path}: ${result.requests.average} req/s at ${connections} connections, non-2xx ${result.non2xx}`);
 // SIGINT: the server exits gracefully, and Node writes the profile.
 await server.stop('SIGINT');
 await database?.drop();
