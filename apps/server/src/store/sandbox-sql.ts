@@ -5,14 +5,15 @@
  * no other change.
  */
 import type { Account, AccountStatus } from '../domain/model.js';
-import type {
-  FaultAnswer,
-  NewFaultRule,
-  PlatformRows,
-  SandboxSettings,
-  SandboxStore,
-  SeedCustomer,
-  StoredFaultRule,
+import {
+  type FaultAnswer,
+  type NewFaultRule,
+  PlatformGone,
+  type PlatformRows,
+  type SandboxSettings,
+  type SandboxStore,
+  type SeedCustomer,
+  type StoredFaultRule,
 } from '../domain/ports.js';
 import { type AccountRow, iso, toAccount } from './rows.js';
 import { type Dialect, type SqlDriver, type TxResult, type TxStatement, forUpdate, tx } from './sql/driver.js';
@@ -126,7 +127,9 @@ export class InconsistentPlatformData extends Error {
  * both deleting and then both inserting (the second failing on the first's rows).
  */
 function* replaceRows(dialect: Dialect, platformId: number, data: PlatformData): Steps<PlatformRows> {
-  yield* tx.all(`SELECT id FROM platforms WHERE id = ? ${forUpdate(dialect)}`, [platformId]);
+  const [platform] = yield* tx.all(`SELECT id FROM platforms WHERE id = ? ${forUpdate(dialect)}`, [platformId]);
+  // Deleted since the request was authenticated: nothing to replace (and no row to insert would be valid).
+  if (!platform) throw new PlatformGone();
   yield* deleteRows(platformId);
   yield* insertRows(platformId, data);
   return yield* countRows(platformId);
@@ -326,13 +329,18 @@ export class SandboxSql implements SandboxStore {
     return found.length > 0 ? 'not-pending' : undefined;
   }
 
-  async sandboxSettings(platformId: number): Promise<SandboxSettings | undefined> {
-    // From the platform's row (its primary key): a platform deleted on any instance is seen at
-    // once, although its credentials may still be cached.
+  async sandboxSettings(credential: { platformId: number; keyId: string }): Promise<SandboxSettings | undefined> {
+    // From the credential's row (its unique key_id), with its platform's (primary key) and the
+    // platform's settings: one indexed read. A credential revoked, or its platform deleted, on
+    // any instance is seen at once, although the credentials may still be cached; and since the
+    // credential is named, not only its platform's id, a key of a deleted platform never reaches
+    // a later platform that has the same id (SQLite gives a deleted newest id to the next one).
     const [row] = await this.db.all<{ clock_offset_ms: number | null; requests_per_second: number | null }>(
-      `SELECT s.clock_offset_ms, s.requests_per_second FROM platforms p
-       LEFT JOIN sandbox_platforms s ON s.platform_id = p.id WHERE p.id = ?`,
-      [platformId],
+      `SELECT s.clock_offset_ms, s.requests_per_second FROM credentials k
+       JOIN platforms p ON p.id = k.platform_id
+       LEFT JOIN sandbox_platforms s ON s.platform_id = p.id
+       WHERE k.key_id = ? AND k.platform_id = ? AND k.revoked_at IS NULL`,
+      [credential.keyId, credential.platformId],
     );
     if (!row) return undefined;
     return { clockOffsetMs: Number(row.clock_offset_ms ?? 0), requestsPerSecond: Number(row.requests_per_second ?? 0) };
