@@ -164,16 +164,20 @@ const RETURNED_ACCOUNT = `id, customer_id, account_identifier, account_number, d
   current_balance_minor, contact_email, funding_notification, status, created_at`;
 
 export class SandboxSql implements SandboxStore {
-  constructor(private readonly db: SqlDriver) {}
+  readonly #db: SqlDriver;
+
+  constructor(db: SqlDriver) {
+    this.#db = db;
+  }
 
   resetPlatform(platformId: number): Promise<PlatformRows> {
-    return this.db.transaction(() => replaceRows(this.db.dialect, platformId, {}));
+    return this.#db.transaction(() => replaceRows(this.#db.dialect, platformId, {}));
   }
 
   takeSnapshot(platformId: number, snapshotId: string, now: Date): Promise<PlatformRows> {
     // One moment for every table: under READ COMMITTED each SELECT could see a later one (a
     // balance without its ledger entry, an account without its customer).
-    return this.db.transaction(
+    return this.#db.transaction(
       function* () {
         const data: PlatformData = {};
         for (const table of PLATFORM_TABLES) {
@@ -192,8 +196,8 @@ export class SandboxSql implements SandboxStore {
   }
 
   restoreSnapshot(platformId: number, snapshotId: string): Promise<{ createdAt: string; rows: PlatformRows } | undefined> {
-    const { dialect } = this.db;
-    return this.db.transaction(function* () {
+    const { dialect } = this.#db;
+    return this.#db.transaction(function* () {
       const [snapshot] = yield* tx.all<{ data: string; created_at: number }>(
         'SELECT data, created_at FROM sandbox_snapshots WHERE platform_id = ? AND snapshot_id = ?',
         [platformId, snapshotId],
@@ -205,7 +209,7 @@ export class SandboxSql implements SandboxStore {
   }
 
   async deleteSnapshot(platformId: number, snapshotId: string): Promise<boolean> {
-    const { changes } = await this.db.write('DELETE FROM sandbox_snapshots WHERE platform_id = ? AND snapshot_id = ?', [
+    const { changes } = await this.#db.write('DELETE FROM sandbox_snapshots WHERE platform_id = ? AND snapshot_id = ?', [
       platformId,
       snapshotId,
     ]);
@@ -269,11 +273,11 @@ export class SandboxSql implements SandboxStore {
         ),
       ),
     };
-    return this.db.transaction(() => replaceRows(this.db.dialect, platformId, data));
+    return this.#db.transaction(() => replaceRows(this.#db.dialect, platformId, data));
   }
 
   async setAccountStatus(platformId: number, accountIdentifier: string, status: AccountStatus): Promise<Account | undefined> {
-    const { rows } = await this.db.write<AccountRow>(
+    const { rows } = await this.#db.write<AccountRow>(
       `UPDATE accounts SET status = ? WHERE platform_id = ? AND account_identifier = ? RETURNING ${RETURNED_ACCOUNT}`,
       [status, platformId, accountIdentifier],
     );
@@ -286,7 +290,7 @@ export class SandboxSql implements SandboxStore {
     adjustment: { amountMinor: number; reference: string },
     now: Date,
   ): Promise<Account | 'overdrawn' | undefined> {
-    return this.db.transaction(function* () {
+    return this.#db.transaction(function* () {
       const [found] = yield* tx.all<{ id: number }>('SELECT id FROM accounts WHERE platform_id = ? AND account_identifier = ?', [
         platformId,
         accountIdentifier,
@@ -316,13 +320,13 @@ export class SandboxSql implements SandboxStore {
     now: Date,
   ): Promise<'decided' | 'not-pending' | undefined> {
     // Due now, with the chosen outcome: the funding store's settlement then applies it (credit, ledger).
-    const { changes } = await this.db.write(
+    const { changes } = await this.#db.write(
       `UPDATE deposits SET resolves_to = ?, resolve_at = ?
        WHERE platform_id = ? AND reference_deposit_id = ? AND status = 'PENDING'`,
       [status, now.getTime(), platformId, referenceDepositID],
     );
     if (changes === 1) return 'decided';
-    const found = await this.db.all('SELECT 1 FROM deposits WHERE platform_id = ? AND reference_deposit_id = ?', [
+    const found = await this.#db.all('SELECT 1 FROM deposits WHERE platform_id = ? AND reference_deposit_id = ?', [
       platformId,
       referenceDepositID,
     ]);
@@ -335,7 +339,7 @@ export class SandboxSql implements SandboxStore {
     // any instance is seen at once, although the credentials may still be cached; and since the
     // credential is named, not only its platform's id, a key of a deleted platform never reaches
     // a later platform that has the same id (SQLite gives a deleted newest id to the next one).
-    const [row] = await this.db.all<{ clock_offset_ms: number | null; requests_per_second: number | null }>(
+    const [row] = await this.#db.all<{ clock_offset_ms: number | null; requests_per_second: number | null }>(
       `SELECT s.clock_offset_ms, s.requests_per_second FROM credentials k
        JOIN platforms p ON p.id = k.platform_id
        LEFT JOIN sandbox_platforms s ON s.platform_id = p.id
@@ -347,7 +351,7 @@ export class SandboxSql implements SandboxStore {
   }
 
   async setClockOffset(platformId: number, offsetMs: number): Promise<void> {
-    await this.db.write(
+    await this.#db.write(
       `INSERT INTO sandbox_platforms (platform_id, clock_offset_ms) VALUES (?, ?)
        ON CONFLICT (platform_id) DO UPDATE SET clock_offset_ms = excluded.clock_offset_ms`,
       [platformId, offsetMs],
@@ -357,7 +361,7 @@ export class SandboxSql implements SandboxStore {
   async advanceClockOffset(platformId: number, milliseconds: number, maxOffsetMs: number): Promise<number | undefined> {
     // One statement: two advances at once, on any instances, both count, and none passes the
     // cap. (A first advance is at most one the schema allows, ten years: always under it.)
-    const { rows } = await this.db.write<{ clock_offset_ms: number }>(
+    const { rows } = await this.#db.write<{ clock_offset_ms: number }>(
       `INSERT INTO sandbox_platforms (platform_id, clock_offset_ms) VALUES (?, ?)
        ON CONFLICT (platform_id) DO UPDATE SET clock_offset_ms = sandbox_platforms.clock_offset_ms + excluded.clock_offset_ms
        WHERE sandbox_platforms.clock_offset_ms + excluded.clock_offset_ms <= ?
@@ -368,7 +372,7 @@ export class SandboxSql implements SandboxStore {
   }
 
   async setRequestsPerSecond(platformId: number, requestsPerSecond: number): Promise<void> {
-    await this.db.write(
+    await this.#db.write(
       `INSERT INTO sandbox_platforms (platform_id, requests_per_second) VALUES (?, ?)
        ON CONFLICT (platform_id) DO UPDATE SET requests_per_second = excluded.requests_per_second, last_request_at = 0`,
       [platformId, requestsPerSecond],
@@ -376,8 +380,8 @@ export class SandboxSql implements SandboxStore {
   }
 
   deletePlatform(platformId: number): Promise<'deleted' | 'not-throw-away' | undefined> {
-    const { dialect } = this.db;
-    return this.db.transaction(function* () {
+    const { dialect } = this.#db;
+    return this.#db.transaction(function* () {
       // Locked first (PostgreSQL): a concurrent seed or restore of the platform finishes before.
       const [platform] = yield* tx.all<{ sandbox_throwaway: unknown }>(
         `SELECT sandbox_throwaway FROM platforms WHERE id = ? ${forUpdate(dialect)}`,
@@ -395,7 +399,7 @@ export class SandboxSql implements SandboxStore {
 
   async passRateLimit(platformId: number, nowMs: number, intervalMs: number): Promise<boolean> {
     // One statement: of two instances answering at once, exactly one passes.
-    const { changes } = await this.db.write(
+    const { changes } = await this.#db.write(
       'UPDATE sandbox_platforms SET last_request_at = ? WHERE platform_id = ? AND last_request_at <= ?',
       [nowMs, platformId, nowMs - intervalMs],
     );
@@ -403,7 +407,7 @@ export class SandboxSql implements SandboxStore {
   }
 
   async addFaultRule(platformId: number, rule: NewFaultRule, now: Date): Promise<StoredFaultRule> {
-    const { rows } = await this.db.write<FaultRow>(
+    const { rows } = await this.#db.write<FaultRow>(
       `INSERT INTO sandbox_faults (fault_id, platform_id, operation_id, times, remaining, probability, seed, answer, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${FAULT_COLUMNS}`,
       [
@@ -424,8 +428,8 @@ export class SandboxSql implements SandboxStore {
   async faultRules(platformId: number, operationId?: string): Promise<StoredFaultRule[]> {
     const rows =
       operationId === undefined
-        ? await this.db.all<FaultRow>(`SELECT ${FAULT_COLUMNS} FROM sandbox_faults WHERE platform_id = ? ORDER BY id`, [platformId])
-        : await this.db.all<FaultRow>(
+        ? await this.#db.all<FaultRow>(`SELECT ${FAULT_COLUMNS} FROM sandbox_faults WHERE platform_id = ? ORDER BY id`, [platformId])
+        : await this.#db.all<FaultRow>(
             `SELECT ${FAULT_COLUMNS} FROM sandbox_faults
              WHERE platform_id = ? AND operation_id = ? AND (remaining IS NULL OR remaining > 0) ORDER BY id`,
             [platformId, operationId],
@@ -434,11 +438,11 @@ export class SandboxSql implements SandboxStore {
   }
 
   async deleteFaultRules(platformId: number): Promise<number> {
-    return (await this.db.write('DELETE FROM sandbox_faults WHERE platform_id = ?', [platformId])).changes;
+    return (await this.#db.write('DELETE FROM sandbox_faults WHERE platform_id = ?', [platformId])).changes;
   }
 
   async countFaultMatch(platformId: number, faultId: string): Promise<number | undefined> {
-    const { rows } = await this.db.write<{ matched: number }>(
+    const { rows } = await this.#db.write<{ matched: number }>(
       `UPDATE sandbox_faults SET matched = matched + 1
        WHERE platform_id = ? AND fault_id = ? AND (remaining IS NULL OR remaining > 0) RETURNING matched`,
       [platformId, faultId],
@@ -447,7 +451,7 @@ export class SandboxSql implements SandboxStore {
   }
 
   async consumeFault(platformId: number, faultId: string): Promise<boolean> {
-    const { changes } = await this.db.write(
+    const { changes } = await this.#db.write(
       `UPDATE sandbox_faults SET remaining = remaining - 1
        WHERE platform_id = ? AND fault_id = ? AND (remaining IS NULL OR remaining > 0)`,
       [platformId, faultId],
