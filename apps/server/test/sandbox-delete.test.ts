@@ -106,6 +106,30 @@ describe.each(STORE_KINDS)('a deleted throw-away platform on %s', (kind) => {
     expect(await (await control(on, 'GET', '/rate-limit', b)).json()).toEqual({ enabled: false });
   });
 
+  test('the instance that deleted a platform forgets its cached credentials at once', async () => {
+    const lookups: string[] = [];
+    const counting = (store: Store): Store =>
+      new Proxy(store, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if (property !== 'activeCredentials') return value;
+          return (name: string) => {
+            lookups.push(name);
+            return target.activeCredentials(name);
+          };
+        },
+      });
+    const on = await start({ credentialCacheMs: LONG_CACHE_MS, wrapStore: counting });
+    const a = await throwAway(on);
+    expect((await api(on, 'GET', '/customers', a)).status).toBe(200);
+    expect((await api(on, 'GET', '/customers', a)).status).toBe(200);
+    expect(lookups.filter((name) => name === a.name)).toHaveLength(1);
+    expect((await control(on, 'DELETE', '/platform', a)).status).toBe(204);
+    // Within the cache's 60 s, yet looked up again (and found no more): the entry was dropped.
+    await expectRefused(await api(on, 'GET', '/customers', a));
+    expect(lookups.filter((name) => name === a.name)).toHaveLength(2);
+  });
+
   test('a revoked credential is refused at once in sandbox mode, although cached', async () => {
     const on = await start({ credentialCacheMs: LONG_CACHE_MS });
     const a = await throwAway(on);

@@ -278,6 +278,13 @@ export class SandboxService {
     return { enabled: (await this.#settings(principal)).requestsPerSecond > 0 };
   }
 
+  readonly #deletedListeners: ((principal: Principal) => void)[] = [];
+
+  /** Called with the principal of each platform this instance deletes (app.ts: the credential cache forgets it). */
+  onPlatformDeleted(listener: (principal: Principal) => void): void {
+    this.#deletedListeners.push(listener);
+  }
+
   /** Deletes the caller's own platform, when it is a throw-away one (POST /platforms), with everything it has. */
   async deletePlatform(principal: Principal): Promise<void> {
     assertControl(principal, { writes: true });
@@ -288,7 +295,10 @@ export class SandboxService {
         detail: 'Only a throw-away platform (POST /sandbox/v1/platforms) can be deleted: this one was not created as one.',
       });
     }
-    // Undefined: a request at the same moment deleted it; either way it is gone.
+    // Undefined: a request at the same moment deleted it; either way it is gone, and this
+    // instance forgets what it kept of it in memory.
+    this.clocks.forget(principal.platformId);
+    for (const listener of this.#deletedListeners) listener(principal);
   }
 
   /** Before each control of the platform: a credential revoked or a platform deleted since the credentials were cached (on any instance) is refused. */
