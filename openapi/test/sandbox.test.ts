@@ -4,6 +4,7 @@
  * summaries, one tag each, Basic authentication, ErrorInfo for every error, X-REQUEST-ID on every
  * response, a named example for every request and response body).
  */
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { asObject, loadBundledSpec, operationsOf, resolve, responsesOf } from '../src/walk.js';
 
@@ -12,17 +13,36 @@ const api = loadBundledSpec('openapi');
 const operations = operationsOf(sandbox);
 const responses = responsesOf(sandbox, operations);
 
+/** The source index (sandbox/openapi.yaml): each control path with the file it points to. */
+const indexPaths = (() => {
+  const text = readFileSync(new URL('../sandbox/openapi.yaml', import.meta.url), 'utf8');
+  const section = /^paths:\n((?: {2}.*\n)+)/m.exec(text)?.[1] ?? '';
+  return [...section.matchAll(/^ {2}(\/\S*):\n {4}\$ref: (\S+)$/gm)].map(([, path, file]) => ({ path: path!, file: file! }));
+})();
+
 describe("the sandbox controls' contract", () => {
   it('lives under /sandbox/v1, apart from the API under /raas/v2', () => {
     const servers = sandbox.servers as { url: string }[];
     expect(servers.map((server) => new URL(server.url).pathname)).toEqual(['/sandbox/v1']);
+    // Every control path is relative to that server: none repeats a base path of its own.
+    for (const path of Object.keys(asObject(sandbox.paths, 'paths'))) {
+      expect(path).toMatch(/^\/[a-z]/);
+      expect(path).not.toMatch(/^\/(sandbox|raas)(\/|$)/);
+    }
     const apiPaths = new Set(Object.keys(asObject(api.paths, 'paths')));
     expect(Object.keys(asObject(sandbox.paths, 'paths')).filter((path) => apiPaths.has(path))).toEqual([]);
   });
 
   it('has the controls, each with a camelCase operationId, a sentence-case summary and one tag', () => {
-    // Which controls there are is the spec's to say (the server's tests walk each of them).
-    expect(operations.length).toBeGreaterThan(0);
+    // Which controls there are is the spec's to say (the server's tests walk each of them): the
+    // bundle holds exactly the paths the index lists, each file of paths/ listed once, and at
+    // least an operation for each path.
+    const files = readdirSync(new URL('../sandbox/paths/', import.meta.url)).filter((file) => file.endsWith('.yaml'));
+    expect(indexPaths.length).toBeGreaterThanOrEqual(10);
+    expect(indexPaths.map(({ file }) => file).sort()).toEqual(files.map((file) => `paths/${file}`).sort());
+    expect(Object.keys(asObject(sandbox.paths, 'paths')).sort()).toEqual(indexPaths.map(({ path }) => path).sort());
+    expect([...new Set(operations.map((operation) => operation.path))].sort()).toEqual(indexPaths.map(({ path }) => path).sort());
+    expect(operations.length).toBeGreaterThanOrEqual(indexPaths.length);
     expect(new Set(operations.map((operation) => operation.operationId)).size).toBe(operations.length);
     for (const { operationId, node } of operations) {
       expect(operationId).toMatch(/^[a-z][A-Za-z]+$/);

@@ -35,6 +35,126 @@ ajv.addVocabulary(Object.keys(doc).filter((field) => field !== 'externalDocs' &&
 ajv.addSchema(doc, SPEC_ID);
 
 /**
+ * The public contract, pinned: operationId -> method, path, tag and every documented status. The
+ * RaaS v2 surface is Tango's (the 8 operations of /work/shared/API-REFERENCE.md, the 12 of
+ * API-REFERENCE-FUNDING.md), not this project's to change, so this table is the reference the
+ * document is checked against: a renamed operation, a path typo, PATCH for PUT or a dropped
+ * 402, 409 or 422 fails here. The generic rules below hold besides.
+ */
+const PUBLIC_OPERATIONS: Record<string, { method: string; path: string; tag: string; statuses: string[] }> = {
+  listCustomers: { method: 'get', path: '/customers', tag: 'Customers', statuses: ['200', '400', '401', '414', '429', '500', '503'] },
+  createCustomer: {
+    method: 'post',
+    path: '/customers',
+    tag: 'Customers',
+    statuses: ['201', '400', '401', '403', '409', '413', '415', '414', '429', '500', '503'],
+  },
+  getCustomer: {
+    method: 'get',
+    path: '/customers/{customerIdentifier}',
+    tag: 'Customers',
+    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
+  },
+  listCustomerAccounts: {
+    method: 'get',
+    path: '/customers/{customerIdentifier}/accounts',
+    tag: 'Accounts',
+    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
+  },
+  createCustomerAccount: {
+    method: 'post',
+    path: '/customers/{customerIdentifier}/accounts',
+    tag: 'Accounts',
+    statuses: ['201', '400', '401', '403', '404', '409', '413', '415', '414', '429', '500', '503'],
+  },
+  updateCustomerAccount: {
+    method: 'patch',
+    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}',
+    tag: 'Accounts',
+    statuses: ['200', '400', '401', '403', '404', '409', '413', '415', '414', '429', '500', '503'],
+  },
+  listAccounts: { method: 'get', path: '/accounts', tag: 'Accounts', statuses: ['200', '400', '401', '414', '429', '500', '503'] },
+  getAccount: {
+    method: 'get',
+    path: '/accounts/{accountIdentifier}',
+    tag: 'Accounts',
+    statuses: ['200', '400', '401', '404', '414', '429', '500', '503'],
+  },
+  listCreditCards: {
+    method: 'get',
+    path: '/creditCards',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '414', '429', '500', '503'],
+  },
+  createCreditCard: {
+    method: 'post',
+    path: '/creditCards',
+    tag: 'Funding',
+    statuses: ['201', '400', '401', '402', '403', '404', '422', '413', '415', '414', '429', '500', '503'],
+  },
+  getCreditCard: {
+    method: 'get',
+    path: '/creditCards/{token}',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
+  },
+  createCreditCardUnregister: {
+    method: 'post',
+    path: '/creditCardUnregisters',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '422', '413', '415', '414', '429', '500', '503'],
+  },
+  createCreditCardDeposit: {
+    method: 'post',
+    path: '/creditCardDeposits',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '409', '422', '413', '415', '414', '429', '500', '503'],
+  },
+  getCreditCardDeposit: {
+    method: 'get',
+    path: '/creditCardDeposits/{referenceDepositID}',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
+  },
+  transferFunds: {
+    method: 'post',
+    path: '/transferFunds',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '402', '403', '404', '409', '422', '413', '415', '414', '429', '500', '503'],
+  },
+  listBalanceAlerts: {
+    method: 'get',
+    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
+  },
+  setLowBalanceAlert: {
+    method: 'post',
+    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '409', '413', '415', '414', '429', '500', '503'],
+  },
+  getLowBalanceAlert: {
+    method: 'get',
+    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance/{balanceAlertID}',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
+  },
+  updateLowBalanceAlert: {
+    method: 'patch',
+    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance/{balanceAlertID}',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '409', '413', '415', '414', '429', '500', '503'],
+  },
+  deleteLowBalanceAlert: {
+    method: 'delete',
+    path: '/customers/{customerIdentifier}/accounts/{accountIdentifier}/lowbalance/{balanceAlertID}',
+    tag: 'Funding',
+    statuses: ['200', '400', '401', '403', '404', '414', '429', '500', '503'],
+  },
+};
+
+/**
  * The statuses every operation documents: this server's additions (400, 401, 414, 429, 500, 503
  * answer any request); an operation with a body adds 413 and 415. What else an operation
  * answers is not listed here again: the server's contract tests fail when it answers a status
@@ -94,6 +214,30 @@ function validates(schemaName: string, value: Json): boolean {
 describe('the bundled RaaS Customers contract', () => {
   it('is an OpenAPI 3.1 document', () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+  });
+
+  it('has exactly the twenty public operations, each at its method and path', () => {
+    const found = Object.fromEntries(
+      operations.map((operation) => [operation.operationId, { method: operation.method, path: operation.path }]),
+    );
+    const expected = Object.fromEntries(
+      Object.entries(PUBLIC_OPERATIONS).map(([operationId, { method, path }]) => [operationId, { method, path }]),
+    );
+    expect(found).toEqual(expected);
+    expect(operations).toHaveLength(20);
+  });
+
+  it('tags each public operation with its tag', () => {
+    for (const operation of operations) {
+      expect(operation.node.tags, operation.operationId).toEqual([PUBLIC_OPERATIONS[operation.operationId]?.tag]);
+    }
+  });
+
+  it('documents exactly the pinned statuses of each public operation', () => {
+    for (const operation of operations) {
+      const statuses = Object.keys(asObject(operation.node.responses, 'responses')).sort();
+      expect(statuses, operation.operationId).toEqual([...(PUBLIC_OPERATIONS[operation.operationId]?.statuses ?? [])].sort());
+    }
   });
 
   it('has operations, each with one operationId, at most one per method and path', () => {

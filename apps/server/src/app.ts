@@ -163,7 +163,10 @@ export function createApp({
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  const authenticated = authenticate(new CredentialCache(store, credentialCacheMs), new FailureThrottle(authFailures), {
+  const credentials = new CredentialCache(store, credentialCacheMs);
+  // A platform deleted here is forgotten here at once (other instances: within the cache's ttl).
+  sandbox?.onPlatformDeleted((principal) => credentials.forget(principal.platformName));
+  const authenticated = authenticate(credentials, new FailureThrottle(authFailures), {
     refuseThrowAway: !sandboxMode,
   });
   app.use(API_BASE_PATH, authenticated);

@@ -63,3 +63,18 @@ test('for a throttled client, only platforms that exist are looked up, and the p
   await cache.knownCredentials('guess-4');
   expect(calls).toEqual(['(platforms)', 'exists', '(platforms)']);
 });
+
+test('a forgotten platform is read again, and its name is no longer known to a throttled client', async () => {
+  const { store, calls } = countingStore();
+  const cache = new CredentialCache(store, 60_000, 10, () => 0);
+  expect(await cache.knownCredentials('exists')).toHaveLength(1);
+  await cache.activeCredentials('exists');
+  expect(calls).toEqual(['(platforms)', 'exists']);
+  cache.forget('exists');
+  // Within the ttl, yet read again; a throttled guess of the name reads the names (at most once a second).
+  await cache.activeCredentials('exists');
+  expect(calls).toEqual(['(platforms)', 'exists', 'exists']);
+  cache.forget('exists');
+  expect(await cache.knownCredentials('exists')).toEqual([]);
+  expect(calls).toEqual(['(platforms)', 'exists', 'exists']);
+});

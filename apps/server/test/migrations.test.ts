@@ -19,7 +19,7 @@ async function connect(kind: StoreKind, url: string): Promise<{ exec(sql: string
     const db = new Database(sqliteFilename(url));
     return {
       exec: async (sql) => {
-        if (/^\s*SELECT/i.test(sql)) return db.prepare(sql).all();
+        if (/^\s*(SELECT|EXPLAIN)/i.test(sql)) return db.prepare(sql).all();
         db.exec(sql);
         return [];
       },
@@ -239,6 +239,58 @@ describe.each(STORE_KINDS)('migration 6 on %s', (kind) => {
             created_at, activation_at) VALUES (1, 1, 'tok', 'Visa', '1111', '2099-12', 'ACTIVE', 0, 0)`),
         ).rejects.toThrow(/unique/i);
         if (kind === 'sqlite') expect(await after.exec('SELECT * FROM pragma_foreign_key_check')).toEqual([]);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
+/** The statements of a platform's reset and deletion (sandbox-sql.ts), each by the index migration 8 gave it. */
+const PLATFORM_DELETES: Record<string, string> = {
+  transfers_platform: 'DELETE FROM transfers WHERE platform_id = 1',
+  ledger_entries_platform: 'DELETE FROM ledger_entries WHERE platform_id = 1',
+  low_balance_alerts_platform: 'DELETE FROM low_balance_alerts WHERE platform_id = 1',
+  credentials_platform_all: 'DELETE FROM credentials WHERE platform_id = 1',
+  // The foreign-key checks of deleting an account and a card look these up.
+  transfers_to_account: 'SELECT 1 FROM transfers WHERE to_account_id = 1',
+  deposits_credit_card: 'SELECT 1 FROM deposits WHERE credit_card_id = 1',
+};
+
+describe.each(STORE_KINDS)('migration 8 on %s', (kind) => {
+  test("a database of version 7 gets the indexes of a platform's reset and deletion, and its deletes use them", async () => {
+    const database = await freshDatabase(kind);
+    try {
+      const db = await connect(kind, database.url);
+      try {
+        await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+        for (const migration of migrations.filter((m) => m.version <= 7)) {
+          await db.exec(migrationSql(migration, kind));
+          await db.exec(`INSERT INTO schema_migrations VALUES (${migration.version}, '${migration.name}', 0)`);
+        }
+        await db.exec(`INSERT INTO platforms (id, name, created_at) VALUES (1, 'platform-one', 0)`);
+      } finally {
+        await db.close();
+      }
+      const store = await openStore(database.url);
+      await store.close();
+      expect(await appliedVersions(kind, database.url)).toEqual(migrations.map((m) => m.version));
+      const after = await connect(kind, database.url);
+      try {
+        for (const [index, statement] of Object.entries(PLATFORM_DELETES)) {
+          if (kind === 'sqlite') {
+            const plan = (await after.exec(`EXPLAIN QUERY PLAN ${statement}`)) as { detail: string }[];
+            expect(plan.map((step) => step.detail).join('; '), statement).toMatch(new RegExp(`USING (COVERING )?INDEX ${index}\\b`));
+          } else {
+            // The tables are all but empty: a sequential scan would win, so the planner is told
+            // not to, and the plan shows whether an index serves the statement at all.
+            await after.exec('SET enable_seqscan = off');
+            const plan = (await after.exec(`EXPLAIN ${statement}`)) as { 'QUERY PLAN': string }[];
+            expect(plan.map((step) => step['QUERY PLAN']).join('; '), statement).toMatch(new RegExp(`\\b${index}\\b`));
+          }
+        }
       } finally {
         await after.close();
       }

@@ -6,6 +6,7 @@
  * clock controls measure offsets from the injected clock, never the machine's.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { issueCredential } from '../src/auth/platforms.js';
 import { ApiError } from '../src/domain/errors.js';
 import type { Principal } from '../src/domain/model.js';
 import { PlatformClocks } from '../src/domain/platform-clocks.js';
@@ -36,13 +37,12 @@ describe.each(STORE_KINDS)('seeded account numbers on %s', (kind) => {
   beforeAll(async () => {
     database = await freshDatabase(kind);
     store = await openStore(database.url);
-    const principal = async (name: string): Promise<Principal> => ({
-      platformId: (await store.createPlatform(name, new Date())).id,
-      platformName: name,
-      keyId: `key-${name}`,
-      readOnly: false,
-      allowedCustomers: null,
-    });
+    // A platform with a real credential: the sandbox's checks read the platform through it.
+    const principal = async (name: string): Promise<Principal> => {
+      const platformId = (await store.createPlatform(name, new Date())).id;
+      const { keyId } = await issueCredential(store, name);
+      return { platformId, platformName: name, keyId, readOnly: false, allowedCustomers: null };
+    };
     one = await principal('platform-one');
     two = await principal('platform-two');
     service = new SandboxService(store, new PlatformClocks(), new Map(), () => {

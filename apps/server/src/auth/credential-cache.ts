@@ -70,6 +70,16 @@ export class CredentialCache {
     return this.#platformNames.has(platformName) ? this.activeCredentials(platformName) : [];
   }
 
+  /**
+   * Forgets a platform this instance deleted: its cached credentials and its name (a throttled
+   * client's guess of it then costs no lookup). Other instances keep theirs until the ttl ends;
+   * the sandbox's per-request check (the credential's row) refuses them meanwhile.
+   */
+  forget(platformName: string): void {
+    this.#entries.delete(platformName);
+    this.#platformNames.delete(platformName);
+  }
+
   #readPlatformNames(): Promise<void> {
     if (this.now() - this.#namesReadAt >= PLATFORM_NAMES_REFRESH_MS) {
       this.#namesReadAt = this.now();

@@ -25,6 +25,11 @@ export class PlatformClocks implements Clock {
     return this.#offsets.get(platformId) ?? 0;
   }
 
+  /** A platform deleted on this instance: its offset is not kept for ever. */
+  forget(platformId: number): void {
+    this.#offsets.delete(platformId);
+  }
+
   /** The platform's offset as the database holds it now. */
   remember(platformId: number, offsetMs: number): void {
     if (offsetMs === 0) this.#offsets.delete(platformId);

@@ -142,6 +142,17 @@ export class UniqueViolation extends Error {
   }
 }
 
+/**
+ * A write named a platform that no longer exists: it was deleted (DELETE /sandbox/v1/platform)
+ * after the request was authenticated. The request answers as unknown credentials do (401.501).
+ */
+export class PlatformGone extends Error {
+  constructor() {
+    super('the platform no longer exists');
+    this.name = 'PlatformGone';
+  }
+}
+
 /** Thrown by a store when its database cannot be reached: the request answers 503, the process lives on. */
 export class StoreUnavailable extends Error {
   constructor(cause: unknown) {
@@ -439,8 +450,11 @@ export interface SandboxStore {
     status: 'SUCCESS' | 'DECLINED',
     now: Date,
   ): Promise<'decided' | 'not-pending' | undefined>;
-  /** Undefined when the platform no longer exists (deleted since its credentials were read). */
-  sandboxSettings(platformId: number): Promise<SandboxSettings | undefined>;
+  /**
+   * The settings of the credential's platform; undefined when the credential is no longer active
+   * (revoked, or its platform deleted, since the credentials were read).
+   */
+  sandboxSettings(credential: { platformId: number; keyId: string }): Promise<SandboxSettings | undefined>;
   setClockOffset(platformId: number, offsetMs: number): Promise<void>;
   /** Moves the offset forward atomically; the new offset, or undefined (nothing changed) when it would pass `maxOffsetMs`. */
   advanceClockOffset(platformId: number, milliseconds: number, maxOffsetMs: number): Promise<number | undefined>;

@@ -110,7 +110,7 @@ export class SandboxService {
     assertControl(principal, { writes: true });
     const snapshotId = randomUUID();
     // Stamped by the platform's clock, as everything the platform creates.
-    const now = await this.#now(principal.platformId);
+    const now = await this.#now(principal);
     const rows = await this.store.takeSnapshot(principal.platformId, snapshotId, now);
     return { snapshotId, createdAt: now.toISOString(), rows };
   }
@@ -142,7 +142,7 @@ export class SandboxService {
 
   async seed(principal: Principal, fixture: SeedFixture): Promise<PlatformRows> {
     assertControl(principal, { writes: true });
-    const now = await this.#now(principal.platformId);
+    const now = await this.#now(principal);
     const customerIds = new Set<string>();
     const accountIds = new Set<string>();
     const accountNames = new Set<string>();
@@ -214,7 +214,7 @@ export class SandboxService {
     const amountMinor = minorUnits('amount', String(adjustment.amount));
     if (amountMinor === 0) throw invalidField('amount', 'NotEqual', 'must not be 0', adjustment.amount);
     const reference = adjustment.reference ?? 'sandbox adjustment';
-    const now = await this.#now(principal.platformId);
+    const now = await this.#now(principal);
     const adjusted = await this.store.adjustBalance(principal.platformId, accountIdentifier, { amountMinor, reference }, now);
     if (adjusted === undefined) throw new ApiError('404.016');
     if (adjusted === 'overdrawn') throw new ApiError('402.001');
@@ -224,7 +224,7 @@ export class SandboxService {
   /** Decides a PENDING deposit now; the funding rules then settle it as when it resolves by itself. */
   async settleDeposit(principal: Principal, referenceDepositID: string, status: 'SUCCESS' | 'DECLINED'): Promise<void> {
     assertControl(principal, { writes: true });
-    const now = await this.#now(principal.platformId);
+    const now = await this.#now(principal);
     const decided = await this.store.decideDeposit(principal.platformId, referenceDepositID, status, now);
     if (decided === undefined) throw new ApiError('404.011');
     if (decided === 'not-pending') throw new ApiError('409.001', { detail: 'The deposit is not PENDING: it was settled already.' });
@@ -250,7 +250,7 @@ export class SandboxService {
         seed: criteria.seed ?? 0,
         answer: checkedAnswer(criteria.answer, 'answer', statuses),
       },
-      await this.#now(principal.platformId),
+      await this.#now(principal),
     );
   }
 
@@ -275,7 +275,14 @@ export class SandboxService {
 
   async rateLimit(principal: Principal): Promise<{ enabled: boolean }> {
     assertControl(principal, { writes: false });
-    return { enabled: (await this.#settings(principal.platformId)).requestsPerSecond > 0 };
+    return { enabled: (await this.#settings(principal)).requestsPerSecond > 0 };
+  }
+
+  readonly #deletedListeners: ((principal: Principal) => void)[] = [];
+
+  /** Called with the principal of each platform this instance deletes (app.ts: the credential cache forgets it). */
+  onPlatformDeleted(listener: (principal: Principal) => void): void {
+    this.#deletedListeners.push(listener);
   }
 
   /** Deletes the caller's own platform, when it is a throw-away one (POST /platforms), with everything it has. */
@@ -288,12 +295,15 @@ export class SandboxService {
         detail: 'Only a throw-away platform (POST /sandbox/v1/platforms) can be deleted: this one was not created as one.',
       });
     }
-    // Undefined: a request at the same moment deleted it; either way it is gone.
+    // Undefined: a request at the same moment deleted it; either way it is gone, and this
+    // instance forgets what it kept of it in memory.
+    this.clocks.forget(principal.platformId);
+    for (const listener of this.#deletedListeners) listener(principal);
   }
 
-  /** Before each control of the platform: a platform deleted since its credentials were cached (on any instance) is gone. */
+  /** Before each control of the platform: a credential revoked or a platform deleted since the credentials were cached (on any instance) is refused. */
   async beforeControl(principal: Principal): Promise<void> {
-    await this.#settings(principal.platformId);
+    await this.#settings(principal);
   }
 
   async setRateLimit(principal: Principal, enabled: boolean): Promise<{ enabled: boolean }> {
@@ -307,7 +317,7 @@ export class SandboxService {
    * reads it from memory), and the rate limit, when on.
    */
   async beforeRequest(principal: Principal): Promise<void> {
-    const settings = await this.#settings(principal.platformId);
+    const settings = await this.#settings(principal);
     this.clocks.remember(principal.platformId, settings.clockOffsetMs);
     if (settings.requestsPerSecond > 0) {
       const passed = await this.store.passRateLimit(
@@ -321,7 +331,7 @@ export class SandboxService {
 
   async clock(principal: Principal): Promise<Clock> {
     assertControl(principal, { writes: false });
-    const { clockOffsetMs } = await this.#settings(principal.platformId);
+    const { clockOffsetMs } = await this.#settings(principal);
     return this.#clockAt(principal.platformId, clockOffsetMs);
   }
 
@@ -349,14 +359,17 @@ export class SandboxService {
   }
 
   /** The platform's time, its offset read afresh (another instance may have moved it). */
-  async #now(platformId: number): Promise<Date> {
-    this.clocks.remember(platformId, (await this.#settings(platformId)).clockOffsetMs);
-    return this.clocks.now(platformId);
+  async #now(principal: Principal): Promise<Date> {
+    this.clocks.remember(principal.platformId, (await this.#settings(principal)).clockOffsetMs);
+    return this.clocks.now(principal.platformId);
   }
 
-  /** The platform's sandbox settings; a platform deleted meanwhile answers as unknown credentials do (401.501). */
-  async #settings(platformId: number): Promise<SandboxSettings> {
-    const settings = await this.store.sandboxSettings(platformId);
+  /**
+   * The sandbox settings of the principal's platform, read through its credential: a credential
+   * revoked or a platform deleted meanwhile (on any instance) answers as unknown credentials do (401.501).
+   */
+  async #settings(principal: Principal): Promise<SandboxSettings> {
+    const settings = await this.store.sandboxSettings(principal);
     if (!settings) throw new ApiError('401.501');
     return settings;
   }

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { ApiError, type FieldI18nKey, type FieldViolation, type I18nKey, fieldErrorCatalogue } from '../domain/errors.js';
 import type { ErrorInfo } from '../domain/model.js';
 import { loadSpec } from '../spec.js';
-import { StoreUnavailable } from '../domain/ports.js';
+import { PlatformGone, StoreUnavailable } from '../domain/ports.js';
+import { challenge } from './authenticate.js';
 import { hasUnreadBody } from './body.js';
 import { looseNumbersOf, rawQueryOf } from './prechecks.js';
 
@@ -233,6 +234,8 @@ function withLooseNumbers(errors: ValidatorItem[], req: Request): ValidatorItem[
 export function toApiError(error: unknown, req: Request): { apiError: ApiError; unexpected: boolean } {
   if (error instanceof ApiError) return { apiError: error, unexpected: false };
   if (error instanceof StoreUnavailable) return { apiError: new ApiError('503.001'), unexpected: false };
+  // The platform was deleted after the request was authenticated: its credentials are unknown now.
+  if (error instanceof PlatformGone) return { apiError: new ApiError('401.501'), unexpected: false };
   const e = (error ?? {}) as { type?: string; status?: number; errors?: ValidatorItem[] };
   // body-parser (express.json)
   switch (e.type) {
@@ -297,6 +300,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // A 405 names the methods the path has (the validator's error carries the Allow header), and
     // HEAD wherever GET is (app.ts answers it).
     const headers = (error as { headers?: Record<string, string> } | undefined)?.headers;
+    // A platform deleted mid-request answers with the challenge, as any refused credentials do.
+    if (error instanceof PlatformGone) challenge(res);
     if (apiError.httpCode === 405 && headers?.Allow) {
       const allowed = headers.Allow.toUpperCase().split(/,\s*/);
       res.setHeader('Allow', (allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed).join(', '));

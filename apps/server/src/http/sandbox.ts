@@ -55,7 +55,7 @@ export function sandboxBeforeRequest(service: SandboxService): RequestHandler {
   };
 }
 
-/** Runs before every control, after authentication: a platform deleted since its credentials were cached answers 401. */
+/** Runs before every control, after authentication: a credential revoked or a platform deleted since the credentials were cached answers 401. */
 function sandboxBeforeControl(service: SandboxService): RequestHandler {
   return async (_req, res, next) => {
     try {

@@ -24,11 +24,15 @@ const toAlert = (row: AlertRow): StoredAlert => ({
 });
 
 export class AlertSql implements AlertStore {
-  constructor(private readonly db: SqlDriver) {}
+  readonly #db: SqlDriver;
+
+  constructor(db: SqlDriver) {
+    this.#db = db;
+  }
 
   async insertAlert(platformId: number, accountIdentifier: string, alert: NewAlert, now: Date): Promise<StoredAlert | undefined> {
     // One statement: the account lookup and the insert cannot be separated.
-    const { rows } = await this.db.write<AlertRow>(
+    const { rows } = await this.#db.write<AlertRow>(
       `INSERT INTO low_balance_alerts (platform_id, account_id, balance_alert_id, display_name, threshold_minor, notification, created_at)
        SELECT a.platform_id, a.id, ?, ?, ?, ?, ? FROM accounts a WHERE a.platform_id = ? AND a.account_identifier = ?
        RETURNING ${COLUMNS}`,
@@ -51,11 +55,11 @@ export class AlertSql implements AlertStore {
     offset: number,
     limit: number,
   ): Promise<{ total: number; alerts: StoredAlert[] }> {
-    const [counted] = await this.db.all<{ n: number }>(`SELECT COUNT(*) AS n FROM low_balance_alerts WHERE ${OF_ACCOUNT}`, [
+    const [counted] = await this.#db.all<{ n: number }>(`SELECT COUNT(*) AS n FROM low_balance_alerts WHERE ${OF_ACCOUNT}`, [
       platformId,
       accountIdentifier,
     ]);
-    const rows = await this.db.all<AlertRow>(
+    const rows = await this.#db.all<AlertRow>(
       `SELECT ${COLUMNS} FROM low_balance_alerts WHERE ${OF_ACCOUNT} ORDER BY created_at, id LIMIT ? OFFSET ?`,
       [platformId, accountIdentifier, limit, offset],
     );
@@ -63,7 +67,7 @@ export class AlertSql implements AlertStore {
   }
 
   async findAlert(platformId: number, accountIdentifier: string, balanceAlertID: string): Promise<StoredAlert | undefined> {
-    const rows = await this.db.all<AlertRow>(`SELECT ${COLUMNS} FROM low_balance_alerts WHERE balance_alert_id = ? AND ${OF_ACCOUNT}`, [
+    const rows = await this.#db.all<AlertRow>(`SELECT ${COLUMNS} FROM low_balance_alerts WHERE balance_alert_id = ? AND ${OF_ACCOUNT}`, [
       balanceAlertID,
       platformId,
       accountIdentifier,
@@ -77,7 +81,7 @@ export class AlertSql implements AlertStore {
     balanceAlertID: string,
     patch: AlertPatch,
   ): Promise<StoredAlert | undefined> {
-    const { rows } = await this.db.write<AlertRow>(
+    const { rows } = await this.#db.write<AlertRow>(
       `UPDATE low_balance_alerts SET display_name = COALESCE(?, display_name), threshold_minor = COALESCE(?, threshold_minor),
          notification = COALESCE(?, notification)
        WHERE balance_alert_id = ? AND ${OF_ACCOUNT} RETURNING ${COLUMNS}`,
@@ -94,7 +98,7 @@ export class AlertSql implements AlertStore {
   }
 
   async deleteAlert(platformId: number, accountIdentifier: string, balanceAlertID: string): Promise<boolean> {
-    const { changes } = await this.db.write(`DELETE FROM low_balance_alerts WHERE balance_alert_id = ? AND ${OF_ACCOUNT}`, [
+    const { changes } = await this.#db.write(`DELETE FROM low_balance_alerts WHERE balance_alert_id = ? AND ${OF_ACCOUNT}`, [
       balanceAlertID,
       platformId,
       accountIdentifier,

@@ -2,9 +2,9 @@
  * The unique constraints the migrations declare, by name, and what each means to the domain. A
  * driver tells which constraint an error broke (PostgreSQL names it; SQLite names its columns,
  * which identify it as well); `uniqueViolation` is the one place that turns it into the domain's
- * UniqueViolation.
+ * UniqueViolation, `foreignKeyViolation` the one that turns a broken foreign key into PlatformGone.
  */
-import { UniqueViolation } from '../domain/ports.js';
+import { PlatformGone, UniqueViolation } from '../domain/ports.js';
 
 const UNIQUE_CONSTRAINTS = {
   platforms_name_unique: { table: 'platforms', columns: ['name'], target: 'platform' },
@@ -44,4 +44,17 @@ export function constraintOfColumns(columns: string): UniqueConstraint | undefin
 export function uniqueViolation(constraint: string | undefined): UniqueViolation | undefined {
   const declared = constraint === undefined ? undefined : UNIQUE_CONSTRAINTS[constraint as UniqueConstraint];
   return declared && new UniqueViolation(declared.target);
+}
+
+/**
+ * The domain error for a broken foreign key, or undefined for one that is a bug. PostgreSQL names
+ * the constraint (`<table>_platform_id_fkey`, its default name, as no migration names its
+ * foreign keys): one to the platform means the platform was deleted after the request was
+ * authenticated. SQLite names no foreign key (`constraint` undefined), and needs none: there
+ * every transaction runs alone, and every other reference a write makes is looked up in the
+ * same statement or transaction (an account's customer, an alert's account), so the one value
+ * that can be stale is the platform id the request's credentials carry.
+ */
+export function foreignKeyViolation(constraint: string | undefined): PlatformGone | undefined {
+  return constraint === undefined || /(^|_)platform_id_fkey$/.test(constraint) ? new PlatformGone() : undefined;
 }

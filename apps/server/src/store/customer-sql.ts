@@ -33,10 +33,14 @@ const FIND_ACCOUNT = `SELECT ${ACCOUNT_COLUMNS} FROM accounts a JOIN customers c
   WHERE a.platform_id = ? AND a.account_identifier = ?`;
 
 export class CustomerSql implements CustomerStore {
-  constructor(private readonly db: SqlDriver) {}
+  readonly #db: SqlDriver;
+
+  constructor(db: SqlDriver) {
+    this.#db = db;
+  }
 
   async insertCustomer(platformId: number, customer: NewCustomer, now: Date): Promise<Customer> {
-    const { rows } = await this.db.write<CustomerRow>(
+    const { rows } = await this.#db.write<CustomerRow>(
       `INSERT INTO customers (platform_id, customer_identifier, display_name, status, created_at)
        VALUES (?, ?, ?, ?, ?) RETURNING id, customer_identifier, display_name, status, created_at`,
       [platformId, customer.customerIdentifier, customer.displayName, customer.status, now.getTime()],
@@ -45,14 +49,14 @@ export class CustomerSql implements CustomerStore {
   }
 
   async findCustomer(platformId: number, customerIdentifier: string): Promise<Customer | undefined> {
-    const row = (await this.db.all<CustomerRow>(FIND_CUSTOMER, [platformId, customerIdentifier]))[0];
+    const row = (await this.#db.all<CustomerRow>(FIND_CUSTOMER, [platformId, customerIdentifier]))[0];
     if (!row) return undefined;
     const accounts = accountsOfCustomersQuery([row.id]);
-    return customersWithAccounts([row], await this.db.all<SummaryRow>(accounts.text, accounts.values))[0];
+    return customersWithAccounts([row], await this.#db.all<SummaryRow>(accounts.text, accounts.values))[0];
   }
 
   async customerExists(platformId: number, customerIdentifier: string): Promise<boolean> {
-    return (await this.db.all(FIND_CUSTOMER, [platformId, customerIdentifier])).length > 0;
+    return (await this.#db.all(FIND_CUSTOMER, [platformId, customerIdentifier])).length > 0;
   }
 
   async listCustomers(
@@ -62,15 +66,15 @@ export class CustomerSql implements CustomerStore {
     window: ListWindow,
   ): Promise<Positioned<Customer>[]> {
     const query = customerWindowQuery(platformId, scope, filters, window);
-    const customers = inCreationOrder(await this.db.all<CustomerRow>(query.text, query.values), query.descending);
+    const customers = inCreationOrder(await this.#db.all<CustomerRow>(query.text, query.values), query.descending);
     if (customers.length === 0) return [];
     const accounts = accountsOfCustomersQuery(customers.map((row) => row.id));
-    return positionedCustomers(customers, await this.db.all<SummaryRow>(accounts.text, accounts.values));
+    return positionedCustomers(customers, await this.#db.all<SummaryRow>(accounts.text, accounts.values));
   }
 
   async insertAccount(platformId: number, customerIdentifier: string, account: NewAccount, now: Date): Promise<Account | undefined> {
     // One statement: the customer lookup and the insert cannot be separated by a concurrent write.
-    const { rows } = await this.db.write<AccountRow>(
+    const { rows } = await this.#db.write<AccountRow>(
       `INSERT INTO accounts (platform_id, customer_id, account_identifier, account_number, display_name,
          currency_code, contact_email, funding_notification, status, created_at)
        SELECT c.platform_id, c.id, ?, ?, ?, ?, ?, ?, ?, ? FROM customers c
@@ -93,7 +97,7 @@ export class CustomerSql implements CustomerStore {
   }
 
   async findAccount(platformId: number, accountIdentifier: string): Promise<{ account: Account; customerIdentifier: string } | undefined> {
-    const row = (await this.db.all<AccountRow>(FIND_ACCOUNT, [platformId, accountIdentifier]))[0];
+    const row = (await this.#db.all<AccountRow>(FIND_ACCOUNT, [platformId, accountIdentifier]))[0];
     return row && { account: toAccount(row), customerIdentifier: row.customer_identifier };
   }
 
@@ -104,11 +108,11 @@ export class CustomerSql implements CustomerStore {
     window: ListWindow,
   ): Promise<Positioned<Account>[]> {
     const query = accountWindowQuery(platformId, scope, filters, window);
-    return inCreationOrder(await this.db.all<AccountRow>(query.text, query.values), query.descending).map(positionedAccount);
+    return inCreationOrder(await this.#db.all<AccountRow>(query.text, query.values), query.descending).map(positionedAccount);
   }
 
   async updateAccount(platformId: number, accountIdentifier: string, patch: UpdateAccountCriteria): Promise<Account | undefined> {
-    const { rows } = await this.db.write<AccountRow>(
+    const { rows } = await this.#db.write<AccountRow>(
       `UPDATE accounts SET display_name = COALESCE(?, display_name), contact_email = COALESCE(?, contact_email),
          funding_notification = COALESCE(?, funding_notification)
        WHERE platform_id = ? AND account_identifier = ?

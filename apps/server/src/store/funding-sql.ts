@@ -131,7 +131,10 @@ export class FundingSql implements FundingStore, LedgerStore {
    */
   readonly #lockTransfer: (withExternalRef: boolean) => string;
 
-  constructor(private readonly db: SqlDriver) {
+  readonly #db: SqlDriver;
+
+  constructor(db: SqlDriver) {
+    this.#db = db;
     const lock = forUpdate(db.dialect, 'a');
     this.#lockAccounts = (count) =>
       `SELECT ${ACCOUNT_COLUMNS} FROM accounts a JOIN customers c ON c.id = a.customer_id
@@ -181,7 +184,7 @@ export class FundingSql implements FundingStore, LedgerStore {
     now: Date,
   ): Promise<StoredCard> {
     const self = this;
-    return this.db.transaction(function* () {
+    return this.#db.transaction(function* () {
       const [account] = yield* self.#locked(platformId, [accountIdentifier]);
       const counted = account
         ? yield* tx.all<{ n: number }>(`SELECT COUNT(*) AS n FROM credit_cards WHERE account_id = ? AND status = 'ACTIVE'`, [account.id])
@@ -222,7 +225,7 @@ export class FundingSql implements FundingStore, LedgerStore {
   }
 
   async findCard(platformId: number, token: string): Promise<StoredCard | undefined> {
-    const rows = await this.db.all<CardRow>(`SELECT ${CARD_COLUMNS} FROM ${CARD_FROM} WHERE k.platform_id = ? AND k.token = ?`, [
+    const rows = await this.#db.all<CardRow>(`SELECT ${CARD_COLUMNS} FROM ${CARD_FROM} WHERE k.platform_id = ? AND k.token = ?`, [
       platformId,
       token,
     ]);
@@ -251,7 +254,7 @@ export class FundingSql implements FundingStore, LedgerStore {
       descending = true;
     }
     const order = descending ? 'k.created_at DESC, k.id DESC' : 'k.created_at, k.id';
-    const rows = await this.db.all<CardRow>(
+    const rows = await this.#db.all<CardRow>(
       `SELECT ${CARD_COLUMNS} FROM ${CARD_FROM} WHERE ${conditions.join(' AND ')} ORDER BY ${order} LIMIT ${add(window.limit)}`,
       values,
     );
@@ -260,7 +263,7 @@ export class FundingSql implements FundingStore, LedgerStore {
   }
 
   async unregisterCard(platformId: number, accountIdentifier: string, token: string, now: Date): Promise<boolean> {
-    const { changes } = await this.db.write(
+    const { changes } = await this.#db.write(
       `UPDATE credit_cards SET status = 'DELETED', deleted_at = ?
        WHERE platform_id = ? AND token = ? AND status = 'ACTIVE'
          AND account_id = (SELECT id FROM accounts WHERE platform_id = ? AND account_identifier = ?)`,
@@ -276,7 +279,7 @@ export class FundingSql implements FundingStore, LedgerStore {
     now: Date,
   ): Promise<StoredDeposit> {
     const self = this;
-    return this.db.transaction(function* () {
+    return this.#db.transaction(function* () {
       const [account] = yield* self.#locked(platformId, [request.accountIdentifier]);
       const cards = yield* tx.all<CardRow>(`SELECT ${CARD_COLUMNS} FROM ${CARD_FROM} WHERE k.platform_id = ? AND k.token = ?`, [
         platformId,
@@ -329,7 +332,7 @@ export class FundingSql implements FundingStore, LedgerStore {
   }
 
   async findDeposit(platformId: number, referenceDepositID: string): Promise<StoredDeposit | undefined> {
-    const rows = await this.db.all<DepositRow>(
+    const rows = await this.#db.all<DepositRow>(
       `SELECT ${DEPOSIT_COLUMNS} FROM ${DEPOSIT_FROM} WHERE d.platform_id = ? AND d.reference_deposit_id = ?`,
       [platformId, referenceDepositID],
     );
@@ -340,10 +343,10 @@ export class FundingSql implements FundingStore, LedgerStore {
     const due = `FROM deposits WHERE platform_id = ? AND status = 'PENDING' AND resolve_at <= ?`;
     const values = [platformId, now.getTime()];
     // The common case, nothing due: one lookup in the partial index of PENDING deposits.
-    if ((await this.db.all(`SELECT 1 ${due} LIMIT 1`, values)).length === 0) return;
+    if ((await this.#db.all(`SELECT 1 ${due} LIMIT 1`, values)).length === 0) return;
     const self = this;
-    const lock = forUpdate(this.db.dialect);
-    await this.db.transaction(function* () {
+    const lock = forUpdate(this.#db.dialect);
+    await this.#db.transaction(function* () {
       // The accounts first, in id order, as a transfer locks them: the two never wait on each
       // other in opposite orders (a deadlock, 40P01 on PostgreSQL).
       const accounts = yield* tx.all<{ id: number }>(
@@ -408,7 +411,7 @@ export class FundingSql implements FundingStore, LedgerStore {
   ): Promise<TransferDone | 'settle first'> {
     const self = this;
     const at = now.getTime();
-    return this.db.transaction(function* () {
+    return this.#db.transaction(function* () {
       const withExternalRef = request.externalRefID !== undefined;
       const rows = yield* tx.all<FundedAccountRow & { sent: number; due: number }>(self.#lockTransfer(withExternalRef), [
         ...(withExternalRef ? [request.externalRefID] : []),
@@ -454,7 +457,7 @@ export class FundingSql implements FundingStore, LedgerStore {
   }
 
   async verifyLedger(): Promise<{ accounts: number; entries: number; differences: LedgerDifference[] }> {
-    const rows = await this.db.all<{
+    const rows = await this.#db.all<{
       platform_name: string;
       account_identifier: string;
       balance_minor: number;

@@ -308,4 +308,21 @@ export const migrations: readonly Migration[] = [
     // they are refused like any unknown credential.
     sql: `ALTER TABLE platforms ADD COLUMN sandbox_throwaway {boolean} NOT NULL DEFAULT {false};`,
   },
+  {
+    version: 8,
+    name: 'indexes for the reset and deletion of a platform',
+    // A reset deletes the platform's rows table by table, a deletion its set-up and its row too,
+    // and each parent row deleted has its children looked up (the foreign keys): without these,
+    // each walked the whole table, every platform's rows. The other tables had an index led by
+    // platform_id already; credentials' was partial (active keys only), which a deletion of all
+    // of them cannot use; a transfer's destination and a deposit's card had none.
+    sql: `
+      CREATE INDEX transfers_platform ON transfers(platform_id);
+      CREATE INDEX transfers_to_account ON transfers(to_account_id);
+      CREATE INDEX ledger_entries_platform ON ledger_entries(platform_id);
+      CREATE INDEX low_balance_alerts_platform ON low_balance_alerts(platform_id);
+      CREATE INDEX credentials_platform_all ON credentials(platform_id);
+      CREATE INDEX deposits_credit_card ON deposits(credit_card_id);
+    `,
+  },
 ];

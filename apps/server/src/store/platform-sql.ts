@@ -15,16 +15,20 @@ const CREDENTIALS =
   'SELECT k.*, p.name AS platform_name, p.sandbox_throwaway AS throw_away FROM credentials k JOIN platforms p ON p.id = k.platform_id';
 
 export class PlatformSql implements PlatformStore, SettingStore {
-  constructor(private readonly db: SqlDriver) {}
+  readonly #db: SqlDriver;
+
+  constructor(db: SqlDriver) {
+    this.#db = db;
+  }
 
   async setting(name: string, initial: () => string): Promise<string> {
-    await this.db.write('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [name, initial()]);
-    const rows = await this.db.all<{ value: string }>('SELECT value FROM settings WHERE name = ?', [name]);
+    await this.#db.write('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [name, initial()]);
+    const rows = await this.#db.all<{ value: string }>('SELECT value FROM settings WHERE name = ?', [name]);
     return rows[0]!.value;
   }
 
   async createPlatform(name: string, now: Date, options: { throwAway?: boolean } = {}): Promise<Platform> {
-    const { rows } = await this.db.write<{ id: number }>(
+    const { rows } = await this.#db.write<{ id: number }>(
       'INSERT INTO platforms (name, created_at, sandbox_throwaway) VALUES (?, ?, ?) RETURNING id',
       [name, now.getTime(), options.throwAway ?? false],
     );
@@ -32,16 +36,16 @@ export class PlatformSql implements PlatformStore, SettingStore {
   }
 
   async findPlatform(name: string): Promise<Platform | undefined> {
-    const rows = await this.db.all<PlatformRow>('SELECT id, name, created_at FROM platforms WHERE name = ?', [name]);
+    const rows = await this.#db.all<PlatformRow>('SELECT id, name, created_at FROM platforms WHERE name = ?', [name]);
     return rows[0] && toPlatform(rows[0]);
   }
 
   async listPlatforms(): Promise<Platform[]> {
-    return (await this.db.all<PlatformRow>('SELECT id, name, created_at FROM platforms ORDER BY id', [])).map(toPlatform);
+    return (await this.#db.all<PlatformRow>('SELECT id, name, created_at FROM platforms ORDER BY id', [])).map(toPlatform);
   }
 
   async addCredential(credential: NewCredential, now: Date): Promise<void> {
-    await this.db.write(
+    await this.#db.write(
       `INSERT INTO credentials (platform_id, key_id, key_hash, label, read_only, allowed_customers, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
       [
@@ -58,7 +62,7 @@ export class PlatformSql implements PlatformStore, SettingStore {
 
   async listCredentials(platformName?: string): Promise<CredentialInfo[]> {
     const name = platformName ?? null;
-    const rows = await this.db.all<CredentialRow>(`${CREDENTIALS} WHERE (CAST(? AS TEXT) IS NULL OR p.name = ?) ORDER BY k.id`, [
+    const rows = await this.#db.all<CredentialRow>(`${CREDENTIALS} WHERE (CAST(? AS TEXT) IS NULL OR p.name = ?) ORDER BY k.id`, [
       name,
       name,
     ]);
@@ -66,12 +70,12 @@ export class PlatformSql implements PlatformStore, SettingStore {
   }
 
   async activeCredentials(platformName: string): Promise<StoredCredential[]> {
-    const rows = await this.db.all<CredentialRow>(`${CREDENTIALS} WHERE p.name = ? AND k.revoked_at IS NULL`, [platformName]);
+    const rows = await this.#db.all<CredentialRow>(`${CREDENTIALS} WHERE p.name = ? AND k.revoked_at IS NULL`, [platformName]);
     return rows.map(toStoredCredential);
   }
 
   async revokeCredential(keyId: string, now: Date): Promise<boolean> {
-    const { changes } = await this.db.write('UPDATE credentials SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL', [
+    const { changes } = await this.#db.write('UPDATE credentials SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL', [
       now.getTime(),
       keyId,
     ]);

@@ -5,14 +5,15 @@
  * no other change.
  */
 import type { Account, AccountStatus } from '../domain/model.js';
-import type {
-  FaultAnswer,
-  NewFaultRule,
-  PlatformRows,
-  SandboxSettings,
-  SandboxStore,
-  SeedCustomer,
-  StoredFaultRule,
+import {
+  type FaultAnswer,
+  type NewFaultRule,
+  PlatformGone,
+  type PlatformRows,
+  type SandboxSettings,
+  type SandboxStore,
+  type SeedCustomer,
+  type StoredFaultRule,
 } from '../domain/ports.js';
 import { type AccountRow, iso, toAccount } from './rows.js';
 import { type Dialect, type SqlDriver, type TxResult, type TxStatement, forUpdate, tx } from './sql/driver.js';
@@ -126,7 +127,9 @@ export class InconsistentPlatformData extends Error {
  * both deleting and then both inserting (the second failing on the first's rows).
  */
 function* replaceRows(dialect: Dialect, platformId: number, data: PlatformData): Steps<PlatformRows> {
-  yield* tx.all(`SELECT id FROM platforms WHERE id = ? ${forUpdate(dialect)}`, [platformId]);
+  const [platform] = yield* tx.all(`SELECT id FROM platforms WHERE id = ? ${forUpdate(dialect)}`, [platformId]);
+  // Deleted since the request was authenticated: nothing to replace (and no row to insert would be valid).
+  if (!platform) throw new PlatformGone();
   yield* deleteRows(platformId);
   yield* insertRows(platformId, data);
   return yield* countRows(platformId);
@@ -161,16 +164,20 @@ const RETURNED_ACCOUNT = `id, customer_id, account_identifier, account_number, d
   current_balance_minor, contact_email, funding_notification, status, created_at`;
 
 export class SandboxSql implements SandboxStore {
-  constructor(private readonly db: SqlDriver) {}
+  readonly #db: SqlDriver;
+
+  constructor(db: SqlDriver) {
+    this.#db = db;
+  }
 
   resetPlatform(platformId: number): Promise<PlatformRows> {
-    return this.db.transaction(() => replaceRows(this.db.dialect, platformId, {}));
+    return this.#db.transaction(() => replaceRows(this.#db.dialect, platformId, {}));
   }
 
   takeSnapshot(platformId: number, snapshotId: string, now: Date): Promise<PlatformRows> {
     // One moment for every table: under READ COMMITTED each SELECT could see a later one (a
     // balance without its ledger entry, an account without its customer).
-    return this.db.transaction(
+    return this.#db.transaction(
       function* () {
         const data: PlatformData = {};
         for (const table of PLATFORM_TABLES) {
@@ -189,8 +196,8 @@ export class SandboxSql implements SandboxStore {
   }
 
   restoreSnapshot(platformId: number, snapshotId: string): Promise<{ createdAt: string; rows: PlatformRows } | undefined> {
-    const { dialect } = this.db;
-    return this.db.transaction(function* () {
+    const { dialect } = this.#db;
+    return this.#db.transaction(function* () {
       const [snapshot] = yield* tx.all<{ data: string; created_at: number }>(
         'SELECT data, created_at FROM sandbox_snapshots WHERE platform_id = ? AND snapshot_id = ?',
         [platformId, snapshotId],
@@ -202,7 +209,7 @@ export class SandboxSql implements SandboxStore {
   }
 
   async deleteSnapshot(platformId: number, snapshotId: string): Promise<boolean> {
-    const { changes } = await this.db.write('DELETE FROM sandbox_snapshots WHERE platform_id = ? AND snapshot_id = ?', [
+    const { changes } = await this.#db.write('DELETE FROM sandbox_snapshots WHERE platform_id = ? AND snapshot_id = ?', [
       platformId,
       snapshotId,
     ]);
@@ -266,11 +273,11 @@ export class SandboxSql implements SandboxStore {
         ),
       ),
     };
-    return this.db.transaction(() => replaceRows(this.db.dialect, platformId, data));
+    return this.#db.transaction(() => replaceRows(this.#db.dialect, platformId, data));
   }
 
   async setAccountStatus(platformId: number, accountIdentifier: string, status: AccountStatus): Promise<Account | undefined> {
-    const { rows } = await this.db.write<AccountRow>(
+    const { rows } = await this.#db.write<AccountRow>(
       `UPDATE accounts SET status = ? WHERE platform_id = ? AND account_identifier = ? RETURNING ${RETURNED_ACCOUNT}`,
       [status, platformId, accountIdentifier],
     );
@@ -283,7 +290,7 @@ export class SandboxSql implements SandboxStore {
     adjustment: { amountMinor: number; reference: string },
     now: Date,
   ): Promise<Account | 'overdrawn' | undefined> {
-    return this.db.transaction(function* () {
+    return this.#db.transaction(function* () {
       const [found] = yield* tx.all<{ id: number }>('SELECT id FROM accounts WHERE platform_id = ? AND account_identifier = ?', [
         platformId,
         accountIdentifier,
@@ -313,33 +320,38 @@ export class SandboxSql implements SandboxStore {
     now: Date,
   ): Promise<'decided' | 'not-pending' | undefined> {
     // Due now, with the chosen outcome: the funding store's settlement then applies it (credit, ledger).
-    const { changes } = await this.db.write(
+    const { changes } = await this.#db.write(
       `UPDATE deposits SET resolves_to = ?, resolve_at = ?
        WHERE platform_id = ? AND reference_deposit_id = ? AND status = 'PENDING'`,
       [status, now.getTime(), platformId, referenceDepositID],
     );
     if (changes === 1) return 'decided';
-    const found = await this.db.all('SELECT 1 FROM deposits WHERE platform_id = ? AND reference_deposit_id = ?', [
+    const found = await this.#db.all('SELECT 1 FROM deposits WHERE platform_id = ? AND reference_deposit_id = ?', [
       platformId,
       referenceDepositID,
     ]);
     return found.length > 0 ? 'not-pending' : undefined;
   }
 
-  async sandboxSettings(platformId: number): Promise<SandboxSettings | undefined> {
-    // From the platform's row (its primary key): a platform deleted on any instance is seen at
-    // once, although its credentials may still be cached.
-    const [row] = await this.db.all<{ clock_offset_ms: number | null; requests_per_second: number | null }>(
-      `SELECT s.clock_offset_ms, s.requests_per_second FROM platforms p
-       LEFT JOIN sandbox_platforms s ON s.platform_id = p.id WHERE p.id = ?`,
-      [platformId],
+  async sandboxSettings(credential: { platformId: number; keyId: string }): Promise<SandboxSettings | undefined> {
+    // From the credential's row (its unique key_id), with its platform's (primary key) and the
+    // platform's settings: one indexed read. A credential revoked, or its platform deleted, on
+    // any instance is seen at once, although the credentials may still be cached; and since the
+    // credential is named, not only its platform's id, a key of a deleted platform never reaches
+    // a later platform that has the same id (SQLite gives a deleted newest id to the next one).
+    const [row] = await this.#db.all<{ clock_offset_ms: number | null; requests_per_second: number | null }>(
+      `SELECT s.clock_offset_ms, s.requests_per_second FROM credentials k
+       JOIN platforms p ON p.id = k.platform_id
+       LEFT JOIN sandbox_platforms s ON s.platform_id = p.id
+       WHERE k.key_id = ? AND k.platform_id = ? AND k.revoked_at IS NULL`,
+      [credential.keyId, credential.platformId],
     );
     if (!row) return undefined;
     return { clockOffsetMs: Number(row.clock_offset_ms ?? 0), requestsPerSecond: Number(row.requests_per_second ?? 0) };
   }
 
   async setClockOffset(platformId: number, offsetMs: number): Promise<void> {
-    await this.db.write(
+    await this.#db.write(
       `INSERT INTO sandbox_platforms (platform_id, clock_offset_ms) VALUES (?, ?)
        ON CONFLICT (platform_id) DO UPDATE SET clock_offset_ms = excluded.clock_offset_ms`,
       [platformId, offsetMs],
@@ -349,7 +361,7 @@ export class SandboxSql implements SandboxStore {
   async advanceClockOffset(platformId: number, milliseconds: number, maxOffsetMs: number): Promise<number | undefined> {
     // One statement: two advances at once, on any instances, both count, and none passes the
     // cap. (A first advance is at most one the schema allows, ten years: always under it.)
-    const { rows } = await this.db.write<{ clock_offset_ms: number }>(
+    const { rows } = await this.#db.write<{ clock_offset_ms: number }>(
       `INSERT INTO sandbox_platforms (platform_id, clock_offset_ms) VALUES (?, ?)
        ON CONFLICT (platform_id) DO UPDATE SET clock_offset_ms = sandbox_platforms.clock_offset_ms + excluded.clock_offset_ms
        WHERE sandbox_platforms.clock_offset_ms + excluded.clock_offset_ms <= ?
@@ -360,7 +372,7 @@ export class SandboxSql implements SandboxStore {
   }
 
   async setRequestsPerSecond(platformId: number, requestsPerSecond: number): Promise<void> {
-    await this.db.write(
+    await this.#db.write(
       `INSERT INTO sandbox_platforms (platform_id, requests_per_second) VALUES (?, ?)
        ON CONFLICT (platform_id) DO UPDATE SET requests_per_second = excluded.requests_per_second, last_request_at = 0`,
       [platformId, requestsPerSecond],
@@ -368,8 +380,8 @@ export class SandboxSql implements SandboxStore {
   }
 
   deletePlatform(platformId: number): Promise<'deleted' | 'not-throw-away' | undefined> {
-    const { dialect } = this.db;
-    return this.db.transaction(function* () {
+    const { dialect } = this.#db;
+    return this.#db.transaction(function* () {
       // Locked first (PostgreSQL): a concurrent seed or restore of the platform finishes before.
       const [platform] = yield* tx.all<{ sandbox_throwaway: unknown }>(
         `SELECT sandbox_throwaway FROM platforms WHERE id = ? ${forUpdate(dialect)}`,
@@ -387,7 +399,7 @@ export class SandboxSql implements SandboxStore {
 
   async passRateLimit(platformId: number, nowMs: number, intervalMs: number): Promise<boolean> {
     // One statement: of two instances answering at once, exactly one passes.
-    const { changes } = await this.db.write(
+    const { changes } = await this.#db.write(
       'UPDATE sandbox_platforms SET last_request_at = ? WHERE platform_id = ? AND last_request_at <= ?',
       [nowMs, platformId, nowMs - intervalMs],
     );
@@ -395,7 +407,7 @@ export class SandboxSql implements SandboxStore {
   }
 
   async addFaultRule(platformId: number, rule: NewFaultRule, now: Date): Promise<StoredFaultRule> {
-    const { rows } = await this.db.write<FaultRow>(
+    const { rows } = await this.#db.write<FaultRow>(
       `INSERT INTO sandbox_faults (fault_id, platform_id, operation_id, times, remaining, probability, seed, answer, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${FAULT_COLUMNS}`,
       [
@@ -416,8 +428,8 @@ export class SandboxSql implements SandboxStore {
   async faultRules(platformId: number, operationId?: string): Promise<StoredFaultRule[]> {
     const rows =
       operationId === undefined
-        ? await this.db.all<FaultRow>(`SELECT ${FAULT_COLUMNS} FROM sandbox_faults WHERE platform_id = ? ORDER BY id`, [platformId])
-        : await this.db.all<FaultRow>(
+        ? await this.#db.all<FaultRow>(`SELECT ${FAULT_COLUMNS} FROM sandbox_faults WHERE platform_id = ? ORDER BY id`, [platformId])
+        : await this.#db.all<FaultRow>(
             `SELECT ${FAULT_COLUMNS} FROM sandbox_faults
              WHERE platform_id = ? AND operation_id = ? AND (remaining IS NULL OR remaining > 0) ORDER BY id`,
             [platformId, operationId],
@@ -426,11 +438,11 @@ export class SandboxSql implements SandboxStore {
   }
 
   async deleteFaultRules(platformId: number): Promise<number> {
-    return (await this.db.write('DELETE FROM sandbox_faults WHERE platform_id = ?', [platformId])).changes;
+    return (await this.#db.write('DELETE FROM sandbox_faults WHERE platform_id = ?', [platformId])).changes;
   }
 
   async countFaultMatch(platformId: number, faultId: string): Promise<number | undefined> {
-    const { rows } = await this.db.write<{ matched: number }>(
+    const { rows } = await this.#db.write<{ matched: number }>(
       `UPDATE sandbox_faults SET matched = matched + 1
        WHERE platform_id = ? AND fault_id = ? AND (remaining IS NULL OR remaining > 0) RETURNING matched`,
       [platformId, faultId],
@@ -439,7 +451,7 @@ export class SandboxSql implements SandboxStore {
   }
 
   async consumeFault(platformId: number, faultId: string): Promise<boolean> {
-    const { changes } = await this.db.write(
+    const { changes } = await this.#db.write(
       `UPDATE sandbox_faults SET remaining = remaining - 1
        WHERE platform_id = ? AND fault_id = ? AND (remaining IS NULL OR remaining > 0)`,
       [platformId, faultId],

@@ -119,7 +119,16 @@ export interface TestServer {
 
 export async function startTestServer(
   kind: StoreKind = 'sqlite',
-  options: { databaseDown?: boolean; authFailureLimit?: number; strictBodies?: boolean; depositPendingMs?: number } = {},
+  options: {
+    databaseDown?: boolean;
+    authFailureLimit?: number;
+    strictBodies?: boolean;
+    depositPendingMs?: number;
+    /** How long credentials stay cached (the app's 1 s by default): a long one shows what a cached key can still do. */
+    credentialCacheMs?: number;
+    /** The store as the server sees it (a test holds one call back to race another against it). */
+    wrapStore?: (store: Store) => Store;
+  } = {},
 ): Promise<TestServer> {
   const database = await freshDatabase(kind);
   const store = await openStore(database.url);
@@ -139,8 +148,9 @@ export async function startTestServer(
   const app = createApp({
     clock,
     depositPendingMs: options.depositPendingMs ?? 5000,
-    store: options.databaseDown ? unavailable(store) : store,
+    store: options.databaseDown ? unavailable(store) : (options.wrapStore?.(store) ?? store),
     logger: createLogger('silent'),
+    credentialCacheMs: options.credentialCacheMs,
     validateResponses: true,
     authFailures: { limit: options.authFailureLimit ?? 1000, windowMs: 60_000 },
     strictBodies: options.strictBodies,

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { StoreUnavailable } from '../../domain/ports.js';
-import { uniqueViolation } from '../constraints.js';
+import { foreignKeyViolation, uniqueViolation } from '../constraints.js';
 import { assertNotRefused, migrationSql, migrations } from '../migrations.js';
 import type { SqlDriver, TxBody, TxOptions } from '../sql/driver.js';
 
@@ -61,6 +61,8 @@ function translate(error: unknown): Error {
   // PostgreSQL names the constraint, as the migration declared it.
   const unique = code === '23505' ? uniqueViolation(constraint) : undefined;
   if (unique) return unique;
+  const foreignKey = code === '23503' ? foreignKeyViolation(constraint) : undefined;
+  if (foreignKey) return foreignKey;
   // Never a 500: a deadlock that outlived its retries is a 503 (503.001), to be retried.
   if (isUnavailable(error) || isRetryable(error)) return new StoreUnavailable(error);
   return error instanceof Error ? error : new Error(String(error));

@@ -4,7 +4,7 @@
  * turn). Statements are prepared once per text and kept.
  */
 import Database from 'better-sqlite3';
-import { constraintOfColumns, uniqueViolation } from '../constraints.js';
+import { constraintOfColumns, foreignKeyViolation, uniqueViolation } from '../constraints.js';
 import { assertNotRefused, migrationSql, migrations } from '../migrations.js';
 import type { SqlDriver, TxBody, TxResult } from '../sql/driver.js';
 import { GroupCommit } from './group-commit.js';
@@ -21,8 +21,13 @@ export function sqliteFilename(databaseUrl: string): string {
 
 const UNIQUE_FAILED = 'UNIQUE constraint failed: ';
 
-/** SQLite names a unique constraint by its columns: `UNIQUE constraint failed: accounts.platform_id, accounts.display_name`. */
+/**
+ * SQLite names a unique constraint by its columns: `UNIQUE constraint failed: accounts.platform_id,
+ * accounts.display_name`; a foreign key not at all (`FOREIGN KEY constraint failed`).
+ */
 function translate(error: unknown): unknown {
+  if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY')
+    return foreignKeyViolation(undefined) ?? error;
   if (!(error instanceof Database.SqliteError) || error.code !== 'SQLITE_CONSTRAINT_UNIQUE') return error;
   const at = error.message.indexOf(UNIQUE_FAILED);
   return (at >= 0 && uniqueViolation(constraintOfColumns(error.message.slice(at + UNIQUE_FAILED.length)))) || error;

@@ -1,0 +1,168 @@
+/**
+ * A throw-away platform's deletion (DELETE /sandbox/v1/platform) against what was already under
+ * way: its keys still in the credential cache (a long one, so nothing here depends on timing),
+ * a later platform that gets the same id (SQLite reuses the newest), and requests already past
+ * authentication when the deletion commits. On both stores.
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import type { Store } from '../src/domain/ports.js';
+import { type Credentials, STORE_KINDS, type TestServer, basic, startTestServer } from './support/harness.js';
+
+/** Long enough that every cached key in a test is still cached at its end. */
+const LONG_CACHE_MS = 60_000;
+
+/** A call of the store held back until `release`, and `entered` once a request has reached it. */
+function gate(method: keyof Store) {
+  let armed = false;
+  let release: () => void = () => {};
+  let enter: () => void = () => {};
+  const entered = new Promise<void>((resolve) => {
+    enter = resolve;
+  });
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const wrap = (store: Store): Store =>
+    new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== method || typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          if (armed) {
+            armed = false;
+            enter();
+            await released;
+          }
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  return { wrap, arm: () => (armed = true), entered, release: () => release() };
+}
+
+describe.each(STORE_KINDS)('a deleted throw-away platform on %s', (kind) => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  /** A server for one test, closed after it. */
+  const start = async (options: Parameters<typeof startTestServer>[1]) => {
+    server = await startTestServer(kind, options);
+    return server;
+  };
+
+  const sandboxUrl = (on: TestServer) => on.baseUrl.replace(/\/raas\/v2$/, '/sandbox/v1');
+  const call = (method: string, url: string, credentials: Credentials, body?: unknown) =>
+    fetch(url, {
+      method,
+      headers: { Authorization: basic(credentials), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const api = (on: TestServer, method: string, path: string, credentials: Credentials, body?: unknown) =>
+    call(method, `${on.baseUrl}${path}`, credentials, body);
+  const control = (on: TestServer, method: string, path: string, credentials: Credentials, body?: unknown) =>
+    call(method, `${sandboxUrl(on)}${path}`, credentials, body);
+  const throwAway = async (on: TestServer): Promise<Credentials & { id: number }> => {
+    const created = await control(on, 'POST', '/platforms', on.one);
+    expect(created.status).toBe(201);
+    const { platformName, platformKey } = (await created.json()) as { platformName: string; platformKey: string };
+    const [row] = (await on.sql('SELECT id FROM platforms WHERE name = ?', [platformName])) as [{ id: number }];
+    return { name: platformName, key: platformKey, id: Number(row.id) };
+  };
+  const expectRefused = async (response: Response) => {
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm="RaaS"/);
+    expect(((await response.json()) as { i18nKey: string }).i18nKey).toBe('401.501');
+  };
+
+  test("a deleted platform's cached key never reaches the next platform, even one with its id", async () => {
+    const on = await start({ credentialCacheMs: LONG_CACHE_MS });
+    const a = await throwAway(on);
+    // A's key is in the credential cache now, for the rest of the test.
+    expect((await api(on, 'GET', '/customers', a)).status).toBe(200);
+    expect((await control(on, 'GET', '/rate-limit', a)).status).toBe(200);
+    expect((await control(on, 'DELETE', '/platform', a)).status).toBe(204);
+
+    const b = await throwAway(on);
+    // SQLite gives the newest id, freed, to the next platform; PostgreSQL's sequence never does.
+    if (kind === 'sqlite') expect(b.id).toBe(a.id);
+    else expect(b.id).not.toBe(a.id);
+    expect((await api(on, 'POST', '/customers', b, { customerIdentifier: 'secret-of-b', displayName: 'Secret of B' })).status).toBe(201);
+
+    await expectRefused(await api(on, 'GET', '/customers', a));
+    await expectRefused(await api(on, 'POST', '/customers', a, { customerIdentifier: 'written-by-a', displayName: 'Written by A' }));
+    await expectRefused(await control(on, 'GET', '/rate-limit', a));
+    await expectRefused(await control(on, 'PUT', '/rate-limit', a, { enabled: true }));
+    await expectRefused(await control(on, 'POST', '/reset', a));
+
+    // B's data and settings as B left them.
+    expect(await on.sql('SELECT customer_identifier FROM customers WHERE platform_id = ?', [b.id])).toEqual([
+      { customer_identifier: 'secret-of-b' },
+    ]);
+    const listed = await api(on, 'GET', '/customers', b);
+    expect(listed.status).toBe(200);
+    expect(await listed.text()).toContain('secret-of-b');
+    expect(await (await control(on, 'GET', '/rate-limit', b)).json()).toEqual({ enabled: false });
+  });
+
+  test('the instance that deleted a platform forgets its cached credentials at once', async () => {
+    const lookups: string[] = [];
+    const counting = (store: Store): Store =>
+      new Proxy(store, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if (property !== 'activeCredentials') return value;
+          return (name: string) => {
+            lookups.push(name);
+            return target.activeCredentials(name);
+          };
+        },
+      });
+    const on = await start({ credentialCacheMs: LONG_CACHE_MS, wrapStore: counting });
+    const a = await throwAway(on);
+    expect((await api(on, 'GET', '/customers', a)).status).toBe(200);
+    expect((await api(on, 'GET', '/customers', a)).status).toBe(200);
+    expect(lookups.filter((name) => name === a.name)).toHaveLength(1);
+    expect((await control(on, 'DELETE', '/platform', a)).status).toBe(204);
+    // Within the cache's 60 s, yet looked up again (and found no more): the entry was dropped.
+    await expectRefused(await api(on, 'GET', '/customers', a));
+    expect(lookups.filter((name) => name === a.name)).toHaveLength(2);
+  });
+
+  test('a revoked credential is refused at once in sandbox mode, although cached', async () => {
+    const on = await start({ credentialCacheMs: LONG_CACHE_MS });
+    const a = await throwAway(on);
+    expect((await api(on, 'GET', '/customers', a)).status).toBe(200);
+    const [credential] = (await on.sql('SELECT key_id FROM credentials WHERE platform_id = ?', [a.id])) as [{ key_id: string }];
+    expect(await on.store.revokeCredential(credential.key_id, new Date())).toBe(true);
+    await expectRefused(await api(on, 'GET', '/customers', a));
+    await expectRefused(await control(on, 'GET', '/clock', a));
+  });
+
+  test('an API write already past authentication when the platform is deleted answers 401.501, never 500', async () => {
+    const held = gate('insertCustomer');
+    const on = await start({ wrapStore: held.wrap });
+    const a = await throwAway(on);
+    held.arm();
+    const pending = api(on, 'POST', '/customers', a, { customerIdentifier: 'late-one', displayName: 'Late one' });
+    await held.entered;
+    expect((await control(on, 'DELETE', '/platform', a)).status).toBe(204);
+    held.release();
+    await expectRefused(await pending);
+    expect(await on.sql("SELECT id FROM customers WHERE customer_identifier = 'late-one'")).toEqual([]);
+  });
+
+  test('a seed already past its checks when the platform is deleted answers 401.501, never 500', async () => {
+    const held = gate('seedPlatform');
+    const on = await start({ wrapStore: held.wrap });
+    const a = await throwAway(on);
+    held.arm();
+    const pending = control(on, 'POST', '/seed', a, { customers: [{ customerIdentifier: 'late-one', displayName: 'Late one' }] });
+    await held.entered;
+    expect((await control(on, 'DELETE', '/platform', a)).status).toBe(204);
+    held.release();
+    await expectRefused(await pending);
+    expect(await on.sql("SELECT id FROM customers WHERE customer_identifier = 'late-one'")).toEqual([]);
+  });
+});
