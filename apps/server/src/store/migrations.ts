@@ -325,4 +325,33 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX deposits_credit_card ON deposits(credit_card_id);
     `,
   },
+  {
+    version: 9,
+    name: 'platform ids never reused',
+    // SQLite's INTEGER PRIMARY KEY gives a new row the highest id plus one: once the newest
+    // platform was deleted, the next one created got its id, and a request of the deleted
+    // platform still in flight (authenticated, its body still arriving, a list still streaming)
+    // acted on the new one. AUTOINCREMENT never hands out an id twice; PostgreSQL's BIGSERIAL
+    // never did, so there the migration changes nothing.
+    rebuildsTables: true,
+    sql: {
+      postgres: 'SELECT 1;',
+      // SQLite's documented rebuild (migration 6): the new table with the same constraint names
+      // and migration 7's column, its rows (their explicit ids set sqlite_sequence to the highest
+      // of them: the ids of platforms deleted before, above it, left no trace to continue after),
+      // the old one dropped, the new renamed, so that every foreign key naming platforms names it.
+      sqlite: `
+        CREATE TABLE platforms_rebuilt (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          name TEXT NOT NULL CONSTRAINT platforms_name_unique UNIQUE,
+          created_at {bigint} NOT NULL,
+          sandbox_throwaway {boolean} NOT NULL DEFAULT {false}
+        );
+        INSERT INTO platforms_rebuilt (id, name, created_at, sandbox_throwaway)
+        SELECT id, name, created_at, sandbox_throwaway FROM platforms;
+        DROP TABLE platforms;
+        ALTER TABLE platforms_rebuilt RENAME TO platforms;
+      `,
+    },
+  },
 ];
