@@ -224,6 +224,23 @@ describe.each(STORE_KINDS)('a deleted throw-away platform on %s', (kind) => {
     expect(await on.sql('SELECT id FROM customers WHERE platform_id = ?', [b.id])).toEqual([]);
   });
 
+  test('a reset already past its checks when the platform is deleted answers 401.501, never 500', async () => {
+    const held = gate('resetPlatform');
+    const on = await start({ wrapStore: held.wrap });
+    const a = await throwAway(on);
+    held.arm();
+    const pending = control(on, 'POST', '/reset', a);
+    await held.entered;
+    expect((await control(on, 'DELETE', '/platform', a)).status).toBe(204);
+    const b = await throwAway(on);
+    expect((await api(on, 'POST', '/customers', b, { customerIdentifier: 'kept-by-b', displayName: 'Kept by B' })).status).toBe(201);
+    held.release();
+    await expectRefused(await pending);
+    expect(await on.sql('SELECT customer_identifier FROM customers WHERE platform_id = ?', [b.id])).toEqual([
+      { customer_identifier: 'kept-by-b' },
+    ]);
+  });
+
   test('a seed already past its checks when the platform is deleted answers 401.501, never 500', async () => {
     const held = gate('seedPlatform');
     const on = await start({ wrapStore: held.wrap });
