@@ -315,14 +315,15 @@ export const migrations: readonly Migration[] = [
     // and each parent row deleted has its children looked up (the foreign keys): without these,
     // each walked the whole table, every platform's rows. The other tables had an index led by
     // platform_id already; credentials' was partial (active keys only), which a deletion of all
-    // of them cannot use; a transfer's destination and a deposit's card had none.
+    // of them cannot use; a transfer's destination and a deposit's card had none. IF NOT EXISTS:
+    // an operator who built one ahead of the upgrade (CONCURRENTLY, on PostgreSQL) keeps it.
     sql: `
-      CREATE INDEX transfers_platform ON transfers(platform_id);
-      CREATE INDEX transfers_to_account ON transfers(to_account_id);
-      CREATE INDEX ledger_entries_platform ON ledger_entries(platform_id);
-      CREATE INDEX low_balance_alerts_platform ON low_balance_alerts(platform_id);
-      CREATE INDEX credentials_platform_all ON credentials(platform_id);
-      CREATE INDEX deposits_credit_card ON deposits(credit_card_id);
+      CREATE INDEX IF NOT EXISTS transfers_platform ON transfers(platform_id);
+      CREATE INDEX IF NOT EXISTS transfers_to_account ON transfers(to_account_id);
+      CREATE INDEX IF NOT EXISTS ledger_entries_platform ON ledger_entries(platform_id);
+      CREATE INDEX IF NOT EXISTS low_balance_alerts_platform ON low_balance_alerts(platform_id);
+      CREATE INDEX IF NOT EXISTS credentials_platform_all ON credentials(platform_id);
+      CREATE INDEX IF NOT EXISTS deposits_credit_card ON deposits(credit_card_id);
     `,
   },
   {
