@@ -28,7 +28,7 @@ import { authenticate } from './http/authenticate.js';
 import { docsSite } from './http/docs.js';
 import { jsonBody } from './http/body.js';
 import { boundedBody, createAccess, decimalQuery, refuseLooseNumbers, takesBody, writeAccess, writesNumbers } from './http/prechecks.js';
-import { errorHandler, notFound } from './http/error-handler.js';
+import { errorHandler, foreignKeyFailures, notFound } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
 import { refuseOtherSchemes, toOriginForm } from './http/request-target.js';
 import { operationHandlers } from './http/handlers.js';
@@ -203,6 +203,7 @@ export function createApp({
   }
 
   app.use(notFound);
+  app.use(foreignKeyFailures({ sandbox: sandboxMode, store }));
   app.use(errorHandler(logger));
   return app;
 }

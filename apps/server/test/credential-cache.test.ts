@@ -78,3 +78,55 @@ test('a forgotten platform is read again, and its name is no longer known to a t
   expect(await cache.knownCredentials('exists')).toEqual([]);
   expect(calls).toEqual(['(platforms)', 'exists', 'exists']);
 });
+
+test('each read of the names replaces them: a platform deleted on another instance drops out, one found meanwhile stays', async () => {
+  let now = 0;
+  const platforms = [
+    { id: 1, name: 'exists', createdAt: '' },
+    { id: 2, name: 'deleted-elsewhere', createdAt: '' },
+  ];
+  const calls: string[] = [];
+  let releaseList: () => void = () => {};
+  let holdList = false;
+  const store = {
+    listPlatforms: async () => {
+      calls.push('(platforms)');
+      const answer = platforms.map((platform) => ({ ...platform }));
+      if (holdList) await new Promise<void>((resolve) => (releaseList = resolve));
+      return answer;
+    },
+    activeCredentials: async (platformName: string): Promise<StoredCredential[]> => {
+      calls.push(platformName);
+      if (!platforms.some((platform) => platform.name === platformName)) return [];
+      return [{ keyId: `key-${platformName}`, platformId: 1, platformName, keyHash: 'h', readOnly: false, allowedCustomers: null }];
+    },
+  } as unknown as Store;
+  const cache = new CredentialCache(store, 500, 10, () => now);
+  expect(await cache.knownCredentials('deleted-elsewhere')).toHaveLength(1);
+  expect(calls).toEqual(['(platforms)', 'deleted-elsewhere']);
+
+  // Deleted on another instance; a second later (its credentials no longer cached) the names are read again.
+  platforms.splice(1, 1);
+  now = 1_000;
+  expect(await cache.knownCredentials('guess')).toEqual([]);
+  expect(calls).toEqual(['(platforms)', 'deleted-elsewhere', '(platforms)']);
+  // A throttled client naming it costs no lookup now, as any unknown name.
+  expect(await cache.knownCredentials('deleted-elsewhere')).toEqual([]);
+  expect(calls).toEqual(['(platforms)', 'deleted-elsewhere', '(platforms)']);
+  // The platform that exists is still known, and still looked up.
+  expect(await cache.knownCredentials('exists')).toHaveLength(1);
+  expect(calls.at(-1)).toBe('exists');
+
+  // A platform created while a read is under way, and found by a lookup meanwhile, stays known.
+  now = 2_000;
+  holdList = true;
+  const reading = cache.knownCredentials('guess-2');
+  platforms.push({ id: 3, name: 'created-meanwhile', createdAt: '' });
+  expect(await cache.activeCredentials('created-meanwhile')).toHaveLength(1);
+  releaseList();
+  expect(await reading).toEqual([]);
+  now = 2_600;
+  const before = calls.length;
+  expect(await cache.knownCredentials('created-meanwhile')).toHaveLength(1);
+  expect(calls.slice(before)).toEqual(['created-meanwhile']);
+});

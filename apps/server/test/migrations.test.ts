@@ -299,3 +299,110 @@ describe.each(STORE_KINDS)('migration 8 on %s', (kind) => {
     }
   });
 });
+
+describe.each(STORE_KINDS)('migration 9 on %s', (kind) => {
+  test('platform ids are never reused; the rows, the column of migration 7, the names and every foreign key stay', async () => {
+    const database = await freshDatabase(kind);
+    try {
+      const db = await connect(kind, database.url);
+      try {
+        await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+        for (const migration of migrations.filter((m) => m.version <= 8)) {
+          await db.exec(migrationSql(migration, kind));
+          await db.exec(`INSERT INTO schema_migrations VALUES (${migration.version}, '${migration.name}', 0)`);
+        }
+        const yes = kind === 'sqlite' ? 1 : 'true';
+        const no = kind === 'sqlite' ? 0 : 'false';
+        await db.exec(`INSERT INTO platforms (id, name, created_at, sandbox_throwaway)
+          VALUES (1, 'platform-one', 0, ${no}), (7, 'platform-seven', 0, ${yes})`);
+        if (kind === 'postgres') await db.exec(`SELECT setval('platforms_id_seq', 7)`);
+        await db.exec(`INSERT INTO customers (id, platform_id, customer_identifier, display_name, status, created_at)
+          VALUES (1, 7, 'acme', 'Acme', 'active', 0)`);
+        await db.exec(`INSERT INTO accounts (id, platform_id, customer_id, account_identifier, account_number, display_name,
+            currency_code, contact_email, status, created_at)
+          VALUES (1, 7, 1, 'pool', 'A00000001', 'Pool', 'USD', 'a@acme.example', 'ACTIVE', 0)`);
+        await db.exec(`INSERT INTO credentials (platform_id, key_id, key_hash, created_at) VALUES (7, 'key-seven', 'hash-seven', 0)`);
+      } finally {
+        await db.close();
+      }
+      const store = await openStore(database.url);
+      try {
+        expect(await appliedVersions(kind, database.url)).toEqual(migrations.map((m) => m.version));
+        // The rows and migration 7's mark came along; the name is still unique, as the domain knows it.
+        expect((await store.listPlatforms()).map((p) => [p.id, p.name])).toEqual([
+          [1, 'platform-one'],
+          [7, 'platform-seven'],
+        ]);
+        await expect(store.createPlatform('platform-one', new Date())).rejects.toEqual(new UniqueViolation('platform'));
+        expect(await store.findCustomer(7, 'acme')).toMatchObject({ customerIdentifier: 'acme' });
+        // The newest platform deleted, the next one created gets a new id: after the highest ever.
+        const eight = await store.createPlatform('platform-eight', new Date(), { throwAway: true });
+        // (PostgreSQL's sequence also spent an id on the refused duplicate.)
+        expect(eight.id).toBe(kind === 'sqlite' ? 8 : 9);
+        expect(await store.deletePlatform(eight.id)).toBe('deleted');
+        expect((await store.createPlatform('platform-nine', new Date())).id).toBe(eight.id + 1);
+      } finally {
+        await store.close();
+      }
+      const after = await connect(kind, database.url);
+      try {
+        const flag = (await after.exec(`SELECT name, sandbox_throwaway FROM platforms ORDER BY id`)) as {
+          name: string;
+          sandbox_throwaway: unknown;
+        }[];
+        expect(flag.map((row) => [row.name, Boolean(row.sandbox_throwaway)])).toEqual([
+          ['platform-one', false],
+          ['platform-seven', true],
+          ['platform-nine', false],
+        ]);
+        if (kind === 'sqlite') {
+          await after.exec('PRAGMA foreign_keys = ON');
+          const [table] = (await after.exec(`SELECT sql FROM sqlite_master WHERE name = 'platforms'`)) as [{ sql: string }];
+          expect(table.sql).toMatch(/AUTOINCREMENT/);
+          expect(table.sql).toMatch(/CONSTRAINT platforms_name_unique UNIQUE/);
+          expect(await after.exec(`SELECT seq FROM sqlite_sequence WHERE name = 'platforms'`)).toEqual([{ seq: 9 }]);
+          expect(await after.exec('SELECT * FROM pragma_foreign_key_check')).toEqual([]);
+          expect(await after.exec(`SELECT name FROM sqlite_master WHERE sql LIKE '%platforms_rebuilt%'`)).toEqual([]);
+        }
+        // Every table that references platforms still does, by the rebuilt table's name.
+        const children = [
+          'credentials',
+          'customers',
+          'accounts',
+          'credit_cards',
+          'deposits',
+          'transfers',
+          'ledger_entries',
+          'low_balance_alerts',
+          'sandbox_platforms',
+          'sandbox_faults',
+          'sandbox_snapshots',
+        ];
+        for (const child of children) {
+          if (kind === 'sqlite') {
+            const keys = (await after.exec(`SELECT "table", "from" FROM pragma_foreign_key_list('${child}')`)) as {
+              table: string;
+              from: string;
+            }[];
+            expect(keys, child).toContainEqual({ table: 'platforms', from: 'platform_id' });
+          } else {
+            const [row] = (await after.exec(`SELECT count(*)::int AS n FROM information_schema.referential_constraints r
+              JOIN information_schema.table_constraints t ON t.constraint_name = r.constraint_name
+              JOIN information_schema.constraint_column_usage u ON u.constraint_name = r.unique_constraint_name
+              WHERE t.table_name = '${child}' AND u.table_name = 'platforms'`)) as [{ n: number }];
+            expect(row.n, child).toBe(1);
+          }
+        }
+        await expect(
+          after.exec(`INSERT INTO customers (id, platform_id, customer_identifier, display_name, status, created_at)
+            VALUES (99, 8, 'orphan', 'Orphan', 'active', 0)`),
+        ).rejects.toThrow(/foreign key/i);
+        await expect(after.exec('DELETE FROM platforms WHERE id = 7')).rejects.toThrow(/foreign key/i);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+});

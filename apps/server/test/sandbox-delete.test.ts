@@ -1,9 +1,10 @@
 /**
  * A throw-away platform's deletion (DELETE /sandbox/v1/platform) against what was already under
  * way: its keys still in the credential cache (a long one, so nothing here depends on timing),
- * a later platform that gets the same id (SQLite reuses the newest), and requests already past
- * authentication when the deletion commits. On both stores.
+ * a later platform created right after (its id never the deleted one's: migration 9), and
+ * requests already past authentication when the deletion commits. On both stores.
  */
+import { request } from 'node:http';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Store } from '../src/domain/ports.js';
 import { type Credentials, STORE_KINDS, type TestServer, basic, startTestServer } from './support/harness.js';
@@ -38,6 +39,31 @@ function gate(method: keyof Store) {
       },
     });
   return { wrap, arm: () => (armed = true), entered, release: () => release() };
+}
+
+/** `passed` once a request's per-request sandbox check (Store.sandboxSettings) has answered, the first time after `arm`. */
+function checked() {
+  let armed = false;
+  let pass: () => void = () => {};
+  const passed = new Promise<void>((resolve) => {
+    pass = resolve;
+  });
+  const wrap = (store: Store): Store =>
+    new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== 'sandboxSettings' || typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          const settings = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          if (armed) {
+            armed = false;
+            pass();
+          }
+          return settings;
+        };
+      },
+    });
+  return { wrap, arm: () => (armed = true), passed };
 }
 
 describe.each(STORE_KINDS)('a deleted throw-away platform on %s', (kind) => {
@@ -76,7 +102,7 @@ describe.each(STORE_KINDS)('a deleted throw-away platform on %s', (kind) => {
     expect(((await response.json()) as { i18nKey: string }).i18nKey).toBe('401.501');
   };
 
-  test("a deleted platform's cached key never reaches the next platform, even one with its id", async () => {
+  test("a deleted platform's cached key never reaches the next platform, created right after", async () => {
     const on = await start({ credentialCacheMs: LONG_CACHE_MS });
     const a = await throwAway(on);
     // A's key is in the credential cache now, for the rest of the test.
@@ -85,9 +111,9 @@ describe.each(STORE_KINDS)('a deleted throw-away platform on %s', (kind) => {
     expect((await control(on, 'DELETE', '/platform', a)).status).toBe(204);
 
     const b = await throwAway(on);
-    // SQLite gives the newest id, freed, to the next platform; PostgreSQL's sequence never does.
-    if (kind === 'sqlite') expect(b.id).toBe(a.id);
-    else expect(b.id).not.toBe(a.id);
+    // Neither database hands out an id twice (SQLite since migration 9), even the newest freed.
+    expect(b.id).not.toBe(a.id);
+    expect(b.id).toBeGreaterThan(a.id);
     expect((await api(on, 'POST', '/customers', b, { customerIdentifier: 'secret-of-b', displayName: 'Secret of B' })).status).toBe(201);
 
     await expectRefused(await api(on, 'GET', '/customers', a));
@@ -148,9 +174,71 @@ describe.each(STORE_KINDS)('a deleted throw-away platform on %s', (kind) => {
     const pending = api(on, 'POST', '/customers', a, { customerIdentifier: 'late-one', displayName: 'Late one' });
     await held.entered;
     expect((await control(on, 'DELETE', '/platform', a)).status).toBe(204);
+    // The next platform, created while A's write is still held: it must not receive it.
+    const b = await throwAway(on);
+    expect(b.id).not.toBe(a.id);
     held.release();
     await expectRefused(await pending);
     expect(await on.sql("SELECT id FROM customers WHERE customer_identifier = 'late-one'")).toEqual([]);
+    expect(await on.sql('SELECT id FROM customers WHERE platform_id = ?', [b.id])).toEqual([]);
+  });
+
+  test("a write whose body arrives after its platform's deletion and the next platform's creation answers 401.501", async () => {
+    const check = checked();
+    const on = await start({ wrapStore: check.wrap });
+    const a = await throwAway(on);
+    const body = JSON.stringify({ customerIdentifier: 'planted-by-a', displayName: 'Planted by A' });
+    check.arm();
+    let finish: () => void = () => {};
+    const answer = new Promise<{ status: number; challenge: string | undefined; text: string }>((resolve, reject) => {
+      const req = request(
+        new URL(`${on.baseUrl}/customers`),
+        {
+          method: 'POST',
+          headers: { Authorization: basic(a), 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, challenge: res.headers['www-authenticate'], text }));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 5));
+      finish = () => req.end(body.slice(5));
+    });
+    // Authenticated and past the sandbox's check, A still there: the rest of the body is yet to come.
+    await check.passed;
+    expect((await control(on, 'DELETE', '/platform', a)).status).toBe(204);
+    const b = await throwAway(on);
+    expect(b.id).not.toBe(a.id);
+    finish();
+    const got = await answer;
+    expect(got.status).toBe(401);
+    expect(got.challenge).toMatch(/^Basic realm="RaaS"/);
+    expect((JSON.parse(got.text) as { i18nKey: string }).i18nKey).toBe('401.501');
+    expect(await on.sql("SELECT id FROM customers WHERE customer_identifier = 'planted-by-a'")).toEqual([]);
+    expect(await on.sql('SELECT id FROM customers WHERE platform_id = ?', [b.id])).toEqual([]);
+  });
+
+  test('a reset already past its checks when the platform is deleted answers 401.501, never 500', async () => {
+    const held = gate('resetPlatform');
+    const on = await start({ wrapStore: held.wrap });
+    const a = await throwAway(on);
+    held.arm();
+    const pending = control(on, 'POST', '/reset', a);
+    await held.entered;
+    expect((await control(on, 'DELETE', '/platform', a)).status).toBe(204);
+    const b = await throwAway(on);
+    expect((await api(on, 'POST', '/customers', b, { customerIdentifier: 'kept-by-b', displayName: 'Kept by B' })).status).toBe(201);
+    held.release();
+    await expectRefused(await pending);
+    expect(await on.sql('SELECT customer_identifier FROM customers WHERE platform_id = ?', [b.id])).toEqual([
+      { customer_identifier: 'kept-by-b' },
+    ]);
   });
 
   test('a seed already past its checks when the platform is deleted answers 401.501, never 500', async () => {

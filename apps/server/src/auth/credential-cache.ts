@@ -20,8 +20,13 @@ const PLATFORM_NAMES_REFRESH_MS = 1_000;
 
 export class CredentialCache {
   readonly #entries = new Map<string, Entry>();
-  /** Names of the platforms that exist, as last read (all of them, or found by a lookup since). */
-  readonly #platformNames = new Set<string>();
+  /**
+   * Names of the platforms that exist, as last read (all of them, or found by a lookup since):
+   * each read replaces them, so that a platform deleted on another instance drops out.
+   */
+  #platformNames = new Set<string>();
+  /** Names found by a lookup while a read of all names is under way (it may predate them): kept. */
+  #foundDuringRead = new Set<string>();
   #namesReadAt = Number.NEGATIVE_INFINITY;
   #namesRead: Promise<void> = Promise.resolve();
 
@@ -44,7 +49,11 @@ export class CredentialCache {
     }
     const credentials = this.store.activeCredentials(platformName);
     void credentials.then(
-      (found) => found.length > 0 && this.#platformNames.add(platformName),
+      (found) => {
+        if (found.length === 0) return;
+        this.#platformNames.add(platformName);
+        this.#foundDuringRead.add(platformName);
+      },
       () => {},
     );
     const entry = { credentials, expiresAt: now + this.ttlMs };
@@ -78,14 +87,16 @@ export class CredentialCache {
   forget(platformName: string): void {
     this.#entries.delete(platformName);
     this.#platformNames.delete(platformName);
+    this.#foundDuringRead.delete(platformName);
   }
 
   #readPlatformNames(): Promise<void> {
     if (this.now() - this.#namesReadAt >= PLATFORM_NAMES_REFRESH_MS) {
       this.#namesReadAt = this.now();
+      this.#foundDuringRead = new Set();
       this.#namesRead = this.store.listPlatforms().then(
         (platforms) => {
-          for (const platform of platforms) this.#platformNames.add(platform.name);
+          this.#platformNames = new Set([...platforms.map((platform) => platform.name), ...this.#foundDuringRead]);
         },
         // The database is down: try again on the next throttled request.
         () => {

@@ -153,6 +153,22 @@ export class PlatformGone extends Error {
   }
 }
 
+/**
+ * A write broke a foreign key: named a row that is not there. The driver's error is its cause
+ * (`constraint` is PostgreSQL's name for it; SQLite names none). What it means is for the error
+ * handling to tell (http/error-handler.ts): a sandbox platform deleted mid-request (401.501), or a
+ * bug (500, logged).
+ */
+export class ForeignKeyViolation extends Error {
+  constructor(
+    readonly constraint: string | undefined,
+    cause: unknown,
+  ) {
+    super(`foreign key violation${constraint ? `: ${constraint}` : ''}`, { cause });
+    this.name = 'ForeignKeyViolation';
+  }
+}
+
 /** Thrown by a store when its database cannot be reached: the request answers 503, the process lives on. */
 export class StoreUnavailable extends Error {
   constructor(cause: unknown) {

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { ApiError, type FieldI18nKey, type FieldViolation, type I18nKey, fieldErrorCatalogue } from '../domain/errors.js';
 import type { ErrorInfo } from '../domain/model.js';
 import { loadSpec } from '../spec.js';
-import { PlatformGone, StoreUnavailable } from '../domain/ports.js';
+import type { Principal } from '../domain/model.js';
+import { ForeignKeyViolation, PlatformGone, type Store, StoreUnavailable } from '../domain/ports.js';
 import { challenge } from './authenticate.js';
 import { hasUnreadBody } from './body.js';
 import { looseNumbersOf, rawQueryOf } from './prechecks.js';
@@ -281,6 +282,33 @@ export function errorInfo(apiError: ApiError, req: Request, requestId: string): 
 export const notFound: RequestHandler = () => {
   throw new ApiError('404.001');
 };
+
+/**
+ * Before the error handler: what a broken foreign key (ForeignKeyViolation) means. Only in
+ * sandbox mode, where platforms are deleted, and only for a request with credentials, whose
+ * credential (or its platform) is looked up again: gone, the platform was deleted while the
+ * request was under way, which answers as unknown credentials do (PlatformGone, 401.501).
+ * Otherwise — production mode, where no platform is ever deleted, a request without
+ * credentials, or a credential still there — it is a bug: a logged 500 as any unexpected error.
+ */
+export function foreignKeyFailures(options: { sandbox: boolean; store: Store }): ErrorRequestHandler {
+  return async (error, _req, res, next) => {
+    const principal = res.locals.principal as Principal | undefined;
+    if (!(error instanceof ForeignKeyViolation) || !options.sandbox || !principal) {
+      next(error);
+      return;
+    }
+    let gone: boolean;
+    try {
+      gone = (await options.store.sandboxSettings(principal)) === undefined;
+    } catch (lookup) {
+      // The database out of reach now: a 503 to retry; anything else, the original error's 500.
+      next(lookup instanceof StoreUnavailable ? lookup : error);
+      return;
+    }
+    next(gone ? new PlatformGone() : error);
+  };
+}
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {

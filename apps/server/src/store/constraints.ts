@@ -2,9 +2,10 @@
  * The unique constraints the migrations declare, by name, and what each means to the domain. A
  * driver tells which constraint an error broke (PostgreSQL names it; SQLite names its columns,
  * which identify it as well); `uniqueViolation` is the one place that turns it into the domain's
- * UniqueViolation, `foreignKeyViolation` the one that turns a broken foreign key into PlatformGone.
+ * UniqueViolation, `foreignKeyViolation` the one that turns a broken foreign key into the neutral
+ * ForeignKeyViolation (what it means is the error handling's to decide).
  */
-import { PlatformGone, UniqueViolation } from '../domain/ports.js';
+import { ForeignKeyViolation, UniqueViolation } from '../domain/ports.js';
 
 const UNIQUE_CONSTRAINTS = {
   platforms_name_unique: { table: 'platforms', columns: ['name'], target: 'platform' },
@@ -47,14 +48,12 @@ export function uniqueViolation(constraint: string | undefined): UniqueViolation
 }
 
 /**
- * The domain error for a broken foreign key, or undefined for one that is a bug. PostgreSQL names
- * the constraint (`<table>_platform_id_fkey`, its default name, as no migration names its
- * foreign keys): one to the platform means the platform was deleted after the request was
- * authenticated. SQLite names no foreign key (`constraint` undefined), and needs none: there
- * every transaction runs alone, and every other reference a write makes is looked up in the
- * same statement or transaction (an account's customer, an alert's account), so the one value
- * that can be stale is the platform id the request's credentials carry.
+ * The domain error for a broken foreign key, whichever it is, its driver error kept as the cause.
+ * It is not PlatformGone: in sandbox mode a platform deleted after the request was authenticated
+ * breaks its rows' platform_id references, but a broken reference is otherwise a bug (a child
+ * looked up wrongly, a table missing from a deletion), and only the error handling can tell the
+ * two apart, by looking the request's credential up again (http/error-handler.ts).
  */
-export function foreignKeyViolation(constraint: string | undefined): PlatformGone | undefined {
-  return constraint === undefined || /(^|_)platform_id_fkey$/.test(constraint) ? new PlatformGone() : undefined;
+export function foreignKeyViolation(constraint: string | undefined, cause: unknown): ForeignKeyViolation {
+  return new ForeignKeyViolation(constraint, cause);
 }

@@ -315,14 +315,44 @@ export const migrations: readonly Migration[] = [
     // and each parent row deleted has its children looked up (the foreign keys): without these,
     // each walked the whole table, every platform's rows. The other tables had an index led by
     // platform_id already; credentials' was partial (active keys only), which a deletion of all
-    // of them cannot use; a transfer's destination and a deposit's card had none.
+    // of them cannot use; a transfer's destination and a deposit's card had none. IF NOT EXISTS:
+    // an operator who built one ahead of the upgrade (CONCURRENTLY, on PostgreSQL) keeps it.
     sql: `
-      CREATE INDEX transfers_platform ON transfers(platform_id);
-      CREATE INDEX transfers_to_account ON transfers(to_account_id);
-      CREATE INDEX ledger_entries_platform ON ledger_entries(platform_id);
-      CREATE INDEX low_balance_alerts_platform ON low_balance_alerts(platform_id);
-      CREATE INDEX credentials_platform_all ON credentials(platform_id);
-      CREATE INDEX deposits_credit_card ON deposits(credit_card_id);
+      CREATE INDEX IF NOT EXISTS transfers_platform ON transfers(platform_id);
+      CREATE INDEX IF NOT EXISTS transfers_to_account ON transfers(to_account_id);
+      CREATE INDEX IF NOT EXISTS ledger_entries_platform ON ledger_entries(platform_id);
+      CREATE INDEX IF NOT EXISTS low_balance_alerts_platform ON low_balance_alerts(platform_id);
+      CREATE INDEX IF NOT EXISTS credentials_platform_all ON credentials(platform_id);
+      CREATE INDEX IF NOT EXISTS deposits_credit_card ON deposits(credit_card_id);
     `,
+  },
+  {
+    version: 9,
+    name: 'platform ids never reused',
+    // SQLite's INTEGER PRIMARY KEY gives a new row the highest id plus one: once the newest
+    // platform was deleted, the next one created got its id, and a request of the deleted
+    // platform still in flight (authenticated, its body still arriving, a list still streaming)
+    // acted on the new one. AUTOINCREMENT never hands out an id twice; PostgreSQL's BIGSERIAL
+    // never did, so there the migration changes nothing.
+    rebuildsTables: true,
+    sql: {
+      postgres: 'SELECT 1;',
+      // SQLite's documented rebuild (migration 6): the new table with the same constraint names
+      // and migration 7's column, its rows (their explicit ids set sqlite_sequence to the highest
+      // of them: the ids of platforms deleted before, above it, left no trace to continue after),
+      // the old one dropped, the new renamed, so that every foreign key naming platforms names it.
+      sqlite: `
+        CREATE TABLE platforms_rebuilt (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          name TEXT NOT NULL CONSTRAINT platforms_name_unique UNIQUE,
+          created_at {bigint} NOT NULL,
+          sandbox_throwaway {boolean} NOT NULL DEFAULT {false}
+        );
+        INSERT INTO platforms_rebuilt (id, name, created_at, sandbox_throwaway)
+        SELECT id, name, created_at, sandbox_throwaway FROM platforms;
+        DROP TABLE platforms;
+        ALTER TABLE platforms_rebuilt RENAME TO platforms;
+      `,
+    },
   },
 ];

@@ -128,6 +128,10 @@ export async function startTestServer(
     credentialCacheMs?: number;
     /** The store as the server sees it (a test holds one call back to race another against it). */
     wrapStore?: (store: Store) => Store;
+    /** Sandbox (the default) or production mode. */
+    mode?: 'sandbox' | 'production';
+    /** The server's logger (silent by default): a test reads what it logged. */
+    logger?: ReturnType<typeof createLogger>;
   } = {},
 ): Promise<TestServer> {
   const database = await freshDatabase(kind);
@@ -149,7 +153,8 @@ export async function startTestServer(
     clock,
     depositPendingMs: options.depositPendingMs ?? 5000,
     store: options.databaseDown ? unavailable(store) : (options.wrapStore?.(store) ?? store),
-    logger: createLogger('silent'),
+    logger: options.logger ?? createLogger('silent'),
+    mode: options.mode,
     credentialCacheMs: options.credentialCacheMs,
     validateResponses: true,
     authFailures: { limit: options.authFailureLimit ?? 1000, windowMs: 60_000 },

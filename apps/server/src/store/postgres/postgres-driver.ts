@@ -61,8 +61,7 @@ function translate(error: unknown): Error {
   // PostgreSQL names the constraint, as the migration declared it.
   const unique = code === '23505' ? uniqueViolation(constraint) : undefined;
   if (unique) return unique;
-  const foreignKey = code === '23503' ? foreignKeyViolation(constraint) : undefined;
-  if (foreignKey) return foreignKey;
+  if (code === '23503') return foreignKeyViolation(constraint, error);
   // Never a 500: a deadlock that outlived its retries is a 503 (503.001), to be retried.
   if (isUnavailable(error) || isRetryable(error)) return new StoreUnavailable(error);
   return error instanceof Error ? error : new Error(String(error));

@@ -26,8 +26,7 @@ const UNIQUE_FAILED = 'UNIQUE constraint failed: ';
  * accounts.display_name`; a foreign key not at all (`FOREIGN KEY constraint failed`).
  */
 function translate(error: unknown): unknown {
-  if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY')
-    return foreignKeyViolation(undefined) ?? error;
+  if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return foreignKeyViolation(undefined, error);
   if (!(error instanceof Database.SqliteError) || error.code !== 'SQLITE_CONSTRAINT_UNIQUE') return error;
   const at = error.message.indexOf(UNIQUE_FAILED);
   return (at >= 0 && uniqueViolation(constraintOfColumns(error.message.slice(at + UNIQUE_FAILED.length)))) || error;
