@@ -31,15 +31,20 @@ async function connect(kind: StoreKind, url: string): Promise<{ exec(sql: string
   return { exec: async (sql) => (await client.query(sql)).rows, close: () => client.end() };
 }
 
+/** The schema as version `upTo` left it, recorded in schema_migrations as the runner would. */
+async function migrateUpTo(db: Awaited<ReturnType<typeof connect>>, kind: StoreKind, upTo: number): Promise<void> {
+  await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+  for (const migration of migrations.filter((m) => m.version <= upTo)) {
+    await db.exec(migrationSql(migration, kind));
+    await db.exec(`INSERT INTO schema_migrations VALUES (${migration.version}, '${migration.name}', 0)`);
+  }
+}
+
 /** A database as version 2 of the schema left it, where two accounts of platform-one share a name. */
 async function olderDatabaseWithDuplicates(kind: StoreKind, url: string): Promise<void> {
   const db = await connect(kind, url);
   try {
-    await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
-    for (const migration of migrations.filter((m) => m.version <= 2)) {
-      await db.exec(migrationSql(migration, kind));
-      await db.exec(`INSERT INTO schema_migrations VALUES (${migration.version}, '${migration.name}', 0)`);
-    }
+    await migrateUpTo(db, kind, 2);
     await db.exec(`INSERT INTO platforms (id, name, created_at) VALUES (1, 'platform-one', 0), (2, 'platform-two', 0)`);
     await db.exec(`INSERT INTO customers (id, platform_id, customer_identifier, display_name, status, created_at)
       VALUES (1, 1, 'acme-one', 'Acme', 'active', 0), (2, 2, 'acme-two', 'Acme', 'active', 0)`);
@@ -204,11 +209,7 @@ describe.each(STORE_KINDS)('migration 6 on %s', (kind) => {
     try {
       const db = await connect(kind, database.url);
       try {
-        await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
-        for (const migration of migrations.filter((m) => m.version <= 5)) {
-          await db.exec(migrationSql(migration, kind));
-          await db.exec(`INSERT INTO schema_migrations VALUES (${migration.version}, '${migration.name}', 0)`);
-        }
+        await migrateUpTo(db, kind, 5);
         await db.exec(`INSERT INTO platforms (id, name, created_at) VALUES (1, 'platform-one', 0), (2, 'platform-two', 0)`);
         await db.exec(`INSERT INTO customers (id, platform_id, customer_identifier, display_name, status, created_at)
           VALUES (1, 1, 'acme', 'Acme', 'active', 0), (2, 2, 'acme', 'Acme', 'active', 0)`);
@@ -265,11 +266,7 @@ describe.each(STORE_KINDS)('migration 8 on %s', (kind) => {
     try {
       const db = await connect(kind, database.url);
       try {
-        await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
-        for (const migration of migrations.filter((m) => m.version <= 7)) {
-          await db.exec(migrationSql(migration, kind));
-          await db.exec(`INSERT INTO schema_migrations VALUES (${migration.version}, '${migration.name}', 0)`);
-        }
+        await migrateUpTo(db, kind, 7);
         await db.exec(`INSERT INTO platforms (id, name, created_at) VALUES (1, 'platform-one', 0)`);
       } finally {
         await db.close();
@@ -306,11 +303,7 @@ describe.each(STORE_KINDS)('migration 9 on %s', (kind) => {
     try {
       const db = await connect(kind, database.url);
       try {
-        await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
-        for (const migration of migrations.filter((m) => m.version <= 8)) {
-          await db.exec(migrationSql(migration, kind));
-          await db.exec(`INSERT INTO schema_migrations VALUES (${migration.version}, '${migration.name}', 0)`);
-        }
+        await migrateUpTo(db, kind, 8);
         const yes = kind === 'sqlite' ? 1 : 'true';
         const no = kind === 'sqlite' ? 0 : 'false';
         await db.exec(`INSERT INTO platforms (id, name, created_at, sandbox_throwaway)
