@@ -8,7 +8,6 @@
  */
 import type { IncomingMessage } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
-import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { CredentialCache } from './auth/credential-cache.js';
@@ -33,6 +32,7 @@ import { requestId } from './http/request-id.js';
 import { refuseOtherSchemes, toOriginForm } from './http/request-target.js';
 import { operationHandlers } from './http/handlers.js';
 import { mountOperations } from './http/operations.js';
+import { noStore, specValidator } from './http/validator.js';
 import { requestLog } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { API_BASE_PATH, SANDBOX_BASE_PATH, bundledSpecText, loadSpec } from './spec.js';
@@ -158,11 +158,7 @@ export function createApp({
     res.type('application/json').send(bundledSpecText);
   });
 
-  // Every answer of the API is a platform's data, or says who may read it: never cached.
-  app.use(API_BASE_PATH, (_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+  app.use(API_BASE_PATH, noStore);
   const credentials = new CredentialCache(store, credentialCacheMs);
   // A platform deleted here is forgotten here at once (other instances: within the cache's ttl).
   sandbox?.onPlatformDeleted((principal) => credentials.forget(principal.platformName));
@@ -179,18 +175,7 @@ export function createApp({
   // `valueOf`, or thousands of unknown names, are ignored like any other.
   app.use(API_BASE_PATH, jsonBody({ takesBody, writesNumbers, checks: [createAccess, boundedBody({ strictBodies })] }));
   app.use(API_BASE_PATH, decimalQuery);
-  app.use(
-    headAsGet(
-      OpenApiValidator.middleware({
-        apiSpec: loadSpec() as never,
-        validateApiSpec: false,
-        validateRequests: { allErrors: true, allowUnknownQueryParameters: false },
-        validateResponses: validateResponses ? { allErrors: true } : false,
-        validateSecurity: false,
-        validateFormats: true,
-      }),
-    ),
-  );
+  app.use(headAsGet(specValidator(loadSpec(), validateResponses)));
   app.use(API_BASE_PATH, refuseLooseNumbers);
   // Sandbox mode: a fault answers instead of the operation, which then never runs.
   if (sandbox) app.use(API_BASE_PATH, sandboxFaults(sandbox, logger));

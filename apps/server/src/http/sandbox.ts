@@ -7,7 +7,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RequestHandler, Router } from 'express';
-import * as OpenApiValidator from 'express-openapi-validator';
 import type { Logger } from 'pino';
 import { ApiError, type I18nKey, errorCatalogue, invalidField } from '../domain/errors.js';
 import type { FundingService } from '../domain/funding-service.js';
@@ -18,6 +17,7 @@ import { challenge } from './authenticate.js';
 import { jsonBody } from './body.js';
 import { mountOperations } from './operations.js';
 import { sandboxHandlers } from './sandbox-handlers.js';
+import { noStore, specValidator } from './validator.js';
 import { apiOperations, sandboxOperations } from './spec-operations.js';
 
 /** The per-request fault header: `error=503.001`, `error=429.001; retry-after=2`, `latency=250`, `drop`. */
@@ -139,23 +139,11 @@ export function sandboxControls({ service, funding, store, logger, authenticate,
   router.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(bundledSandboxSpecText);
   });
-  router.use((_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+  router.use(noStore);
   router.use(authenticate);
   router.use(sandboxBeforeControl(service));
   router.use(jsonBody({ takesBody: (req) => sandboxOperations.operationOf(req.method, req.path)?.operation.bodySchema !== undefined }));
-  router.use(
-    OpenApiValidator.middleware({
-      apiSpec: loadSandboxSpec() as never,
-      validateApiSpec: false,
-      validateRequests: { allErrors: true, allowUnknownQueryParameters: false },
-      validateResponses: validateResponses ? { allErrors: true } : false,
-      validateSecurity: false,
-      validateFormats: true,
-    }),
-  );
+  router.use(specValidator(loadSandboxSpec(), validateResponses));
   // One line per control action, once performed (sandbox-handlers.ts), never a key.
   router.use(mountOperations(sandboxHandlers(service, funding, store, logger), sandboxOperations.all));
   return router;
