@@ -29,6 +29,7 @@ import Database from 'better-sqlite3';
 import {
   type CompiledQuery,
   DummyDriver,
+  type ExpressionBuilder,
   type Generated,
   Kysely,
   PostgresAdapter,
@@ -143,6 +144,19 @@ interface DB {
 
 type Q = QueryCreator<DB>;
 
+/** An account's balance after the transfer, as the server's UPDATE writes it and checks it (the same CASE twice). */
+const balanceAfter = (eb: ExpressionBuilder<DB, 'accounts'>, fromId: number, amountMinor: number) =>
+  eb(
+    'current_balance_minor',
+    '+',
+    eb
+      .case()
+      .when('id', '=', fromId)
+      .then(eb.cast<number>(eb.val(-amountMinor), 'bigint'))
+      .else(eb.cast<number>(eb.val(amountMinor), 'bigint'))
+      .end(),
+  );
+
 /** The statements, built with Kysely's query builder: the same SQL as ours, clause for clause. */
 const build = {
   findCustomer: (q: Q, platformId: number, customerIdentifier: string) =>
@@ -234,34 +248,10 @@ const build = {
     q
       .updateTable('accounts')
       .set((eb) => ({
-        current_balance_minor: eb(
-          'current_balance_minor',
-          '+',
-          eb
-            .case()
-            .when('id', '=', fromId)
-            .then(eb.cast<number>(eb.val(-amountMinor), 'bigint'))
-            .else(eb.cast<number>(eb.val(amountMinor), 'bigint'))
-            .end(),
-        ),
+        current_balance_minor: balanceAfter(eb, fromId, amountMinor),
       }))
       .where('id', 'in', [fromId, toId])
-      .where((eb) =>
-        eb(
-          eb(
-            'current_balance_minor',
-            '+',
-            eb
-              .case()
-              .when('id', '=', fromId)
-              .then(eb.cast<number>(eb.val(-amountMinor), 'bigint'))
-              .else(eb.cast<number>(eb.val(amountMinor), 'bigint'))
-              .end(),
-          ),
-          '>=',
-          0,
-        ),
-      )
+      .where((eb) => eb(balanceAfter(eb, fromId, amountMinor), '>=', 0))
       .returning(['id', 'current_balance_minor']),
   entries: (
     q: Q,
