@@ -21,6 +21,9 @@ import type {
   FundingNotification,
   UpdateAccountCriteria,
 } from './model.js';
+import type { components as SandboxComponents } from '../generated/sandbox.js';
+
+type SandboxSchemas = SandboxComponents['schemas'];
 
 export interface Platform {
   id: number;
@@ -414,28 +417,10 @@ export interface SandboxSettings {
   requestsPerSecond: number;
 }
 
-/** What answers in place of an operation (the control spec's FaultAnswer). */
-export interface FaultAnswer {
-  type: 'error' | 'latency' | 'drop' | 'drop-after';
-  i18nKey?: string;
-  retryAfterSeconds?: number;
-  latencyMs?: number;
-}
-
-export interface NewFaultRule {
-  faultId: string;
-  operationId: string;
-  /** How many times it fires at most; null: on every match. */
-  times: number | null;
-  probability: number;
-  seed: number;
-  answer: FaultAnswer;
-}
-
-export interface StoredFaultRule extends NewFaultRule {
-  remaining: number | null;
-  createdAt: string;
-}
+/** What answers in place of an operation, and a fault rule as kept: the control spec's shapes. */
+export type FaultAnswer = SandboxSchemas['FaultAnswer'];
+export type StoredFaultRule = SandboxSchemas['FaultRule'];
+export type NewFaultRule = Omit<StoredFaultRule, 'remaining' | 'createdAt'>;
 
 /**
  * The sandbox controls' storage: the platform's data as a whole (reset, snapshot, restore, seed,
