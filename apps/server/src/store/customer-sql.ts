@@ -10,7 +10,14 @@ import type {
   NewCustomer,
   Positioned,
 } from '../domain/ports.js';
-import { ACCOUNT_COLUMNS, CUSTOMER_COLUMNS, accountWindowQuery, accountsOfCustomersQuery, customerWindowQuery } from './list-sql.js';
+import {
+  ACCOUNT_COLUMNS,
+  CUSTOMER_COLUMNS,
+  RETURNED_ACCOUNT,
+  accountWindowQuery,
+  accountsOfCustomersQuery,
+  customerWindowQuery,
+} from './list-sql.js';
 import {
   type AccountRow,
   type CustomerRow,
@@ -23,10 +30,6 @@ import {
   toCustomer,
 } from './rows.js';
 import type { SqlDriver } from './sql/driver.js';
-
-/** An account as an insert or update returns it (the customer's identifier is not needed there). */
-const RETURNED_ACCOUNT = `id, customer_id, account_identifier, account_number, display_name, currency_code,
-  current_balance_minor, contact_email, funding_notification, status, created_at`;
 
 const FIND_CUSTOMER = `SELECT ${CUSTOMER_COLUMNS} FROM customers c WHERE c.platform_id = ? AND c.customer_identifier = ?`;
 const FIND_ACCOUNT = `SELECT ${ACCOUNT_COLUMNS} FROM accounts a JOIN customers c ON c.id = a.customer_id

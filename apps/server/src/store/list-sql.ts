@@ -22,6 +22,10 @@ class Parameters {
 }
 
 export const CUSTOMER_COLUMNS = 'c.id, c.customer_identifier, c.display_name, c.status, c.created_at';
+/** An account as an insert or update returns it (the customer's identifier is not needed there). */
+export const RETURNED_ACCOUNT = `id, customer_id, account_identifier, account_number, display_name, currency_code,
+  current_balance_minor, contact_email, funding_notification, status, created_at`;
+
 export const ACCOUNT_COLUMNS = `a.id, a.customer_id, c.customer_identifier, a.account_identifier, a.account_number,
   a.display_name, a.currency_code, a.current_balance_minor, a.contact_email, a.funding_notification,
   a.status, a.created_at`;

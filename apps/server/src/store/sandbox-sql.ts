@@ -15,6 +15,7 @@ import {
   type SeedCustomer,
   type StoredFaultRule,
 } from '../domain/ports.js';
+import { RETURNED_ACCOUNT } from './list-sql.js';
 import { type AccountRow, iso, toAccount } from './rows.js';
 import { type Dialect, type SqlDriver, type TxResult, type TxStatement, forUpdate, tx } from './sql/driver.js';
 
@@ -158,10 +159,6 @@ const toFaultRule = (row: FaultRow): StoredFaultRule => ({
   answer: JSON.parse(row.answer) as FaultAnswer,
   createdAt: iso(Number(row.created_at)),
 });
-
-/** The account columns an update returns (as customer-sql.ts's). */
-const RETURNED_ACCOUNT = `id, customer_id, account_identifier, account_number, display_name, currency_code,
-  current_balance_minor, contact_email, funding_notification, status, created_at`;
 
 export class SandboxSql implements SandboxStore {
   readonly #db: SqlDriver;
