@@ -30,7 +30,7 @@ function invalid(errors: ValidatorItem[]): Error {
 }
 
 /** The operation of this request (a HEAD's is its GET's), looked up once and kept on the request. */
-function operationFor(req: Request): ReturnType<typeof operationOf> {
+export function operationFor(req: Request): ReturnType<typeof operationOf> {
   const holder = req as Request & { specOperation?: ReturnType<typeof operationOf> | null };
   if (holder.specOperation === undefined) holder.specOperation = operationOf(req.method === 'HEAD' ? 'GET' : req.method, req.path) ?? null;
   return holder.specOperation ?? undefined;

@@ -18,7 +18,8 @@ import { jsonBody } from './body.js';
 import { mountOperations } from './operations.js';
 import { sandboxHandlers } from './sandbox-handlers.js';
 import { noStore, specValidator } from './validator.js';
-import { apiOperations, sandboxOperations } from './spec-operations.js';
+import { operationFor } from './prechecks.js';
+import { sandboxOperations } from './spec-operations.js';
 
 /** The per-request fault header: `error=503.001`, `error=429.001; retry-after=2`, `latency=250`, `drop`. */
 export const FAULT_HEADER = 'x-sandbox-fault';
@@ -76,7 +77,7 @@ function sandboxBeforeControl(service: SandboxService): RequestHandler {
  */
 export function sandboxFaults(service: SandboxService, logger: Logger): RequestHandler {
   return async (req, res, next) => {
-    const match = apiOperations.operationOf(req.method === 'HEAD' ? 'GET' : req.method, req.path);
+    const match = operationFor(req);
     if (!match) return next();
     const { principal, requestId } = res.locals;
     const header = req.headers[FAULT_HEADER];
