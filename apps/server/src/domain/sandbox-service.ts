@@ -24,16 +24,16 @@ import type { components } from '../generated/sandbox.js';
 
 type Schemas = components['schemas'];
 export type SeedFixture = Schemas['SeedFixture'];
-export type FaultRuleCriteria = Schemas['FaultRuleCriteria'];
+type FaultRuleCriteria = Schemas['FaultRuleCriteria'];
 export type Clock = Schemas['Clock'];
 export type Snapshot = Schemas['Snapshot'];
-export type BalanceAdjustment = Schemas['BalanceAdjustment'];
+type BalanceAdjustment = Schemas['BalanceAdjustment'];
 
 /**
  * The latest time a platform's clock may show: the last instant RFC 3339 can write (a later
  * year has five digits, and past year 275760 a date cannot be written at all).
  */
-export const MAX_CLOCK_MS = Date.parse('9999-12-31T23:59:59.999Z');
+const MAX_CLOCK_MS = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** Added latency is bounded: a fault must never hold a connection for long. */
 export const MAX_LATENCY_MS = 10_000;
@@ -58,7 +58,7 @@ export function draws(seed: number, n: number, probability: number): boolean {
  * A fault answer is an error of the catalogue whose status the operation documents (a client
  * typed from the spec knows it), bounded latency, or a drop: anything else is a 400 naming `path`.
  */
-export function checkedAnswer(answer: FaultAnswer, path: string, statuses: ReadonlySet<number>): FaultAnswer {
+function checkedAnswer(answer: FaultAnswer, path: string, statuses: ReadonlySet<number>): FaultAnswer {
   if (answer.type === 'error') {
     const key = `${path}.i18nKey`;
     if (answer.i18nKey === undefined) throw invalidField(key, 'required', 'an error answer needs its i18nKey');

@@ -22,10 +22,10 @@ import { operationFor } from './prechecks.js';
 import { sandboxOperations } from './spec-operations.js';
 
 /** The per-request fault header: `error=503.001`, `error=429.001; retry-after=2`, `latency=250`, `drop`. */
-export const FAULT_HEADER = 'x-sandbox-fault';
+const FAULT_HEADER = 'x-sandbox-fault';
 
 /** The header's value as a fault answer; a value it cannot read, or an error the operation does not document, is a 400 naming the header. */
-export function parseFaultHeader(value: string, statuses: ReadonlySet<number>): FaultAnswer {
+function parseFaultHeader(value: string, statuses: ReadonlySet<number>): FaultAnswer {
   const [head = '', ...options] = value.split(';').map((part) => part.trim());
   const [kind, argument] = head.split('=').map((part) => part.trim());
   const retryAfter = options.map((option) => /^retry-after=(\d{1,4})$/i.exec(option)?.[1]).find(Boolean);
