@@ -42,6 +42,9 @@ export async function startProcess(
   };
 }
 
+/** A figure for a report: `digits` decimals, or n/a when there is none. */
+export const fixed = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
 export const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);

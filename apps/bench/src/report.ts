@@ -1,6 +1,7 @@
 /** The benchmark report: tables per scenario with ratios to the baselines, targets, and lists at scale. */
 import type { HostileRow } from './hostile.js';
 import type { HttpRow } from './http.js';
+import { fixed } from './processes.js';
 import type { SandboxRow } from './sandbox.js';
 import { type SqlLayerReport, sqlLayerMarkdown } from './sql-layer.js';
 import type { ScaleRow } from './scale.js';
@@ -24,8 +25,6 @@ export interface TargetCheck {
   measured: string;
   met: boolean;
 }
-
-const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
 function find(rows: HttpRow[], server: string, scenario: string, connections: number) {
   return rows.find((r) => r.server === server && r.scenario === scenario && r.connections === connections);

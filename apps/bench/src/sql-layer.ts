@@ -44,7 +44,7 @@ import {
   sql,
 } from 'kysely';
 import pg from 'pg';
-import { median } from './processes.js';
+import { fixed, median } from './processes.js';
 import { type AccountRow, PAIRS, SQL, account, after, check, entryValues, pairOf, postValues } from './transfer.js';
 
 export type SqlLayerStore = 'sqlite' | 'postgres';
@@ -361,7 +361,6 @@ async function prepare(store: SqlLayerStore, url: string, file: string): Promise
     }
   }
   let kysely: Kysely<DB>;
-  let closeOther: () => Promise<void>;
   if (store === 'sqlite') {
     // Production's settings on Kysely's own connection too.
     const database = new Database(file);
@@ -370,19 +369,17 @@ async function prepare(store: SqlLayerStore, url: string, file: string): Promise
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
     kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
-    closeOther = () => kysely.destroy();
   } else {
     const pool = new pg.Pool({ connectionString: url, max: POOL, types: pgTypes });
     pool.on('error', () => {});
     kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    closeOther = () => kysely.destroy();
   }
   return {
     platformId: platform.id,
     ours,
     kysely,
     async close() {
-      await closeOther();
+      await kysely.destroy();
       await ours.close();
     },
   };
@@ -564,8 +561,6 @@ export async function runSqlLayer(options: SqlLayerOptions, log: (line: string) 
   }
   return report;
 }
-
-const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
 /** The report's section: per point, each runner's rate and its ratio to ours; then the compile costs. */
 export function sqlLayerMarkdown(report: SqlLayerReport): string[] {

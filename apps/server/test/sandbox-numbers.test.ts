@@ -71,6 +71,7 @@ describe.each(STORE_KINDS)('seeded account numbers on %s', (kind) => {
     expect((await store.findAccount(one.platformId, 'ours'))?.account.accountNumber).toBe('10000002');
   });
 
+  // Runs after the test above: its snapshot is of the account `ours` (10000002) seeded there.
   test('a snapshot whose account number another platform took since is a 409.001, and the platform stays as it was', async () => {
     const snapshot = await service.snapshot(one);
     await service.reset(one);
