@@ -14,7 +14,12 @@ import { STORE_KINDS, type StoreKind, freshDatabase } from './support/harness.js
 import { runServerOnce } from './support/process.js';
 
 /** Plain SQL on the database, beside the store. */
-async function connect(kind: StoreKind, url: string): Promise<{ exec(sql: string): Promise<unknown[]>; close(): Promise<void> }> {
+interface Connection {
+  exec(sql: string): Promise<unknown[]>;
+  close(): Promise<void>;
+}
+
+async function connect(kind: StoreKind, url: string): Promise<Connection> {
   if (kind === 'sqlite') {
     const db = new Database(sqliteFilename(url));
     return {
@@ -31,8 +36,28 @@ async function connect(kind: StoreKind, url: string): Promise<{ exec(sql: string
   return { exec: async (sql) => (await client.query(sql)).rows, close: () => client.end() };
 }
 
+/** `body` on a plain connection, closed however it ends. */
+async function withConnection<T>(kind: StoreKind, url: string, body: (db: Connection) => Promise<T>): Promise<T> {
+  const db = await connect(kind, url);
+  try {
+    return await body(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** `body` on a fresh database of `kind`, dropped however it ends. */
+async function withFreshDatabase(kind: StoreKind, body: (database: { url: string }) => Promise<void>): Promise<void> {
+  const database = await freshDatabase(kind);
+  try {
+    await body(database);
+  } finally {
+    await database.drop();
+  }
+}
+
 /** The schema as version `upTo` left it, recorded in schema_migrations as the runner would. */
-async function migrateUpTo(db: Awaited<ReturnType<typeof connect>>, kind: StoreKind, upTo: number): Promise<void> {
+async function migrateUpTo(db: Connection, kind: StoreKind, upTo: number): Promise<void> {
   await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
   for (const migration of migrations.filter((m) => m.version <= upTo)) {
     await db.exec(migrationSql(migration, kind));
@@ -42,8 +67,7 @@ async function migrateUpTo(db: Awaited<ReturnType<typeof connect>>, kind: StoreK
 
 /** A database as version 2 of the schema left it, where two accounts of platform-one share a name. */
 async function olderDatabaseWithDuplicates(kind: StoreKind, url: string): Promise<void> {
-  const db = await connect(kind, url);
-  try {
+  await withConnection(kind, url, async (db) => {
     await migrateUpTo(db, kind, 2);
     await db.exec(`INSERT INTO platforms (id, name, created_at) VALUES (1, 'platform-one', 0), (2, 'platform-two', 0)`);
     await db.exec(`INSERT INTO customers (id, platform_id, customer_identifier, display_name, status, created_at)
@@ -55,24 +79,17 @@ async function olderDatabaseWithDuplicates(kind: StoreKind, url: string): Promis
         currency_code, contact_email, status, created_at) VALUES
       ${account(1, 1, 'pool-first', 'Shared pool')}, ${account(2, 1, 'pool-second', 'Shared pool')},
       ${account(3, 1, 'pool-solo', 'Solo pool')}, ${account(4, 2, 'pool-elsewhere', 'Shared pool')}`);
-  } finally {
-    await db.close();
-  }
+  });
 }
 
-const appliedVersions = async (kind: StoreKind, url: string) => {
-  const db = await connect(kind, url);
-  try {
-    return ((await db.exec('SELECT version FROM schema_migrations ORDER BY version')) as { version: number }[]).map((r) => r.version);
-  } finally {
-    await db.close();
-  }
-};
+const appliedVersions = (kind: StoreKind, url: string) =>
+  withConnection(kind, url, async (db) =>
+    ((await db.exec('SELECT version FROM schema_migrations ORDER BY version')) as { version: number }[]).map((r) => r.version),
+  );
 
 describe.each(STORE_KINDS)('migration 3 on %s', (kind) => {
   test('duplicate account display names refuse it, named, with nothing changed; renamed, it applies and is enforced', async () => {
-    const database = await freshDatabase(kind);
-    try {
+    await withFreshDatabase(kind, async (database) => {
       await olderDatabaseWithDuplicates(kind, database.url);
       const refusal = await openStore(database.url).then(
         async (store) => {
@@ -91,9 +108,9 @@ describe.each(STORE_KINDS)('migration 3 on %s', (kind) => {
       expect(message).not.toContain('pool-solo');
       expect(await appliedVersions(kind, database.url)).toEqual([1, 2]);
 
-      const db = await connect(kind, database.url);
-      await db.exec(`UPDATE accounts SET display_name = 'Second pool' WHERE account_identifier = 'pool-second'`);
-      await db.close();
+      await withConnection(kind, database.url, (db) =>
+        db.exec(`UPDATE accounts SET display_name = 'Second pool' WHERE account_identifier = 'pool-second'`),
+      );
       const store = await openStore(database.url);
       try {
         expect(await appliedVersions(kind, database.url)).toEqual(migrations.map((m) => m.version));
@@ -118,44 +135,38 @@ describe.each(STORE_KINDS)('migration 3 on %s', (kind) => {
       } finally {
         await store.close();
       }
-    } finally {
-      await database.drop();
-    }
+    });
   });
 });
 
 test('the server refuses to start on such a database, naming the accounts, without a stack trace', async () => {
-  const database = await freshDatabase('sqlite');
-  try {
+  await withFreshDatabase('sqlite', async (database) => {
     await olderDatabaseWithDuplicates('sqlite', database.url);
     const { code, stderr } = await runServerOnce({ DATABASE_URL: database.url, LOG_LEVEL: 'silent' });
     expect(code).toBe(1);
     expect(stderr).toContain('migration 3 (account display names unique per platform) refused, nothing was changed');
     expect(stderr).toContain('account pool-first: "Shared pool"');
     expect(stderr).not.toMatch(/\n\s+at /);
-  } finally {
-    await database.drop();
-  }
+  });
 });
 
 describe.each(STORE_KINDS)('a database the two-text runner migrated (%s)', (kind) => {
   test('is recognised by its versions, never migrated again, and its unique constraints still become domain errors', async () => {
-    const database = await freshDatabase(kind);
-    try {
-      const db = await connect(kind, database.url);
-      await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
-      for (const migration of migrations) {
-        // The texts before the single one: SQLite's carried no constraint names (PostgreSQL's did).
-        const text = migrationSql(migration, kind);
-        await db.exec(kind === 'sqlite' ? text.replace(/CONSTRAINT \w+ /g, '') : text);
-        await db.exec(`INSERT INTO schema_migrations VALUES (${migration.version}, '${migration.name}', ${migration.version})`);
-      }
-      await db.close();
+    await withFreshDatabase(kind, async (database) => {
+      await withConnection(kind, database.url, async (db) => {
+        await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+        for (const migration of migrations) {
+          // The texts before the single one: SQLite's carried no constraint names (PostgreSQL's did).
+          const text = migrationSql(migration, kind);
+          await db.exec(kind === 'sqlite' ? text.replace(/CONSTRAINT \w+ /g, '') : text);
+          await db.exec(`INSERT INTO schema_migrations VALUES (${migration.version}, '${migration.name}', ${migration.version})`);
+        }
+      });
       const store = await openStore(database.url);
       try {
-        const check = await connect(kind, database.url);
-        const rows = await check.exec('SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
-        await check.close();
+        const rows = await withConnection(kind, database.url, (check) =>
+          check.exec('SELECT version, name, applied_at FROM schema_migrations ORDER BY version'),
+        );
         expect(rows.map((row) => ({ ...(row as object), applied_at: Number((row as { applied_at: unknown }).applied_at) }))).toEqual(
           migrations.map((m) => ({ version: m.version, name: m.name, applied_at: m.version })),
         );
@@ -197,18 +208,14 @@ describe.each(STORE_KINDS)('a database the two-text runner migrated (%s)', (kind
       } finally {
         await store.close();
       }
-    } finally {
-      await database.drop();
-    }
+    });
   });
 });
 
 describe.each(STORE_KINDS)('migration 6 on %s', (kind) => {
   test('card tokens become unique per platform; the cards and the deposits that reference them stay', async () => {
-    const database = await freshDatabase(kind);
-    try {
-      const db = await connect(kind, database.url);
-      try {
+    await withFreshDatabase(kind, async (database) => {
+      await withConnection(kind, database.url, async (db) => {
         await migrateUpTo(db, kind, 5);
         await db.exec(`INSERT INTO platforms (id, name, created_at) VALUES (1, 'platform-one', 0), (2, 'platform-two', 0)`);
         await db.exec(`INSERT INTO customers (id, platform_id, customer_identifier, display_name, status, created_at)
@@ -221,14 +228,11 @@ describe.each(STORE_KINDS)('migration 6 on %s', (kind) => {
             created_at, activation_at) VALUES (7, 1, 1, 'tok', 'Visa', '1111', '2099-12', 'ACTIVE', 0, 0)`);
         await db.exec(`INSERT INTO deposits (platform_id, account_id, credit_card_id, reference_deposit_id, amount_minor,
             fee_minor, status, resolves_to, resolve_at, created_at) VALUES (1, 1, 7, 'RAD-1', 100, 0, 'SUCCESS', 'SUCCESS', 0, 0)`);
-      } finally {
-        await db.close();
-      }
+      });
       const store = await openStore(database.url);
       await store.close();
       expect(await appliedVersions(kind, database.url)).toEqual(migrations.map((m) => m.version));
-      const after = await connect(kind, database.url);
-      try {
+      await withConnection(kind, database.url, async (after) => {
         expect(
           await after.exec('SELECT d.reference_deposit_id, k.token FROM deposits d JOIN credit_cards k ON k.id = d.credit_card_id'),
         ).toEqual([{ reference_deposit_id: 'RAD-1', token: 'tok' }]);
@@ -240,12 +244,8 @@ describe.each(STORE_KINDS)('migration 6 on %s', (kind) => {
             created_at, activation_at) VALUES (1, 1, 'tok', 'Visa', '1111', '2099-12', 'ACTIVE', 0, 0)`),
         ).rejects.toThrow(/unique/i);
         if (kind === 'sqlite') expect(await after.exec('SELECT * FROM pragma_foreign_key_check')).toEqual([]);
-      } finally {
-        await after.close();
-      }
-    } finally {
-      await database.drop();
-    }
+      });
+    });
   });
 });
 
@@ -262,20 +262,15 @@ const PLATFORM_DELETES: Record<string, string> = {
 
 describe.each(STORE_KINDS)('migration 8 on %s', (kind) => {
   test("a database of version 7 gets the indexes of a platform's reset and deletion, and its deletes use them", async () => {
-    const database = await freshDatabase(kind);
-    try {
-      const db = await connect(kind, database.url);
-      try {
+    await withFreshDatabase(kind, async (database) => {
+      await withConnection(kind, database.url, async (db) => {
         await migrateUpTo(db, kind, 7);
         await db.exec(`INSERT INTO platforms (id, name, created_at) VALUES (1, 'platform-one', 0)`);
-      } finally {
-        await db.close();
-      }
+      });
       const store = await openStore(database.url);
       await store.close();
       expect(await appliedVersions(kind, database.url)).toEqual(migrations.map((m) => m.version));
-      const after = await connect(kind, database.url);
-      try {
+      await withConnection(kind, database.url, async (after) => {
         for (const [index, statement] of Object.entries(PLATFORM_DELETES)) {
           if (kind === 'sqlite') {
             const plan = (await after.exec(`EXPLAIN QUERY PLAN ${statement}`)) as { detail: string }[];
@@ -288,21 +283,15 @@ describe.each(STORE_KINDS)('migration 8 on %s', (kind) => {
             expect(plan.map((step) => step['QUERY PLAN']).join('; '), statement).toMatch(new RegExp(`\\b${index}\\b`));
           }
         }
-      } finally {
-        await after.close();
-      }
-    } finally {
-      await database.drop();
-    }
+      });
+    });
   });
 });
 
 describe.each(STORE_KINDS)('migration 9 on %s', (kind) => {
   test('platform ids are never reused; the rows, the column of migration 7, the names and every foreign key stay', async () => {
-    const database = await freshDatabase(kind);
-    try {
-      const db = await connect(kind, database.url);
-      try {
+    await withFreshDatabase(kind, async (database) => {
+      await withConnection(kind, database.url, async (db) => {
         await migrateUpTo(db, kind, 8);
         const yes = kind === 'sqlite' ? 1 : 'true';
         const no = kind === 'sqlite' ? 0 : 'false';
@@ -315,9 +304,7 @@ describe.each(STORE_KINDS)('migration 9 on %s', (kind) => {
             currency_code, contact_email, status, created_at)
           VALUES (1, 7, 1, 'pool', 'A00000001', 'Pool', 'USD', 'a@acme.example', 'ACTIVE', 0)`);
         await db.exec(`INSERT INTO credentials (platform_id, key_id, key_hash, created_at) VALUES (7, 'key-seven', 'hash-seven', 0)`);
-      } finally {
-        await db.close();
-      }
+      });
       const store = await openStore(database.url);
       try {
         expect(await appliedVersions(kind, database.url)).toEqual(migrations.map((m) => m.version));
@@ -337,8 +324,7 @@ describe.each(STORE_KINDS)('migration 9 on %s', (kind) => {
       } finally {
         await store.close();
       }
-      const after = await connect(kind, database.url);
-      try {
+      await withConnection(kind, database.url, async (after) => {
         const flag = (await after.exec(`SELECT name, sandbox_throwaway FROM platforms ORDER BY id`)) as {
           name: string;
           sandbox_throwaway: unknown;
@@ -391,11 +377,7 @@ describe.each(STORE_KINDS)('migration 9 on %s', (kind) => {
             VALUES (99, 8, 'orphan', 'Orphan', 'active', 0)`),
         ).rejects.toThrow(/foreign key/i);
         await expect(after.exec('DELETE FROM platforms WHERE id = 7')).rejects.toThrow(/foreign key/i);
-      } finally {
-        await after.close();
-      }
-    } finally {
-      await database.drop();
-    }
+      });
+    });
   });
 });
