@@ -39,7 +39,7 @@ const MAX_CLOCK_MS = Date.parse('9999-12-31T23:59:59.999Z');
 export const MAX_LATENCY_MS = 10_000;
 
 /** The controls act on the whole platform: a credential limited to some customers may not use them. */
-function assertControl(principal: Principal, { writes }: { writes: boolean }): void {
+export function assertControl(principal: Principal, { writes }: { writes: boolean }): void {
   if (principal.allowedCustomers) throw new ApiError('403.007');
   if (writes && principal.readOnly) throw new ApiError('403.017');
 }

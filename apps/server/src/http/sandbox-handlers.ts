@@ -7,7 +7,7 @@ import { createThrowAwayPlatform } from '../auth/platforms.js';
 import { ApiError } from '../domain/errors.js';
 import type { Store } from '../domain/ports.js';
 import type { FundingService } from '../domain/funding-service.js';
-import type { SandboxService } from '../domain/sandbox-service.js';
+import { type SandboxService, assertControl } from '../domain/sandbox-service.js';
 import type { operations } from '../generated/sandbox.js';
 import type { Logger } from 'pino';
 import type { Handlers, OperationInput } from './operations.js';
@@ -79,8 +79,7 @@ export function sandboxHandlers(service: SandboxService, funding: FundingService
 function controlHandlers(service: SandboxService, funding: FundingService, store: Store): Handlers<operations> {
   return {
     createSandboxPlatform: async ({ principal }) => {
-      if (principal.allowedCustomers) throw new ApiError('403.007');
-      if (principal.readOnly) throw new ApiError('403.017');
+      assertControl(principal, { writes: true });
       const issued = await createThrowAwayPlatform(store);
       return { status: 201, body: { platformName: issued.platformName, platformKey: issued.platformKey, keyId: issued.keyId } };
     },
