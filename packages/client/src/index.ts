@@ -76,6 +76,16 @@ export function basicAuth(platformName: string, platformKey: string): Middleware
   };
 }
 
+/** An openapi-fetch client of `Paths` at `baseUrl` (without its trailing slashes), sending the Basic credentials. */
+function authenticatedClient<Paths extends {}>(options: RaasClientOptions): Client<Paths, 'application/json'> {
+  const client = createClient<Paths, 'application/json'>({
+    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  client.use(basicAuth(options.platformName, options.platformKey));
+  return client;
+}
+
 /** Creates a typed client: `client.GET('/customers/{customerIdentifier}', { params: … })`. */
 export function createRaasClient(options: RaasClientOptions): RaasClient {
   if (!options.baseUrl) {
@@ -84,12 +94,7 @@ export function createRaasClient(options: RaasClientOptions): RaasClient {
   if (!options.platformName || !options.platformKey) {
     throw new TypeError('createRaasClient: platformName and platformKey are required');
   }
-  const client = createClient<paths, 'application/json'>({
-    baseUrl: options.baseUrl.replace(/\/+$/, ''),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-  client.use(basicAuth(options.platformName, options.platformKey));
-  return client;
+  return authenticatedClient<paths>(options);
 }
 
 type SandboxSchemas = SandboxComponents['schemas'];
@@ -123,12 +128,7 @@ export function createSandboxClient(options: SandboxClientOptions): SandboxClien
   if (!options.platformName || !options.platformKey) {
     throw new TypeError('createSandboxClient: platformName and platformKey are required');
   }
-  const client = createClient<SandboxPaths, 'application/json'>({
-    baseUrl: options.baseUrl.replace(/\/+$/, ''),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-  client.use(basicAuth(options.platformName, options.platformKey));
-  return client;
+  return authenticatedClient<SandboxPaths>(options);
 }
 
 /** The X-REQUEST-ID of a response: quote it when you contact support. */
