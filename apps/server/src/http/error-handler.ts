@@ -328,8 +328,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // A 405 names the methods the path has (the validator's error carries the Allow header), and
     // HEAD wherever GET is (app.ts answers it).
     const headers = (error as { headers?: Record<string, string> } | undefined)?.headers;
-    // A platform deleted mid-request answers with the challenge, as any refused credentials do.
-    if (error instanceof PlatformGone) challenge(res);
+    // Every 401 carries the challenge (RFC 9110), wherever it was refused: authentication, a
+    // credential gone since it was cached, a platform deleted mid-request.
+    if (apiError.httpCode === 401) challenge(res);
     if (apiError.httpCode === 405 && headers?.Allow) {
       const allowed = headers.Allow.toUpperCase().split(/,\s*/);
       res.setHeader('Allow', (allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed).join(', '));

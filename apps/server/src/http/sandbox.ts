@@ -13,7 +13,6 @@ import type { FundingService } from '../domain/funding-service.js';
 import type { FaultAnswer, Store } from '../domain/ports.js';
 import { MAX_LATENCY_MS, type SandboxService } from '../domain/sandbox-service.js';
 import { bundledSandboxSpecText, loadSandboxSpec } from '../spec.js';
-import { challenge } from './authenticate.js';
 import { jsonBody } from './body.js';
 import { mountOperations } from './operations.js';
 import { sandboxHandlers } from './sandbox-handlers.js';
@@ -49,7 +48,6 @@ export function sandboxBeforeRequest(service: SandboxService): RequestHandler {
       await service.beforeRequest(res.locals.principal);
     } catch (error) {
       if (error instanceof ApiError && error.httpCode === 429) res.setHeader('Retry-After', '1');
-      if (error instanceof ApiError && error.httpCode === 401) challenge(res);
       throw error;
     }
     next();
@@ -59,12 +57,7 @@ export function sandboxBeforeRequest(service: SandboxService): RequestHandler {
 /** Runs before every control, after authentication: a credential revoked or a platform deleted since the credentials were cached answers 401. */
 function sandboxBeforeControl(service: SandboxService): RequestHandler {
   return async (_req, res, next) => {
-    try {
-      await service.beforeControl(res.locals.principal);
-    } catch (error) {
-      if (error instanceof ApiError && error.httpCode === 401) challenge(res);
-      throw error;
-    }
+    await service.beforeControl(res.locals.principal);
     next();
   };
 }
