@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { ForeignKeyViolation, PlatformGone, type Store, StoreUnavailable } from '../src/domain/ports.js';
 import { foreignKeyFailures } from '../src/http/error-handler.js';
 import { createLogger } from '../src/logger.js';
-import { STORE_KINDS, type TestServer, basic, startTestServer } from './support/harness.js';
+import { STORE_KINDS, type TestServer, basic, startTestServer, wrapMethod } from './support/harness.js';
 
 const PRINCIPAL = { platformId: 1, platformName: 'platform-one', keyId: 'key-one', readOnly: false, allowedCustomers: null };
 
@@ -111,28 +111,21 @@ describe.each(STORE_KINDS)('a broken foreign key on %s', (kind) => {
     const counts = { sandboxSettings: 0 };
     let on: TestServer | undefined;
     const wrap = (store: Store): Store =>
-      new Proxy(store, {
-        get(target, property, receiver) {
-          const value = Reflect.get(target, property, receiver);
-          if (property === 'sandboxSettings') {
-            return (...args: Parameters<Store['sandboxSettings']>) => {
-              counts.sandboxSettings += 1;
-              return target.sandboxSettings(...args);
-            };
-          }
-          if (property === 'insertCustomer') {
-            return async (platformId: number) => {
-              await on!.sql(
-                `INSERT INTO accounts (platform_id, customer_id, account_identifier, account_number, display_name, currency_code,
-                  contact_email, status, created_at) VALUES (?, 999999, 'orphan', 'A99999999', 'Orphan', 'USD', 'o@acme.example', 'ACTIVE', 0)`,
-                [platformId],
-              );
-              throw new Error('unreachable: the insert above fails');
-            };
-          }
-          return value;
+      wrapMethod(
+        wrapMethod(store, 'sandboxSettings', (original) => (...args) => {
+          counts.sandboxSettings += 1;
+          return original(...args);
+        }),
+        'insertCustomer',
+        () => async (platformId) => {
+          await on!.sql(
+            `INSERT INTO accounts (platform_id, customer_id, account_identifier, account_number, display_name, currency_code,
+              contact_email, status, created_at) VALUES (?, 999999, 'orphan', 'A99999999', 'Orphan', 'USD', 'o@acme.example', 'ACTIVE', 0)`,
+            [platformId],
+          );
+          throw new Error('unreachable: the insert above fails');
         },
-      });
+      );
     on = await startTestServer(kind, { mode, logger, wrapStore: wrap });
     return { on, logged, counts };
   };

@@ -7,7 +7,7 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Store } from '../src/domain/ports.js';
-import { type Credentials, STORE_KINDS, type TestServer, basic, startTestServer } from './support/harness.js';
+import { type Credentials, STORE_KINDS, type TestServer, basic, startTestServer, wrapMethod } from './support/harness.js';
 
 /** Long enough that every cached key in a test is still cached at its end. */
 const LONG_CACHE_MS = 60_000;
@@ -24,19 +24,16 @@ function gate(method: keyof Store) {
     release = resolve;
   });
   const wrap = (store: Store): Store =>
-    new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (property !== method || typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          if (armed) {
-            armed = false;
-            enter();
-            await released;
-          }
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
+    wrapMethod(store, method, (original) => {
+      const call = original as (...args: unknown[]) => Promise<unknown>;
+      return (async (...args: unknown[]) => {
+        if (armed) {
+          armed = false;
+          enter();
+          await released;
+        }
+        return call(...args);
+      }) as typeof original;
     });
   return { wrap, arm: () => (armed = true), entered, release: () => release() };
 }
@@ -49,19 +46,13 @@ function checked() {
     pass = resolve;
   });
   const wrap = (store: Store): Store =>
-    new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (property !== 'sandboxSettings' || typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          const settings = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          if (armed) {
-            armed = false;
-            pass();
-          }
-          return settings;
-        };
-      },
+    wrapMethod(store, 'sandboxSettings', (original) => async (...args) => {
+      const settings = await original(...args);
+      if (armed) {
+        armed = false;
+        pass();
+      }
+      return settings;
     });
   return { wrap, arm: () => (armed = true), passed };
 }
@@ -135,15 +126,9 @@ describe.each(STORE_KINDS)('a deleted throw-away platform on %s', (kind) => {
   test('the instance that deleted a platform forgets its cached credentials at once', async () => {
     const lookups: string[] = [];
     const counting = (store: Store): Store =>
-      new Proxy(store, {
-        get(target, property, receiver) {
-          const value = Reflect.get(target, property, receiver);
-          if (property !== 'activeCredentials') return value;
-          return (name: string) => {
-            lookups.push(name);
-            return target.activeCredentials(name);
-          };
-        },
+      wrapMethod(store, 'activeCredentials', (original) => (name) => {
+        lookups.push(name);
+        return original(name);
       });
     const on = await start({ credentialCacheMs: LONG_CACHE_MS, wrapStore: counting });
     const a = await throwAway(on);

@@ -83,6 +83,15 @@ export function freshDatabase(kind: StoreKind): Promise<TemporaryDatabase> {
   return temporaryDatabase(kind, () => inject('postgresAdminUrl'));
 }
 
+/** The store with one method replaced by `replace(original)` (the original bound to the store), for tests that hold or count calls. */
+export function wrapMethod<K extends keyof Store>(store: Store, method: K, replace: (original: Store[K]) => Store[K]): Store {
+  const original = store[method];
+  const replaced = replace((typeof original === 'function' ? original.bind(store) : original) as Store[K]);
+  return new Proxy(store, {
+    get: (target, property, receiver) => (property === method ? replaced : Reflect.get(target, property, receiver)),
+  });
+}
+
 /** The store as it behaves while its database is down: every call fails as unavailable. */
 function unavailable(store: Store): Store {
   return new Proxy(store, {
