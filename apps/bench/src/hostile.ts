@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { median, serverCli, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { median, serverCli, startServer } from './processes.js';
 import { basic, temporaryDirectory } from '@raas-customers/test-kit';
 
 export interface HostileOptions {
@@ -103,10 +103,8 @@ export async function runHostile(options: HostileOptions, log: (line: string) =>
   const env = { DATABASE_URL: `file:${join(dir, 'raas.db')}`, LOG_LEVEL: 'info', NODE_ENV: 'production', RAAS_MODE: 'production' };
   const cli = (...args: string[]) =>
     execFileSync(process.execPath, [serverCli, ...args], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
-  const server = await startProcess(
+  const server = await startServer(
     'raas-customers',
-    process.execPath,
-    [...serverNodeFlags, serverMain],
     { ...env, PORT: '0', RAAS_PLATFORM_NAME: PLATFORM.name, RAAS_PLATFORM_KEY: PLATFORM.key },
     /listening on (http:\/\/[^/\s]+)/,
   );

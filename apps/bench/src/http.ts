@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { type Running, median, serverCli, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { type Running, median, serverCli, startProcess, startServer } from './processes.js';
 import { basic, cpuMicros, freePort, peakRssMb, temporaryDirectory } from '@raas-customers/test-kit';
 
 export interface HttpOptions {
@@ -103,10 +103,8 @@ async function startOurs(dir: string): Promise<{ target: Target; bodies: Record<
     encoding: 'utf8',
   });
   const writeKey = /platform key:\s+(\S+)/.exec(created)![1]!;
-  const running = await startProcess(
+  const running = await startServer(
     'raas-customers',
-    process.execPath,
-    [...serverNodeFlags, serverMain],
     { ...env, PORT: '0', RAAS_PLATFORM_NAME: READ.name, RAAS_PLATFORM_KEY: READ.key },
     /listening on (http:\/\/[^/\s]+)/,
   );

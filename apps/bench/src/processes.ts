@@ -45,6 +45,11 @@ export async function startProcess(
 /** A figure for a report: `digits` decimals, or n/a when there is none. */
 export const fixed = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
+/** Our server as its production command runs it (`serverNodeFlags`, the built `dist/main.js`), with `env`. */
+export function startServer(name: string, env: Record<string, string>, ready: RegExp): Promise<Running> {
+  return startProcess(name, process.execPath, [...serverNodeFlags, serverMain], env, ready);
+}
+
 export const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);

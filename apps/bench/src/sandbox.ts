@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Cluster, startCluster } from '@raas-customers/pg-cluster';
 import { basic, temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
-import { median, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { median, startServer } from './processes.js';
 
 export interface SandboxOptions {
   customers: number;
@@ -46,10 +46,8 @@ function fixture(customers: number, accounts: number) {
 }
 
 async function measure(url: string, store: string, options: SandboxOptions): Promise<SandboxRow> {
-  const server = await startProcess(
+  const server = await startServer(
     'raas-customers (sandbox)',
-    process.execPath,
-    [...serverNodeFlags, serverMain],
     { PORT: '0', LOG_LEVEL: 'silent', RAAS_MODE: 'sandbox', DATABASE_URL: url, ...PLATFORM },
     /listening on (http:\/\/\S+)/,
   );

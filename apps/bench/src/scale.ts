@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startCluster, type Cluster } from '@raas-customers/pg-cluster';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { median, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { median, startServer } from './processes.js';
 import { basic, temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
 
 export interface ScaleOptions {
@@ -107,10 +107,8 @@ function ownPage(expected: number) {
 }
 
 async function measure(databaseUrl: string, store: string, customers: number, samples: number, seedSeconds: number): Promise<ScaleRow> {
-  const server = await startProcess(
+  const server = await startServer(
     'server',
-    process.execPath,
-    [...serverNodeFlags, serverMain],
     { PORT: '0', LOG_LEVEL: 'silent', RAAS_MODE: 'production', DATABASE_URL: databaseUrl, ...PLATFORM },
     /listening on (http:\/\/\S+)/,
   );
@@ -154,10 +152,8 @@ async function measure(databaseUrl: string, store: string, customers: number, sa
 
 /** Starts the server once on an empty database so that it migrates and creates the platform. */
 async function prepare(databaseUrl: string): Promise<void> {
-  const server = await startProcess(
+  const server = await startServer(
     'server',
-    process.execPath,
-    [...serverNodeFlags, serverMain],
     {
       PORT: '0',
       LOG_LEVEL: 'silent',

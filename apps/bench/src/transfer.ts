@@ -23,7 +23,7 @@ import { startCluster, type Cluster } from '@raas-customers/pg-cluster';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { median, type Running, serverCli, serverMain, serverNodeFlags, startProcess } from './processes.js';
+import { median, type Running, serverCli, startServer } from './processes.js';
 import { basic, cpuMicros, sandboxCardRequest, temporaryDirectory, temporaryPostgres } from '@raas-customers/test-kit';
 
 export interface TransferOptions {
@@ -306,11 +306,9 @@ async function loadOurs(instances: Running[], connections: number, seconds: numb
   };
 }
 
-async function startServer(databaseUrl: string): Promise<Running> {
-  return startProcess(
+async function startInstance(databaseUrl: string): Promise<Running> {
+  return startServer(
     'raas-customers',
-    process.execPath,
-    [...serverNodeFlags, serverMain],
     {
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'info',
@@ -414,8 +412,8 @@ export async function runTransfer(options: TransferOptions, log: (line: string) 
       const file = join(dir, 'raas.db');
       const url = database?.url ?? `file:${file}`;
       // One instance first (it migrates and provisions), then the second beside it.
-      instances.push(await startServer(url));
-      if (store === 'postgres') instances.push(await startServer(url));
+      instances.push(await startInstance(url));
+      if (store === 'postgres') instances.push(await startInstance(url));
       await fund(instances[0]!.origin);
       const ours: Runner = { run: (c, s) => loadOurs(instances, c, s), close: async () => {} };
       rows.push(...(await measure(options, async () => ours, { store, runner: 'raas-customers', instances: instances.length }, log)));
